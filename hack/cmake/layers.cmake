@@ -1,0 +1,15 @@
+# kb_layer(NAME LIBS ...): builds pkg/NAME/*.cpp into the library kb_NAME.
+# Sources are globbed so that adding a file needs no CMake edit; CONFIGURE_DEPENDS re-globs on build.
+function(kb_layer name)
+  cmake_parse_arguments(ARG "" "" "LIBS" ${ARGN})
+  file(GLOB sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/pkg/${name}/*.cpp)
+  if(sources)
+    add_library(kb_${name} STATIC ${sources})
+    target_include_directories(kb_${name} PUBLIC ${PROJECT_SOURCE_DIR})
+    target_link_libraries(kb_${name} PUBLIC ${ARG_LIBS})
+  else()
+    add_library(kb_${name} INTERFACE)
+    target_include_directories(kb_${name} INTERFACE ${PROJECT_SOURCE_DIR})
+    target_link_libraries(kb_${name} INTERFACE ${ARG_LIBS})
+  endif()
+endfunction()
