@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds build/kubectl-bitcoin (fully static) and the test executables.
+#   hack/build.sh                 release-like build in build/
+#   KB_SANITIZE=1 hack/build.sh   ASan+UBSan build in build-asan/ (dynamic; for tests)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build_dir=build
+cmake_args=(-G Ninja -DKB_WERROR=ON)
+if [[ ${KB_SANITIZE:-0} == 1 ]]; then
+  build_dir=build-asan
+  cmake_args+=(-DKB_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug)
+fi
+if [[ ! -f $build_dir/build.ninja ]]; then
+  cmake -S . -B "$build_dir" "${cmake_args[@]}" >/dev/null
+fi
+cmake --build "$build_dir" -j "$(nproc)"
+ln -sf "$build_dir/compile_commands.json" compile_commands.json
+echo "built $build_dir/kubectl-bitcoin"

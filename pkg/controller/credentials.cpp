@@ -1,0 +1,102 @@
+#include "pkg/controller/credentials.hpp"
+
+#include "pkg/base/base64.hpp"
+#include "pkg/controller/naming.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include <boost/json.hpp>
+
+#include <stdexcept>
+
+namespace kb::controller {
+
+RandomBytes system_random() {
+  return [](std::size_t count) {
+    std::string bytes(count, '\0');
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(count)) != 1) {
+      throw std::runtime_error("OpenSSL RAND_bytes failed");
+    }
+    return bytes;
+  };
+}
+
+std::string generate_password(const RandomBytes& random, std::size_t length) {
+  static constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  std::string out;
+  while (out.size() < length) {
+    for (unsigned char byte : random(length)) {
+      // Rejection sampling keeps every character equally likely (248 = 4 * 62).
+      if (byte < 248 && out.size() < length) out.push_back(alphabet[byte % alphabet.size()]);
+    }
+  }
+  return out;
+}
+
+namespace {
+std::string to_hex(const unsigned char* data, std::size_t size) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(size * 2);
+  for (std::size_t i = 0; i < size; ++i) {
+    out.push_back(digits[data[i] >> 4]);
+    out.push_back(digits[data[i] & 15]);
+  }
+  return out;
+}
+}  // namespace
+
+std::string rpcauth_line(const RpcCredentials& credentials, std::string_view salt_hex) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int mac_size = 0;
+  HMAC(EVP_sha256(), salt_hex.data(), static_cast<int>(salt_hex.size()),
+       reinterpret_cast<const unsigned char*>(credentials.password.data()), credentials.password.size(), mac,
+       &mac_size);
+  return credentials.user + ":" + std::string(salt_hex) + "$" + to_hex(mac, mac_size);
+}
+
+std::string new_rpcauth_line(const RpcCredentials& credentials, const RandomBytes& random) {
+  auto salt = random(16);
+  return rpcauth_line(credentials, to_hex(reinterpret_cast<const unsigned char*>(salt.data()), salt.size()));
+}
+
+bool rpcauth_matches(std::string_view line, const RpcCredentials& credentials) {
+  auto colon = line.find(':');
+  auto dollar = line.find('$');
+  if (colon == std::string_view::npos || dollar == std::string_view::npos || dollar < colon) return false;
+  if (line.substr(0, colon) != credentials.user) return false;
+  auto expected = rpcauth_line(credentials, line.substr(colon + 1, dollar - colon - 1));
+  return expected.size() == line.size() && CRYPTO_memcmp(expected.data(), line.data(), line.size()) == 0;
+}
+
+std::optional<RpcCredentials> credentials_from_secret(const boost::json::value& secret, std::string& problem) {
+  const auto* data = secret.is_object() ? secret.as_object().if_contains("data") : nullptr;
+  if (!data || !data->is_object()) {
+    problem = "has no data";
+    return std::nullopt;
+  }
+  RpcCredentials out;
+  for (auto [key, target] : {std::pair{kRpcUserKey, &out.user}, std::pair{kRpcPasswordKey, &out.password}}) {
+    const auto* value = data->as_object().if_contains(key);
+    if (!value || !value->is_string()) {
+      problem = "has no key " + std::string(key);
+      return std::nullopt;
+    }
+    auto decoded = base::base64_decode(value->as_string());
+    if (!decoded || decoded->empty()) {
+      problem = "has an empty or invalid " + std::string(key);
+      return std::nullopt;
+    }
+    *target = std::move(*decoded);
+  }
+  if (out.user.find(':') != std::string::npos) {
+    problem = "has a " + std::string(kRpcUserKey) + " containing ':'";
+    return std::nullopt;
+  }
+  return out;
+}
+
+}  // namespace kb::controller

@@ -1,0 +1,179 @@
+#include "pkg/controller/desired_objects.hpp"
+
+#include "pkg/base/base64.hpp"
+#include "pkg/controller/naming.hpp"
+
+#include <boost/json.hpp>
+
+namespace kb::controller {
+namespace json = boost::json;
+
+namespace {
+
+json::object object_meta(const BitcoinNetwork& network, const std::string& name) {
+  return {{"name", name},
+          {"namespace", network.namespace_name},
+          {"labels", network_labels(network.name)},
+          {"ownerReferences", json::array{owner_reference(network)}}};
+}
+
+json::object restricted_container_security() {
+  return {{"allowPrivilegeEscalation", false},
+          {"readOnlyRootFilesystem", true},
+          {"runAsNonRoot", true},
+          {"capabilities", {{"drop", json::array{"ALL"}}}},
+          {"seccompProfile", {{"type", "RuntimeDefault"}}}};
+}
+
+json::object tcp_probe(int port, int period, int failures) {
+  return {{"tcpSocket", {{"port", port}}},
+          {"periodSeconds", period},
+          {"timeoutSeconds", 2},
+          {"failureThreshold", failures}};
+}
+
+}  // namespace
+
+std::vector<std::string> bitcoind_base_args() {
+  return {"-regtest",
+          "-server=1",
+          "-listen=1",
+          "-printtoconsole=1",
+          "-datadir=/data",
+          "-rpcbind=0.0.0.0",
+          "-rpcallowip=0.0.0.0/0",
+          "-rpcport=" + std::to_string(kRpcPort),
+          "-port=" + std::to_string(kP2pPort),
+          // Expanded by the kubelet from the environment; the value is a salted hash, never the password.
+          "-rpcauth=$(" + std::string(kRpcAuthKey) + ")"};
+}
+
+json::object owner_reference(const BitcoinNetwork& network) {
+  return {{"apiVersion", kApiVersion}, {"kind", kKind},           {"name", network.name},
+          {"uid", network.uid},        {"controller", true}, {"blockOwnerDeletion", true}};
+}
+
+json::value desired_service(const BitcoinNetwork& network) {
+  return json::object{
+      {"apiVersion", "v1"},
+      {"kind", "Service"},
+      {"metadata", object_meta(network, service_name(network.name))},
+      {"spec",
+       {{"clusterIP", "None"},
+        {"publishNotReadyAddresses", true},  // peers may dial a node before its RPC is ready
+        {"selector", selector_labels(network.name)},
+        {"ports",
+         json::array{
+             {{"name", "p2p"}, {"port", kP2pPort}, {"targetPort", kP2pPort}, {"protocol", "TCP"}},
+             {{"name", "rpc"}, {"port", kRpcPort}, {"targetPort", kRpcPort}, {"protocol", "TCP"}},
+         }}}}};
+}
+
+json::value desired_statefulset(const BitcoinNetwork& network, std::string_view rpcauth_hash) {
+  const auto& spec = network.spec;
+  json::array args;
+  for (const auto& a : bitcoind_base_args()) args.emplace_back(a);
+  for (const auto& a : spec.args) args.emplace_back(a);
+
+  json::object container{
+      {"name", "bitcoind"},
+      {"image", spec.image},
+      {"imagePullPolicy", spec.image_pull_policy},
+      {"args", std::move(args)},
+      {"env",
+       json::array{{{"name", kRpcAuthKey},
+                    {"valueFrom",
+                     {{"secretKeyRef", {{"name", rpcauth_secret_name(network.name)}, {"key", kRpcAuthKey}}}}}}}},
+      {"ports", json::array{{{"name", "p2p"}, {"containerPort", kP2pPort}, {"protocol", "TCP"}},
+                            {{"name", "rpc"}, {"containerPort", kRpcPort}, {"protocol", "TCP"}}}},
+      {"readinessProbe", tcp_probe(kRpcPort, 2, 3)},
+      {"livenessProbe", tcp_probe(kP2pPort, 10, 6)},
+      {"startupProbe", tcp_probe(kP2pPort, 1, 120)},
+      {"volumeMounts", json::array{{{"name", "data"}, {"mountPath", "/data"}}}},
+      {"securityContext", restricted_container_security()},
+  };
+  if (spec.resources.is_object() && !spec.resources.as_object().empty()) container["resources"] = spec.resources;
+
+  json::object pod_spec{
+      {"automountServiceAccountToken", false},  // bitcoind never talks to the API server
+      {"enableServiceLinks", false},
+      {"terminationGracePeriodSeconds", 30},
+      {"securityContext",
+       {{"runAsNonRoot", true},
+        {"runAsUser", 1000},
+        {"runAsGroup", 1000},
+        {"fsGroup", 1000},
+        {"seccompProfile", {{"type", "RuntimeDefault"}}}}},
+      {"containers", json::array{std::move(container)}},
+  };
+  json::object sts_spec{
+      {"replicas", spec.nodes},
+      {"serviceName", service_name(network.name)},
+      {"podManagementPolicy", "Parallel"},  // nodes are peers, not a chain: start them together
+      {"selector", {{"matchLabels", selector_labels(network.name)}}},
+      {"template",
+       {{"metadata",
+         {{"labels", network_labels(network.name)},
+          {"annotations", {{"bitcoin.kubectl-bitcoin.dev/rpcauth-hash", rpcauth_hash}}}}},
+        {"spec", std::move(pod_spec)}}},
+  };
+  if (spec.storage.size.empty()) {
+    sts_spec["template"].as_object()["spec"].as_object()["volumes"] =
+        json::array{{{"name", "data"}, {"emptyDir", json::object{}}}};
+  } else {
+    json::object claim_spec{{"accessModes", json::array{"ReadWriteOnce"}},
+                            {"resources", {{"requests", {{"storage", spec.storage.size}}}}}};
+    if (!spec.storage.storage_class_name.empty()) claim_spec["storageClassName"] = spec.storage.storage_class_name;
+    sts_spec["volumeClaimTemplates"] =
+        json::array{{{"apiVersion", "v1"},
+                     {"kind", "PersistentVolumeClaim"},
+                     {"metadata", {{"name", "data"}, {"labels", network_labels(network.name)}}},
+                     {"spec", std::move(claim_spec)}}};
+    // Leave no volumes behind when the network shrinks or goes away.
+    sts_spec["persistentVolumeClaimRetentionPolicy"] = {{"whenDeleted", "Delete"}, {"whenScaled", "Delete"}};
+  }
+  return json::object{{"apiVersion", "apps/v1"},
+                      {"kind", "StatefulSet"},
+                      {"metadata", object_meta(network, statefulset_name(network.name))},
+                      {"spec", std::move(sts_spec)}};
+}
+
+json::value desired_generated_secret(const BitcoinNetwork& network, const std::string& user,
+                                     const std::string& password) {
+  return json::object{{"apiVersion", "v1"},
+                      {"kind", "Secret"},
+                      {"metadata", object_meta(network, generated_secret_name(network.name))},
+                      {"type", "Opaque"},
+                      {"data",
+                       {{kRpcUserKey, base::base64_encode(user)},
+                        {kRpcPasswordKey, base::base64_encode(password)}}}};
+}
+
+json::value desired_rpcauth_secret(const BitcoinNetwork& network, const std::string& rpcauth_line) {
+  return json::object{{"apiVersion", "v1"},
+                      {"kind", "Secret"},
+                      {"metadata", object_meta(network, rpcauth_secret_name(network.name))},
+                      {"type", "Opaque"},
+                      {"data", {{kRpcAuthKey, base::base64_encode(rpcauth_line)}}}};
+}
+
+json::value desired_network_policy(const BitcoinNetwork& network) {
+  json::object same_network{{"podSelector", {{"matchLabels", selector_labels(network.name)}}}};
+  json::object controller{
+      {"namespaceSelector", json::object{}},
+      {"podSelector", {{"matchLabels", {{"app.kubernetes.io/name", "bitcoin-controller"}}}}}};
+  return json::object{
+      {"apiVersion", "networking.k8s.io/v1"},
+      {"kind", "NetworkPolicy"},
+      {"metadata", object_meta(network, network_policy_name(network.name))},
+      {"spec",
+       {{"podSelector", {{"matchLabels", selector_labels(network.name)}}},
+        {"policyTypes", json::array{"Ingress"}},
+        {"ingress",
+         json::array{
+             {{"from", json::array{same_network}}, {"ports", json::array{{{"protocol", "TCP"}, {"port", kP2pPort}}}}},
+             {{"from", json::array{controller}}, {"ports", json::array{{{"protocol", "TCP"}, {"port", kRpcPort}}}}},
+         }}}}};
+}
+
+}  // namespace kb::controller

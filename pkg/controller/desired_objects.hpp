@@ -1,0 +1,35 @@
+#pragma once
+// Pure builders of the objects a network owns, in the form the controller server-side applies:
+// only the fields it has an opinion on, so a second apply with the same input changes nothing.
+#include "pkg/controller/network.hpp"
+
+#include <boost/json/value.hpp>
+
+#include <string>
+
+namespace kb::controller {
+
+// The ownerReference that makes the object garbage-collected with its network.
+boost::json::object owner_reference(const BitcoinNetwork& network);
+
+// Headless Service <name>-svc: stable DNS names for the pods, P2P and RPC ports.
+boost::json::value desired_service(const BitcoinNetwork& network);
+
+// StatefulSet <name>-sts running bitcoind in regtest. `rpcauth_hash` is a digest of the rpcauth line;
+// it is placed in the pod template so that changed credentials roll the pods.
+boost::json::value desired_statefulset(const BitcoinNetwork& network, std::string_view rpcauth_hash);
+
+// Secret <name>-rpc holding generated credentials (only when spec.secret is empty).
+boost::json::value desired_generated_secret(const BitcoinNetwork& network, const std::string& user,
+                                            const std::string& password);
+
+// Secret <name>-rpcauth holding the rpcauth line that bitcoind reads from its environment.
+boost::json::value desired_rpcauth_secret(const BitcoinNetwork& network, const std::string& rpcauth_line);
+
+// NetworkPolicy <name>-peers: P2P only from the network's own pods, RPC only from the controller.
+boost::json::value desired_network_policy(const BitcoinNetwork& network);
+
+// The bitcoind arguments (without the user's spec.args appended).
+std::vector<std::string> bitcoind_base_args();
+
+}  // namespace kb::controller

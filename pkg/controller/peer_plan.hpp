@@ -1,0 +1,43 @@
+#pragma once
+// Which node dials which: the topology's edges, oriented so that each edge is dialled by exactly
+// one of its ends (one P2P connection per edge, visible in `getpeerinfo` on both), and balanced so
+// that no node needs more outbound `addnode` slots than necessary (bitcoind serves at most 8).
+#include "pkg/controller/network.hpp"
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace kb::controller {
+
+// Undirected edges {a, b} with a < b of the topology over `nodes` nodes, sorted.
+std::vector<Edge> topology_edges(const NetworkSpec& spec);
+
+// For each ordinal, the ordinals it dials. Deterministic: orientation depends only on the edges.
+std::vector<std::set<int>> dial_plan(int nodes, const std::vector<Edge>& edges);
+
+// What one node has in its added-node list, as `getaddednodeinfo` reports it.
+struct AddedNode {
+  std::string address;  // "ip:port" or "ip"
+  bool connected = false;
+};
+
+// The `addnode` calls that move one node's added-node list to the desired one.
+struct PeerChanges {
+  std::vector<std::string> add;     // addnode <address> add
+  std::vector<std::string> remove;  // addnode <address> remove (and disconnect when connected)
+  std::vector<std::string> disconnect;
+  bool empty() const { return add.empty() && remove.empty() && disconnect.empty(); }
+};
+
+// `ready_addresses` maps ordinal → "ip:port" for nodes that are ready now; peers that are not ready
+// are neither added (they would be dialled in vain) nor removed if already added with their
+// current address (a node that restarts in place keeps its entry).
+// `current_addresses` maps ordinal → "ip:port" of every existing pod with an IP, ready or not.
+PeerChanges plan_peer_changes(int self, const std::vector<std::set<int>>& dials,
+                              const std::map<int, std::string>& ready_addresses,
+                              const std::map<int, std::string>& current_addresses,
+                              const std::vector<AddedNode>& added);
+
+}  // namespace kb::controller
