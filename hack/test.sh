@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Sets everything up on a fresh Debian 12 machine and runs every test suite through CTest:
+# unit tests, the local cluster's own tests, integration tests against the real API server and real
+# Bitcoin nodes, and end-to-end tests of the plugin. The log ends with CTest's summary.
+#   hack/test.sh              everything
+#   hack/test.sh -L unit      only one label (unit, cluster, integration, e2e); extra args go to ctest
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+hack/install-deps.sh
+hack/build.sh
+
+needs_cluster=1
+if [[ $# -gt 0 && "$*" == *"-L unit"* ]]; then
+  needs_cluster=0
+fi
+if [[ $needs_cluster == 1 ]]; then
+  started_here=0
+  if ! hack/local-cluster.sh status >/dev/null 2>&1; then
+    started_here=1
+  fi
+  hack/local-cluster.sh up
+  if [[ $started_here == 1 && ${KB_KEEP_CLUSTER:-0} != 1 ]]; then
+    trap 'cd "$root" && hack/local-cluster.sh down >/dev/null 2>&1 || true' EXIT
+  fi
+  eval "$(hack/local-cluster.sh env)"
+  export KUBECONFIG KB_BITCOIND
+fi
+
+cd build
+ctest --output-on-failure "$@"
