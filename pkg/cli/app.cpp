@@ -1,6 +1,7 @@
 #include "pkg/cli/app.hpp"
 
 #include "pkg/cli/command.hpp"
+#include "pkg/cli/serve_command.hpp"
 #include "pkg/cli/version_command.hpp"
 
 #include <CLI/CLI.hpp>
@@ -32,6 +33,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   root.require_subcommand(1);
   root.footer("Use \"kubectl bitcoin <command> --help\" for more information about a command.");
   add_global_flags(root, context.global);
+  add_serve_command(root, context);
   add_version_command(root, context);
 
   try {

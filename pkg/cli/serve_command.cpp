@@ -1,0 +1,197 @@
+#include "pkg/cli/serve_command.hpp"
+
+#include "pkg/base/duration.hpp"
+#include "pkg/base/version_info.hpp"
+#include "pkg/cli/cluster_access.hpp"
+#include "pkg/controller/controller.hpp"
+#include "pkg/kube/event_recorder.hpp"
+#include "pkg/kube/leader_elector.hpp"
+#include "pkg/observe/http_server.hpp"
+#include "pkg/observe/logger.hpp"
+#include "pkg/observe/metrics.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+#include <unistd.h>
+
+namespace kb::cli {
+namespace {
+
+struct ServeOptions {
+  int workers = 2;
+  std::string resync = "30s";
+  std::string log_level = "info";
+  std::string log_format = "json";
+  std::string watch_namespace;
+  bool leader_elect = false;
+  std::string leader_election_namespace;
+  std::string leader_election_id = "kubectl-bitcoin-controller";
+  std::string metrics_address = ":8080";
+  std::string gateway_address = ":8081";
+  double qps = 50;
+  int burst = 100;
+  bool network_policy = true;
+};
+
+std::string env_or(const char* name, std::string fallback) {
+  const char* value = std::getenv(name);
+  return value && *value ? std::string(value) : std::move(fallback);
+}
+
+std::string host_name() {
+  char buffer[256] = {};
+  ::gethostname(buffer, sizeof buffer - 1);
+  return buffer;
+}
+
+// Blocks SIGTERM/SIGINT in every thread and turns them into a stop request on a dedicated thread.
+std::jthread stop_on_signals(std::stop_source& source, observe::Logger& log) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return std::jthread([signals, &source, &log](std::stop_token) {
+    int received = 0;
+    sigwait(&signals, &received);
+    log.info("signal received; shutting down", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    source.request_stop();
+  });
+}
+
+int run_serve(Context& context, const ServeOptions& options) {
+  auto level = observe::parse_log_level(options.log_level);
+  auto format = observe::parse_log_format(options.log_format);
+  if (options.workers < 1 || options.workers > 64) throw UsageError("--workers must be between 1 and 64");
+  auto resync = base::parse_duration(options.resync);
+  if (!resync || resync->count() < 1000) throw UsageError("--resync must be a duration of at least 1s, e.g. 30s");
+
+  observe::Logger log(context.err, level, format);
+  observe::MetricsRegistry metrics;
+  std::stop_source stop;
+  auto signal_thread = stop_on_signals(stop, log);
+
+  auto client = make_client(context.global, options.qps, options.burst);
+  log.info("starting controller", {{"version", std::string(version::project())},
+                                   {"commit", std::string(version::git_commit())},
+                                   {"server", client.config().describe()},
+                                   {"watchNamespace", options.watch_namespace.empty() ? "*" : options.watch_namespace},
+                                   {"workers", std::to_string(options.workers)}});
+
+  auto identity = env_or("POD_NAME", host_name());
+  kube::EventRecorder events(client, {.controller = "bitcoin.kubectl-bitcoin.dev/controller",
+                                      .instance = identity,
+                                      .on_error = [&log](const std::string& e) {
+                                        log.warn("posting an event failed", {{"error", e}});
+                                      }});
+  controller::ControllerSettings settings;
+  settings.workers = options.workers;
+  settings.watch_namespace = options.watch_namespace;
+  settings.reconciler.resync = *resync;
+  settings.reconciler.network_policy = options.network_policy;
+  controller::Controller controller(client, settings, log, metrics, &events, controller::real_rpc_factory());
+
+  std::atomic<bool> leading{!options.leader_elect};
+  auto [metrics_host, metrics_port] = observe::parse_listen_address(options.metrics_address);
+  observe::HttpServer health_server(
+      {.address = metrics_host, .port = metrics_port},
+      [&](const observe::HttpRequest& request) -> observe::HttpResponse {
+        auto path = request.target.substr(0, request.target.find('?'));
+        if (path == "/metrics") {
+          metrics.gauge("kubectl_bitcoin_leader", "1 when this replica runs the workers.").set(leading ? 1 : 0);
+          return {200, "text/plain; version=0.0.4; charset=utf-8", metrics.expose(), {}};
+        }
+        if (path == "/healthz" || path == "/livez") return {200, "text/plain; charset=utf-8", "ok\n", {}};
+        if (path == "/readyz") {
+          if (controller.synced()) return {200, "text/plain; charset=utf-8", "ok\n", {}};
+          return {503, "text/plain; charset=utf-8", "informers not synced\n", {}};
+        }
+        return {404, "text/plain; charset=utf-8", "not found\n", {}};
+      });
+  log.info("serving metrics and health", {{"address", options.metrics_address}});
+
+  controller.start_informers();
+  while (!controller.wait_for_sync(std::chrono::seconds(5))) {
+    if (stop.stop_requested()) return kExitSuccess;
+    log.info("waiting for informer caches to sync");
+  }
+  log.info("caches synced");
+
+  if (options.leader_elect) {
+    auto lease_namespace = options.leader_election_namespace.empty()
+                               ? env_or("POD_NAMESPACE", effective_namespace(context.global, client))
+                               : options.leader_election_namespace;
+    kube::LeaderElector elector(
+        client, {.lease_namespace = lease_namespace,
+                 .lease_name = options.leader_election_id,
+                 .identity = identity,
+                 .exit_on_loss = true,  // like kube-controller-manager: a fresh process campaigns again
+                 .on_started_leading =
+                     [&](std::stop_token lead) {
+                       leading = true;
+                       log.info("became leader", {{"identity", identity}});
+                       controller.run_workers(lead);
+                     },
+                 .on_stopped_leading =
+                     [&] {
+                       leading = false;
+                       log.info("stopped leading", {{"identity", identity}});
+                     },
+                 .on_new_leader = [&](const std::string& leader) { log.info("leader is", {{"identity", leader}}); },
+                 .on_error = [&](const std::string& e) { log.warn("leader election", {{"error", e}}); }});
+    elector.run(stop.get_token());
+    if (!stop.stop_requested()) {
+      log.error("lost leadership; exiting so that a fresh process can campaign again");
+      std::raise(SIGTERM);
+      return kExitFailure;
+    }
+  } else {
+    controller.run_workers(stop.get_token());
+  }
+  events.flush();
+  health_server.stop();
+  log.info("controller stopped");
+  std::raise(SIGTERM);  // wake the signal thread so it can be joined
+  return kExitSuccess;
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& root, Context& context) {
+  auto options = std::make_shared<ServeOptions>();
+  auto* command = root.add_subcommand("serve", "Run the BitcoinNetwork controller (inside the cluster)");
+  command->footer(
+      "Examples:\n"
+      "  # What the chart's Deployment runs:\n"
+      "  kubectl bitcoin serve --leader-elect --workers 4 --log-format json\n"
+      "  # Against the cluster of your kubeconfig, for development:\n"
+      "  kubectl bitcoin serve --log-format text --metrics-bind-address 127.0.0.1:8080");
+  command->add_option("--workers", options->workers, "Networks reconciled in parallel")->capture_default_str();
+  command->add_option("--resync", options->resync, "How often a steady network is looked at again")
+      ->capture_default_str();
+  command->add_option("--log-level", options->log_level, "debug, info, warn or error")->capture_default_str();
+  command->add_option("--log-format", options->log_format, "json or text")->capture_default_str();
+  command->add_option("--watch-namespace", options->watch_namespace, "Only this namespace (default: all)");
+  command->add_flag("--leader-elect", options->leader_elect, "Elect one active replica through a Lease");
+  command->add_option("--leader-election-namespace", options->leader_election_namespace,
+                      "Namespace of the Lease (default: $POD_NAMESPACE)");
+  command->add_option("--leader-election-id", options->leader_election_id, "Name of the Lease")
+      ->capture_default_str();
+  command->add_option("--metrics-bind-address", options->metrics_address, "Address of /metrics, /healthz, /readyz")
+      ->capture_default_str();
+  command->add_option("--gateway-bind-address", options->gateway_address,
+                      "Address of the RPC gateway (\"0\" disables it)")
+      ->capture_default_str();
+  command->add_option("--kube-api-qps", options->qps, "Client-side rate limit towards the API server")
+      ->capture_default_str();
+  command->add_option("--kube-api-burst", options->burst, "Burst of the client-side rate limit")->capture_default_str();
+  command->add_flag("!--no-network-policy", options->network_policy,
+                    "Do not create a NetworkPolicy per network (for clusters without a policy controller)");
+  command->callback([&context, options] { context.exit_code = run_serve(context, *options); });
+}
+
+}  // namespace kb::cli

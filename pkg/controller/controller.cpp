@@ -1,0 +1,157 @@
+#include "pkg/controller/controller.hpp"
+
+#include "pkg/bitcoin/rpc_client.hpp"
+#include "pkg/controller/naming.hpp"
+#include "pkg/kube/resource_ref.hpp"
+
+#include <boost/json.hpp>
+
+#include <thread>
+
+namespace kb::controller {
+namespace json = boost::json;
+
+RpcFactory real_rpc_factory() {
+  return [](const std::string& host, int port, const RpcCredentials& creds) -> std::unique_ptr<bitcoin::RpcCaller> {
+    bitcoin::RpcEndpoint endpoint{host, static_cast<std::uint16_t>(port),
+                                  bitcoin::UserPassword{creds.user, creds.password}, "/"};
+    bitcoin::RpcClientOptions options;
+    options.connect_timeout = std::chrono::seconds(3);
+    options.call_timeout = std::chrono::seconds(15);
+    return std::make_unique<bitcoin::RpcClient>(std::move(endpoint), options);
+  };
+}
+
+namespace {
+const std::string kManagedSelector = "app.kubernetes.io/managed-by=kubectl-bitcoin";
+}
+
+Controller::Controller(kube::Client client, ControllerSettings settings, observe::Logger& log,
+                       observe::MetricsRegistry& metrics, kube::EventRecorder* events, RpcFactory rpc_factory)
+    : client_(std::move(client)),
+      settings_(std::move(settings)),
+      log_(log),
+      metrics_(metrics),
+      queue_(kube::WorkQueueOptions{.name = "bitcoinnetworks"}) {
+  const auto& ns = settings_.watch_namespace;
+  auto on_error = [this](const std::string& what) { log_.warn("watch failed; retrying", {{"error", what}}); };
+  auto make = [&](kube::ResourceRef collection, std::string selector) {
+    kube::InformerOptions options;
+    options.collection = std::move(collection);
+    options.label_selector = std::move(selector);
+    options.on_error = on_error;
+    return std::make_unique<kube::Informer>(client_, std::move(options));
+  };
+  networks_ = make(kube::ResourceRef::of(std::string(kGroup), std::string(kVersion), std::string(kPlural)).in(ns), "");
+  statefulsets_ = make(kube::refs::stateful_sets(ns), kManagedSelector);
+  services_ = make(kube::refs::services(ns), kManagedSelector);
+  pods_ = make(kube::refs::pods(ns), std::string(kNetworkLabel));
+  secrets_ = make(kube::refs::secrets(ns), kManagedSelector);
+  network_policies_ = make(kube::refs::network_policies(ns), kManagedSelector);
+  pods_->store().add_index(kPodsByNetworkIndex, index_by_network());
+
+  networks_->add_handlers({.on_add = [this](const kube::ObjectPtr& o) { enqueue_object(o); },
+                           .on_update = [this](const kube::ObjectPtr&, const kube::ObjectPtr& o) { enqueue_object(o); },
+                           .on_delete = [this](const kube::ObjectPtr& o) { enqueue_object(o); }});
+  for (auto* informer : {statefulsets_.get(), services_.get(), pods_.get(), secrets_.get(), network_policies_.get()}) {
+    informer->add_handlers({.on_add = [this](const kube::ObjectPtr& o) { enqueue_owner(o); },
+                            .on_update = [this](const kube::ObjectPtr&, const kube::ObjectPtr& o) { enqueue_owner(o); },
+                            .on_delete = [this](const kube::ObjectPtr& o) { enqueue_owner(o); }});
+  }
+  ReconcilerCaches caches{&networks_->store(), &statefulsets_->store(), &services_->store(),
+                          &pods_->store(),     &secrets_->store(),      &network_policies_->store()};
+  reconciler_ = std::make_unique<Reconciler>(client_, caches, std::move(rpc_factory), events, log_, metrics_,
+                                             settings_.reconciler);
+}
+
+Controller::~Controller() {
+  queue_.shut_down();
+  stop_informers();
+}
+
+void Controller::enqueue_object(const kube::ObjectPtr& object) { queue_.add(kube::object_key(*object)); }
+
+void Controller::enqueue_owner(const kube::ObjectPtr& object) {
+  for (const auto& key : index_by_network()(*object)) queue_.add(key);
+}
+
+void Controller::start_informers() {
+  for (auto* informer : {networks_.get(), statefulsets_.get(), services_.get(), pods_.get(), secrets_.get(),
+                         network_policies_.get()}) {
+    informer->start();
+  }
+}
+
+void Controller::stop_informers() {
+  for (auto* informer : {networks_.get(), statefulsets_.get(), services_.get(), pods_.get(), secrets_.get(),
+                         network_policies_.get()}) {
+    if (informer) informer->stop();
+  }
+}
+
+bool Controller::synced() const {
+  for (auto* informer : {networks_.get(), statefulsets_.get(), services_.get(), pods_.get(), secrets_.get(),
+                         network_policies_.get()}) {
+    if (!informer->has_synced()) return false;
+  }
+  return true;
+}
+
+bool Controller::wait_for_sync(std::chrono::milliseconds timeout) const {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (auto* informer : {networks_.get(), statefulsets_.get(), services_.get(), pods_.get(), secrets_.get(),
+                         network_policies_.get()}) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || !informer->wait_for_sync(left)) return false;
+  }
+  return true;
+}
+
+const kube::Store& Controller::networks() const { return networks_->store(); }
+const kube::Store& Controller::pods() const { return pods_->store(); }
+
+void Controller::publish_queue_metrics() {
+  auto m = queue_.metrics();
+  metrics_.gauge("kubectl_bitcoin_workqueue_depth", "Keys waiting in the work queue.").set(static_cast<double>(m.depth));
+  metrics_.gauge("kubectl_bitcoin_workqueue_adds", "Keys added to the work queue (total).").set(static_cast<double>(m.adds));
+  metrics_.gauge("kubectl_bitcoin_workqueue_retries", "Rate-limited re-adds (total).").set(static_cast<double>(m.retries));
+}
+
+void Controller::worker(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    auto key = queue_.get();
+    if (!key) return;
+    auto started = std::chrono::steady_clock::now();
+    std::string result = "success";
+    try {
+      auto requeue = reconciler_->reconcile(*key);
+      queue_.forget(*key);
+      if (requeue.count() > 0) queue_.add_after(*key, requeue);
+    } catch (const std::exception& e) {
+      result = "error";
+      log_.warn("reconcile failed; will retry with back-off",
+                {{"network", *key}, {"error", e.what()}, {"retries", std::to_string(queue_.num_requeues(*key))}});
+      queue_.add_rate_limited(*key);
+    }
+    queue_.done(*key);
+    auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    metrics_.counter("kubectl_bitcoin_reconcile_total", "Reconciles by result.", {{"result", result}}).inc();
+    metrics_.histogram("kubectl_bitcoin_reconcile_duration_seconds", "Time spent in one reconcile.").observe(seconds);
+    publish_queue_metrics();
+  }
+}
+
+void Controller::run_workers(std::stop_token stop) {
+  log_.info("starting workers", {{"workers", std::to_string(settings_.workers)}});
+  // Queue every known network once: after a leader change nothing else would trigger them.
+  for (const auto& object : networks_->store().list()) enqueue_object(object);
+  std::vector<std::jthread> threads;
+  for (int i = 0; i < settings_.workers; ++i) {
+    threads.emplace_back([this](std::stop_token s) { worker(s); });
+  }
+  std::stop_callback on_stop(stop, [this] { queue_.shut_down(); });
+  for (auto& t : threads) t.join();
+  log_.info("workers stopped");
+}
+
+}  // namespace kb::controller

@@ -1,0 +1,94 @@
+#pragma once
+// Reconciler: brings one BitcoinNetwork (by "namespace/name" key) to its desired state.
+//
+//   read the network and its objects from the informer caches (never the API, except the user's Secret)
+//   → credentials (generate the Secret when spec.secret is empty) → rpcauth Secret
+//   → server-side apply Service, StatefulSet, NetworkPolicy only where the cache differs
+//   → for each ready node: observe it and move its added-node list to the topology's plan
+//   → mine a block when due → compute status → write it only if it changed → requeue time.
+//
+// Errors are thrown after the status (Degraded) has been written, so the caller's work queue backs off.
+#include "pkg/bitcoin/rpc_caller.hpp"
+#include "pkg/controller/credentials.hpp"
+#include "pkg/controller/network.hpp"
+#include "pkg/kube/client.hpp"
+#include "pkg/kube/event_recorder.hpp"
+#include "pkg/kube/store.hpp"
+#include "pkg/observe/logger.hpp"
+#include "pkg/observe/metrics.hpp"
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace kb::controller {
+
+// Opens an RPC connection to a node; the real one builds a bitcoin::RpcClient, tests pass a fake.
+using RpcFactory = std::function<std::unique_ptr<bitcoin::RpcCaller>(const std::string& host, int port,
+                                                                     const RpcCredentials& credentials)>;
+
+struct ReconcilerCaches {
+  const kube::Store* networks = nullptr;
+  const kube::Store* statefulsets = nullptr;
+  const kube::Store* services = nullptr;
+  const kube::Store* pods = nullptr;  // with the index kPodsByNetworkIndex
+  const kube::Store* secrets = nullptr;  // only the controller's own (label-selected)
+  const kube::Store* network_policies = nullptr;
+};
+
+inline constexpr const char* kPodsByNetworkIndex = "network";
+// "namespace/network" of a pod (or any object) carrying the network label.
+kube::IndexFunc index_by_network();
+
+struct ReconcilerSettings {
+  std::chrono::milliseconds resync{std::chrono::seconds(30)};
+  std::chrono::milliseconds not_ready_poll{std::chrono::seconds(2)};
+  bool network_policy = true;
+};
+
+class Reconciler {
+ public:
+  Reconciler(kube::Client client, ReconcilerCaches caches, RpcFactory rpc_factory, kube::EventRecorder* events,
+             observe::Logger& log, observe::MetricsRegistry& metrics, ReconcilerSettings settings = {},
+             RandomBytes random = system_random());
+
+  // Returns when to look again. Throws on failure (after writing a Degraded status where possible).
+  std::chrono::milliseconds reconcile(const std::string& key);
+
+  // Credentials of a network (for the RPC gateway); nullopt when they cannot be read.
+  std::optional<RpcCredentials> credentials(const BitcoinNetwork& network) const;
+
+ private:
+  struct NodeConnection {
+    std::string ip;
+    std::unique_ptr<bitcoin::RpcCaller> rpc;
+  };
+  struct NetworkState {
+    std::map<int, NodeConnection> nodes;  // by ordinal; bounded by spec.nodes
+    std::string credentials_fingerprint;
+    std::chrono::steady_clock::time_point next_block{};
+  };
+
+  bitcoin::RpcCaller& node_rpc(NetworkState& state, int ordinal, const std::string& ip, const RpcCredentials& creds);
+  void apply_if_changed(const kube::ResourceRef& ref, const kube::Store* cache, const boost::json::value& desired,
+                        const boost::json::value& network_object, std::string_view what);
+  void count_write(std::string_view kind, std::string_view verb);
+
+  kube::Client client_;
+  ReconcilerCaches caches_;
+  RpcFactory rpc_factory_;
+  kube::EventRecorder* events_;
+  observe::Logger& log_;
+  observe::MetricsRegistry& metrics_;
+  ReconcilerSettings settings_;
+  RandomBytes random_;
+
+  std::mutex states_mutex_;  // guards the map; each key is reconciled by one worker at a time
+  std::map<std::string, std::shared_ptr<NetworkState>> states_;
+};
+
+}  // namespace kb::controller
