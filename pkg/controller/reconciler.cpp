@@ -3,7 +3,7 @@
 #include "pkg/base/base64.hpp"
 #include "pkg/bitcoin/rpc_error.hpp"
 #include "pkg/controller/desired_objects.hpp"
-#include "pkg/controller/json_subset.hpp"
+#include "pkg/base/json_subset.hpp"
 #include "pkg/controller/naming.hpp"
 #include "pkg/controller/network_status.hpp"
 #include "pkg/controller/node_sync.hpp"
@@ -106,7 +106,7 @@ void Reconciler::count_write(std::string_view kind, std::string_view verb) {
 void Reconciler::apply_if_changed(const kube::ResourceRef& ref, const kube::Store* cache, const json::value& desired,
                                   const json::value& network_object, std::string_view what) {
   kube::ObjectPtr live = cache ? cache->get(ref.namespace_name, ref.name) : nullptr;
-  if (live && is_subset(desired, *live)) return;
+  if (live && base::is_subset(desired, *live)) return;
   client_.apply(ref, desired, {.field_manager = std::string(kFieldManager), .force = true});
   count_write(what, "apply");
   if (!live && events_) {

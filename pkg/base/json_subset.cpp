@@ -1,8 +1,8 @@
-#include "pkg/controller/json_subset.hpp"
+#include "pkg/base/json_subset.hpp"
 
 #include <boost/json.hpp>
 
-namespace kb::controller {
+namespace kb::base {
 
 namespace {
 bool is_number(const boost::json::value& v) { return v.is_int64() || v.is_uint64() || v.is_double(); }
@@ -39,4 +39,4 @@ bool is_subset(const boost::json::value& desired, const boost::json::value& actu
   return desired == actual;
 }
 
-}  // namespace kb::controller
+}  // namespace kb::base

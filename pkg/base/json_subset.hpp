@@ -5,11 +5,11 @@
 // nothing would change, which keeps a steady-state controller at zero write requests.
 #include <boost/json/value.hpp>
 
-namespace kb::controller {
+namespace kb::base {
 
 // Objects: each key of `desired` must exist in `actual` with a matching value (recursively).
 // Arrays: same length, element-wise match (so list order matters, as it does for containers).
 // Scalars: equal, with integers and doubles compared by value.
 bool is_subset(const boost::json::value& desired, const boost::json::value& actual);
 
-}  // namespace kb::controller
+}  // namespace kb::base

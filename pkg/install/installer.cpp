@@ -1,0 +1,393 @@
+#include "pkg/install/installer.hpp"
+
+#include "pkg/base/json_subset.hpp"
+#include "pkg/base/yaml_parse.hpp"
+#include "pkg/kube/discovery.hpp"
+#include "pkg/kube/errors.hpp"
+#include "pkg/kube/time_format.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <thread>
+
+namespace kb::install {
+namespace json = boost::json;
+using Clock = std::chrono::steady_clock;
+
+std::string_view to_string(ChangeAction action) {
+  switch (action) {
+    case ChangeAction::created:
+      return "created";
+    case ChangeAction::configured:
+      return "configured";
+    case ChangeAction::unchanged:
+      return "unchanged";
+    case ChangeAction::pruned:
+      return "pruned";
+    case ChangeAction::deleted:
+      return "deleted";
+    case ChangeAction::failed:
+      return "failed";
+    case ChangeAction::skipped:
+      return "not applied";
+  }
+  return "";
+}
+
+namespace {
+
+constexpr const char* kFieldManager = "kubectl-bitcoin";
+
+std::string now_rfc3339() {
+  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+  std::time_t t = static_cast<std::time_t>(seconds.count());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
+
+bool condition_true(const json::value& object, std::string_view type) {
+  const auto* status = object.as_object().if_contains("status");
+  const auto* conditions = status && status->is_object() ? status->as_object().if_contains("conditions") : nullptr;
+  if (!conditions || !conditions->is_array()) return false;
+  for (const auto& c : conditions->as_array()) {
+    if (c.at("type").is_string() && c.at("type").as_string() == type) return c.at("status") == "True";
+  }
+  return false;
+}
+
+std::int64_t int_at(const json::value& v, std::initializer_list<std::string_view> path) {
+  const json::value* cur = &v;
+  for (auto key : path) {
+    if (!cur->is_object()) return 0;
+    cur = cur->as_object().if_contains(key);
+    if (!cur) return 0;
+  }
+  return cur->is_int64() ? cur->as_int64() : 0;
+}
+
+// The documents of a release manifest ("---"-separated YAML, as `helm template` prints it).
+std::vector<json::value> split_manifest(const std::string& text) {
+  std::vector<json::value> docs;
+  try {
+    for (auto& doc : kb::base::parse_yaml_documents(text, "release manifest")) {
+      if (doc.is_object()) docs.push_back(std::move(doc));
+    }
+  } catch (const std::exception&) {
+    // A record we cannot read is treated as empty: nothing is pruned rather than the wrong thing.
+  }
+  return docs;
+}
+
+}  // namespace
+
+Installer::Installer(kube::Client client, ProgressSink progress)
+    : client_(std::move(client)), progress_(std::move(progress)) {}
+
+kube::ResourceRef Installer::ref_for(const json::value& object, const std::string& default_namespace) {
+  kube::Discovery discovery(client_);
+  auto resource = discovery.resource_for_kind(api_version_of(object), kind_of(object));
+  if (!resource) {
+    throw std::runtime_error("the cluster does not serve " + kind_of(object) + " in " + api_version_of(object) +
+                             " (needed by " + describe(object) + ")");
+  }
+  auto ref = resource->ref().named(name_of(object));
+  if (resource->namespaced) {
+    auto ns = namespace_of(object);
+    ref = ref.in(ns.empty() ? default_namespace : ns);
+  }
+  return ref;
+}
+
+ChangeAction Installer::apply_object(const json::value& object, const std::string& default_namespace,
+                                     const InstallRequest& request) {
+  auto ref = ref_for(object, default_namespace);
+  json::value desired = object;
+  if (!ref.namespace_name.empty()) desired.as_object()["metadata"].as_object()["namespace"] = ref.namespace_name;
+  auto live = client_.get_if_exists(ref);
+  if (live && base::is_subset(desired, *live)) return ChangeAction::unchanged;
+  if (request.dry_run != DryRun::client) {
+    client_.apply(ref, desired,
+                  {.field_manager = kFieldManager, .force = request.force_conflicts,
+                   .dry_run = request.dry_run == DryRun::server});
+  }
+  return live ? ChangeAction::configured : ChangeAction::created;
+}
+
+void Installer::wait_for_crd(const std::string& name, Clock::time_point deadline) {
+  while (true) {
+    auto crd = client_.get_if_exists(kube::refs::custom_resource_definitions(name));
+    if (crd && condition_true(*crd, "Established")) return;
+    if (Clock::now() > deadline) {
+      throw std::runtime_error("timed out waiting for CustomResourceDefinition " + name + " to be Established");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+}
+
+void Installer::wait_for_rollout(const json::value& deployment, const std::string& ns, Clock::time_point deadline) {
+  auto name = name_of(deployment);
+  auto ref = kube::refs::deployments(ns, name);
+  std::string last;
+  while (true) {
+    auto live = client_.get(ref);
+    auto desired = int_at(live, {"spec", "replicas"});
+    auto updated = int_at(live, {"status", "updatedReplicas"});
+    auto available = int_at(live, {"status", "availableReplicas"});
+    auto total = int_at(live, {"status", "replicas"});
+    bool observed = int_at(live, {"status", "observedGeneration"}) >= int_at(live, {"metadata", "generation"});
+    std::string line = "waiting for Deployment " + ns + "/" + name + ": " + std::to_string(available) + "/" +
+                       std::to_string(desired) + " available, " + std::to_string(updated) + " updated";
+    if (observed && updated == desired && available == desired && total == desired) {
+      progress_("Deployment " + ns + "/" + name + " rolled out (" + std::to_string(available) + "/" +
+                std::to_string(desired) + " available)");
+      return;
+    }
+    if (line != last) progress_(line);
+    last = line;
+    if (Clock::now() > deadline) {
+      // Say why: the pods' waiting reasons are what a user needs next.
+      std::string why;
+      auto pods = client_.list(kube::refs::pods(ns), {.label_selector = "app.kubernetes.io/name=bitcoin-controller"});
+      for (const auto& pod : pods.items) {
+        const auto* statuses = pod.at("status").as_object().if_contains("containerStatuses");
+        if (!statuses || !statuses->is_array()) continue;
+        for (const auto& s : statuses->as_array()) {
+          const auto* waiting = s.at("state").as_object().if_contains("waiting");
+          if (waiting && waiting->is_object()) {
+            const auto* reason = waiting->as_object().if_contains("reason");
+            why += "; pod " + name_of(pod) + " is waiting: " +
+                   (reason && reason->is_string() ? std::string(reason->as_string()) : std::string("unknown"));
+          }
+        }
+      }
+      throw std::runtime_error("timed out waiting for Deployment " + ns + "/" + name + " to roll out" + why +
+                               " (see kubectl -n " + ns + " describe deployment " + name + ")");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+}
+
+void Installer::wait_until_gone(const kube::ResourceRef& ref, Clock::time_point deadline) {
+  while (client_.get_if_exists(ref)) {
+    if (Clock::now() > deadline) throw std::runtime_error("timed out waiting for " + ref.describe() + " to be deleted");
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+}
+
+std::optional<ReleaseRecord> Installer::current_release(const std::string& release, const std::string& ns) {
+  auto list = client_.list(kube::refs::secrets(ns), {.label_selector = "owner=helm,name=" + release});
+  std::optional<ReleaseRecord> best;
+  for (const auto& secret : list.items) {
+    std::string problem;
+    auto record = decode_release_secret(secret, problem);
+    if (!record || record->status != "deployed") continue;
+    if (!best || record->revision > best->revision) best = std::move(record);
+  }
+  return best;
+}
+
+InstallReport Installer::install(const InstallRequest& request) {
+  InstallReport report;
+  auto deadline = Clock::now() + request.timeout;
+  const auto& ns = request.namespace_name;
+  std::vector<const json::value*> pending;
+  for (const auto& m : request.crds) pending.push_back(&m.object);
+  for (const auto& m : request.objects) pending.push_back(&m.object);
+  std::size_t done = 0;
+  auto fail = [&](const std::exception& e, const std::string& what) -> InstallError {
+    report.changes.push_back({what, ChangeAction::failed, e.what()});
+    for (std::size_t i = done + 1; i < pending.size(); ++i) {
+      report.changes.push_back({describe(*pending[i]), ChangeAction::skipped, ""});
+    }
+    return InstallError(what + ": " + e.what(), report);
+  };
+  auto record_change = [&](const json::value& object, ChangeAction action) {
+    report.changes.push_back({describe(object), action, ""});
+    if (action != ChangeAction::unchanged) report.changed = true;
+    progress_(describe(object) + " " + std::string(to_string(action)) +
+              (request.dry_run != DryRun::none && action != ChangeAction::unchanged ? " (dry run)" : ""));
+  };
+
+  // 1. CRDs, then wait until the API server serves them.
+  for (const auto& crd : request.crds) {
+    try {
+      auto action = apply_object(crd.object, "", request);
+      record_change(crd.object, action);
+      if (request.dry_run == DryRun::none && action != ChangeAction::unchanged) {
+        progress_("waiting for CustomResourceDefinition " + name_of(crd.object) + " to be Established");
+        wait_for_crd(name_of(crd.object), deadline);
+      }
+    } catch (const std::exception& e) {
+      throw fail(e, describe(crd.object));
+    }
+    ++done;
+  }
+
+  // 2. The namespace.
+  if (request.create_namespace) {
+    json::value namespace_object = {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}};
+    try {
+      auto action = apply_object(namespace_object, "", request);
+      if (action != ChangeAction::unchanged) record_change(namespace_object, action);
+    } catch (const std::exception& e) {
+      throw fail(e, "Namespace " + ns);
+    }
+  } else if (!client_.get_if_exists(kube::refs::namespaces(ns))) {
+    throw InstallError("namespace " + ns + " does not exist; create it or pass --create-namespace", report);
+  }
+
+  // 3. Everything else, in Helm's order.
+  auto objects = request.objects;
+  sort_for_install(objects);
+  std::set<std::string> rendered;
+  for (const auto& m : objects) {
+    try {
+      auto action = apply_object(m.object, ns, request);
+      record_change(m.object, action);
+      json::value with_ns = m.object;
+      if (namespace_of(with_ns).empty() && !ref_for(m.object, ns).namespace_name.empty()) {
+        with_ns.as_object()["metadata"].as_object()["namespace"] = ns;
+      }
+      rendered.insert(identity(with_ns));
+    } catch (const std::exception& e) {
+      throw fail(e, describe(m.object));
+    }
+    ++done;
+  }
+
+  // 4. Prune what the previous revision had and this one does not.
+  auto previous = current_release(request.release_name, ns);
+  if (previous) {
+    std::vector<json::value> stale;
+    for (const auto& line_doc : split_manifest(previous->manifest)) {
+      json::value with_ns = line_doc;
+      if (namespace_of(with_ns).empty()) {
+        try {
+          if (!ref_for(with_ns, ns).namespace_name.empty()) {
+            with_ns.as_object()["metadata"].as_object()["namespace"] = ns;
+          }
+        } catch (const std::exception&) {
+          continue;  // a kind the cluster no longer serves: nothing to prune
+        }
+      }
+      if (!rendered.contains(identity(with_ns))) stale.push_back(with_ns);
+    }
+    std::reverse(stale.begin(), stale.end());
+    for (const auto& object : stale) {
+      try {
+        if (request.dry_run == DryRun::none) {
+          client_.remove(ref_for(object, ns), {.propagation_policy = "Background"});
+        }
+        record_change(object, ChangeAction::pruned);
+      } catch (const std::exception& e) {
+        if (!kube::is_not_found(e)) throw fail(e, describe(object));
+      }
+    }
+  }
+
+  // 5. The release record, only when something changed.
+  report.revision = previous ? previous->revision : 0;
+  if ((report.changed || !previous) && request.dry_run == DryRun::none) {
+    ReleaseRecord record;
+    record.name = request.release_name;
+    record.namespace_name = ns;
+    record.revision = previous ? previous->revision + 1 : 1;
+    record.first_deployed = previous ? previous->first_deployed : now_rfc3339();
+    record.last_deployed = now_rfc3339();
+    record.description = previous ? "Upgrade complete" : "Install complete";
+    record.notes = request.notes;
+    record.manifest = request.manifest_text;
+    record.chart_metadata = request.chart_metadata;
+    record.chart_values = request.chart_values;
+    record.config = request.user_values;
+    if (previous) {
+      // Helm marks the previous revision superseded.
+      ReleaseRecord old = *previous;
+      old.status = "superseded";
+      auto old_secret = encode_release_secret(old);
+      client_.apply(kube::refs::secrets(ns, release_secret_name(old.name, old.revision)), old_secret,
+                    {.field_manager = kFieldManager, .force = true});
+    }
+    client_.apply(kube::refs::secrets(ns, release_secret_name(record.name, record.revision)),
+                  encode_release_secret(record), {.field_manager = kFieldManager, .force = true});
+    report.revision = record.revision;
+  }
+
+  // 6. Wait for the workloads.
+  if (request.wait && request.dry_run == DryRun::none) {
+    for (const auto& m : objects) {
+      if (kind_of(m.object) != "Deployment") continue;
+      try {
+        wait_for_rollout(m.object, namespace_of(m.object).empty() ? ns : namespace_of(m.object), deadline);
+      } catch (const std::exception& e) {
+        throw InstallError(e.what(), report);
+      }
+    }
+  }
+  return report;
+}
+
+InstallReport Installer::uninstall(const std::string& release, const std::string& ns, const UninstallOptions& options) {
+  InstallReport report;
+  auto deadline = Clock::now() + options.timeout;
+  auto record = current_release(release, ns);
+  if (!record) {
+    throw InstallError("release " + release + " is not installed in namespace " + ns +
+                           " (see kubectl bitcoin status, or pass -n with the namespace it was installed in)",
+                       report);
+  }
+  std::vector<json::value> objects = split_manifest(record->manifest);
+  std::stable_sort(objects.begin(), objects.end(), [](const json::value& a, const json::value& b) {
+    return install_rank(kind_of(a)) > install_rank(kind_of(b));
+  });
+  std::vector<kube::ResourceRef> deleted;
+  for (const auto& object : objects) {
+    try {
+      auto ref = ref_for(object, ns);
+      client_.remove(ref, {.propagation_policy = "Foreground"});
+      deleted.push_back(ref);
+      report.changes.push_back({describe(object), ChangeAction::deleted, ""});
+      progress_(describe(object) + " deleted");
+    } catch (const std::exception& e) {
+      if (kube::is_not_found(e)) continue;
+      report.changes.push_back({describe(object), ChangeAction::failed, e.what()});
+      throw InstallError("could not delete " + describe(object) + ": " + e.what(), report);
+    }
+  }
+  if (options.delete_crds) {
+    // Deleting a CRD deletes every object of its kind: every user's networks.
+    for (const auto& name : options.crd_names) {
+      try {
+        auto ref = kube::refs::custom_resource_definitions(name);
+        client_.remove(ref);
+        deleted.push_back(ref);
+        report.changes.push_back({"CustomResourceDefinition " + name, ChangeAction::deleted, ""});
+        progress_("CustomResourceDefinition " + name + " deleted");
+      } catch (const std::exception& e) {
+        if (!kube::is_not_found(e)) throw InstallError("could not delete CRD " + name + ": " + e.what(), report);
+      }
+    }
+  }
+  if (options.wait) {
+    for (const auto& ref : deleted) wait_until_gone(ref, deadline);
+  }
+  // Remove every revision's record.
+  auto records = client_.list(kube::refs::secrets(ns), {.label_selector = "owner=helm,name=" + release});
+  for (const auto& secret : records.items) {
+    try {
+      client_.remove(kube::refs::secrets(ns, name_of(secret)));
+    } catch (const std::exception& e) {
+      if (!kube::is_not_found(e)) throw;
+    }
+  }
+  report.changed = !deleted.empty();
+  return report;
+}
+
+}  // namespace kb::install

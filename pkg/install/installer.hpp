@@ -1,0 +1,100 @@
+#pragma once
+// Installer: puts a rendered chart into the cluster and takes it out again, the way
+// `helm upgrade --install` and `helm uninstall` would, with kubectl's server-side apply.
+//
+//   CRDs first (applied, then waited for until Established) → the namespace when asked →
+//   every other object in Helm's order, applied only when the live object differs →
+//   objects of the previous revision that are no longer rendered are pruned →
+//   a release record (Helm's format) is written only when something changed →
+//   wait for Deployments to roll out.
+// A failure stops the run and the report says what was applied and what was not.
+#include "pkg/install/manifest.hpp"
+#include "pkg/install/release_record.hpp"
+#include "pkg/kube/client.hpp"
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kb::install {
+
+enum class DryRun { none, client, server };
+
+struct InstallRequest {
+  std::string release_name;
+  std::string namespace_name;
+  std::vector<Manifest> crds;     // from the chart's crds/ directory (never templated, never pruned)
+  std::vector<Manifest> objects;  // rendered templates
+  std::string manifest_text;      // as `helm template` prints the objects (for the release record)
+  std::string notes;
+  boost::json::value chart_metadata;
+  boost::json::value chart_values;
+  boost::json::value user_values;
+  bool create_namespace = false;
+  bool wait = true;
+  std::chrono::milliseconds timeout{std::chrono::minutes(5)};
+  DryRun dry_run = DryRun::none;
+  bool force_conflicts = true;
+};
+
+enum class ChangeAction { created, configured, unchanged, pruned, deleted, failed, skipped };
+std::string_view to_string(ChangeAction action);
+
+struct ObjectChange {
+  std::string object;  // describe(object)
+  ChangeAction action;
+  std::string detail;  // the server's message for failures
+};
+
+struct InstallReport {
+  std::vector<ObjectChange> changes;
+  int revision = 0;        // the release revision now in the cluster
+  bool changed = false;    // anything created, configured or pruned
+};
+
+// Thrown when the run could not finish; `report` lists what happened before.
+class InstallError : public std::runtime_error {
+ public:
+  InstallError(std::string message, InstallReport report)
+      : std::runtime_error(std::move(message)), report_(std::move(report)) {}
+  const InstallReport& report() const { return report_; }
+
+ private:
+  InstallReport report_;
+};
+
+using ProgressSink = std::function<void(const std::string& line)>;
+
+class Installer {
+ public:
+  Installer(kube::Client client, ProgressSink progress);
+
+  InstallReport install(const InstallRequest& request);
+
+  struct UninstallOptions {
+    bool delete_crds = false;
+    std::vector<std::string> crd_names;  // deleted with delete_crds
+    bool wait = true;
+    std::chrono::milliseconds timeout{std::chrono::minutes(2)};
+  };
+  InstallReport uninstall(const std::string& release, const std::string& namespace_name, const UninstallOptions& options);
+
+  // The latest deployed record, or nullopt when the release is not installed.
+  std::optional<ReleaseRecord> current_release(const std::string& release, const std::string& namespace_name);
+
+ private:
+  kube::ResourceRef ref_for(const boost::json::value& object, const std::string& default_namespace);
+  ChangeAction apply_object(const boost::json::value& object, const std::string& default_namespace,
+                            const InstallRequest& request);
+  void wait_for_crd(const std::string& name, std::chrono::steady_clock::time_point deadline);
+  void wait_for_rollout(const boost::json::value& deployment, const std::string& ns,
+                        std::chrono::steady_clock::time_point deadline);
+  void wait_until_gone(const kube::ResourceRef& ref, std::chrono::steady_clock::time_point deadline);
+
+  kube::Client client_;
+  ProgressSink progress_;
+};
+
+}  // namespace kb::install

@@ -1,0 +1,28 @@
+#pragma once
+// One object of a rendered chart, and the order Helm installs objects in.
+#include <boost/json/value.hpp>
+
+#include <string>
+#include <vector>
+
+namespace kb::install {
+
+struct Manifest {
+  std::string source;         // "bitcoin-controller/templates/deployment.yaml"
+  boost::json::value object;  // the parsed document
+};
+
+std::string kind_of(const boost::json::value& object);
+std::string name_of(const boost::json::value& object);
+std::string namespace_of(const boost::json::value& object);
+std::string api_version_of(const boost::json::value& object);
+// "Deployment bitcoin-controller/bitcoin-controller" (namespace/name) or "ClusterRole x".
+std::string describe(const boost::json::value& object);
+// A key that identifies the object across renderings: "apiGroup/Kind/namespace/name".
+std::string identity(const boost::json::value& object);
+
+// Helm's install order (kinds not in the list go last, in their original order); uninstall is the reverse.
+int install_rank(const std::string& kind);
+void sort_for_install(std::vector<Manifest>& manifests);
+
+}  // namespace kb::install
