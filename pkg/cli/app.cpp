@@ -1,7 +1,9 @@
 #include "pkg/cli/app.hpp"
 
 #include "pkg/cli/command.hpp"
+#include "pkg/cli/rpc_command.hpp"
 #include "pkg/cli/serve_command.hpp"
+#include "pkg/cli/status_command.hpp"
 #include "pkg/cli/version_command.hpp"
 
 #include <CLI/CLI.hpp>
@@ -33,7 +35,10 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   root.require_subcommand(1);
   root.footer("Use \"kubectl bitcoin <command> --help\" for more information about a command.");
   add_global_flags(root, context.global);
+  add_rpc_command(root, context);
+  add_mine_command(root, context);
   add_serve_command(root, context);
+  add_status_command(root, context);
   add_version_command(root, context);
 
   try {

@@ -3,6 +3,9 @@
 #include "pkg/base/duration.hpp"
 #include "pkg/base/version_info.hpp"
 #include "pkg/cli/cluster_access.hpp"
+#include "pkg/bitcoin/gateway_handler.hpp"
+#include "pkg/bitcoin/rpc_gateway.hpp"
+#include "pkg/controller/cached_node_directory.hpp"
 #include "pkg/controller/controller.hpp"
 #include "pkg/kube/event_recorder.hpp"
 #include "pkg/kube/leader_elector.hpp"
@@ -114,6 +117,19 @@ int run_serve(Context& context, const ServeOptions& options) {
       });
   log.info("serving metrics and health", {{"address", options.metrics_address}});
 
+  // The RPC gateway runs on every replica: it reads the caches, which every replica keeps.
+  controller::CachedNodeDirectory directory(controller);
+  std::unique_ptr<bitcoin::RpcGateway> gateway;
+  if (options.gateway_address != "0") {
+    auto [gateway_host, gateway_port] = observe::parse_listen_address(options.gateway_address);
+    bitcoin::RpcGatewayOptions gateway_options;
+    gateway_options.bind_address = gateway_host;
+    gateway_options.port = gateway_port;
+    gateway = std::make_unique<bitcoin::RpcGateway>(gateway_options, directory, bitcoin::log_gateway_calls_to(log));
+    gateway->start();
+    log.info("serving the RPC gateway", {{"address", options.gateway_address}});
+  }
+
   controller.start_informers();
   while (!controller.wait_for_sync(std::chrono::seconds(5))) {
     if (stop.stop_requested()) return kExitSuccess;
@@ -153,6 +169,7 @@ int run_serve(Context& context, const ServeOptions& options) {
     controller.run_workers(stop.get_token());
   }
   events.flush();
+  if (gateway) gateway->stop();
   health_server.stop();
   log.info("controller stopped");
   std::raise(SIGTERM);  // wake the signal thread so it can be joined

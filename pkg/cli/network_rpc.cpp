@@ -1,0 +1,127 @@
+#include "pkg/cli/network_rpc.hpp"
+
+#include "pkg/bitcoin/gateway_client.hpp"
+#include "pkg/bitcoin/rpc_error.hpp"
+#include "pkg/cli/cluster_access.hpp"
+#include "pkg/controller/credentials.hpp"
+#include "pkg/controller/naming.hpp"
+#include "pkg/controller/network.hpp"
+#include "pkg/kube/errors.hpp"
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+
+#include <cstdlib>
+
+namespace kb::cli {
+namespace json = boost::json;
+
+namespace {
+kube::ResourceRef networks_ref(const std::string& ns) {
+  return kube::ResourceRef::of(std::string(controller::kGroup), std::string(controller::kVersion),
+                               std::string(controller::kPlural))
+      .in(ns);
+}
+}  // namespace
+
+void add_gateway_flags(CLI::App& command, GatewayLocation& gateway) {
+  if (const char* ns = std::getenv("KUBECTL_BITCOIN_NAMESPACE"); ns && *ns) gateway.namespace_name = ns;
+  command.add_option("--controller-namespace", gateway.namespace_name,
+                     "Namespace of the installed controller (env KUBECTL_BITCOIN_NAMESPACE)")
+      ->capture_default_str();
+  command.add_option("--controller-service", gateway.service_name, "Service of the controller's RPC gateway")
+      ->capture_default_str();
+}
+
+json::value get_network_or_fail(const kube::Client& client, const std::string& ns, const std::string& name) {
+  try {
+    auto network = client.get_if_exists(networks_ref(ns).named(name));
+    if (network) return *network;
+    std::string existing;
+    for (const auto& item : client.list(networks_ref(ns)).items) {
+      existing += (existing.empty() ? "" : ", ") + std::string(item.at("metadata").at("name").as_string());
+    }
+    throw CommandError("network " + name + " not found in namespace " + ns +
+                       (existing.empty() ? " (there are none; create one with kubectl bitcoin create " + name + " --nodes 3)"
+                                         : " (networks there: " + existing + ")"));
+  } catch (const CommandError&) {
+    throw;
+  } catch (const std::exception& e) {
+    if (kube::is_not_found(e)) {
+      throw CommandError("the BitcoinNetwork CRD is not installed in this cluster; run kubectl bitcoin install");
+    }
+    fail_with_kube_error(e, "read network " + name);
+  }
+}
+
+json::value call_node(const kube::Client& client, const GatewayLocation& gateway, const json::value& network_object,
+                      int ordinal, const bitcoin::RpcRequest& call) {
+  auto network = controller::parse_network(network_object);
+  if (ordinal < 0 || ordinal >= network.spec.nodes) {
+    throw CommandError("network " + network.name + " has no node " + std::to_string(ordinal) + " (it has nodes 0 to " +
+                       std::to_string(network.spec.nodes - 1) + ")");
+  }
+  auto secret_name = network.spec.secret.empty() ? controller::generated_secret_name(network.name) : network.spec.secret;
+  std::optional<json::value> secret;
+  try {
+    secret = client.get_if_exists(kube::refs::secrets(network.namespace_name, secret_name));
+  } catch (const std::exception& e) {
+    if (kube::is_forbidden(e)) {
+      throw CommandError("you may not read Secret " + secret_name + " in namespace " + network.namespace_name +
+                         ", which holds the network's RPC credentials; RPC needs get on that Secret");
+    }
+    fail_with_kube_error(e, "read the network's RPC credentials");
+  }
+  if (!secret) {
+    throw CommandError("Secret " + secret_name + " with the network's RPC credentials does not exist yet" +
+                       (network.spec.secret.empty() ? std::string(" (the controller creates it; is it running?)") : ""));
+  }
+  std::string problem;
+  auto credentials = controller::credentials_from_secret(*secret, problem);
+  if (!credentials) throw CommandError("Secret " + secret_name + " " + problem);
+
+  bitcoin::GatewayService service{gateway.namespace_name, gateway.service_name, gateway.port};
+  auto request = bitcoin::make_gateway_request(service, {network.namespace_name, network.name, ordinal},
+                                               bitcoin::UserPassword{credentials->user, credentials->password}, call);
+  kube::RawRequest raw;
+  raw.method = request.method;
+  raw.path = request.path;
+  raw.body = request.body;
+  raw.headers = request.headers;
+  kube::RawResponse response;
+  try {
+    response = client.raw(raw);
+  } catch (const std::exception& e) {
+    fail_with_kube_error(e, "reach the RPC gateway");
+  }
+  try {
+    return bitcoin::parse_gateway_response(response.status, response.body, call.method);
+  } catch (const bitcoin::GatewayError& e) {
+    if (e.origin() == bitcoin::GatewayError::Origin::api_server) {
+      if (e.http_status() == 403) {
+        throw CommandError(std::string(e.what()) + " (RPC through the cluster needs create on services/proxy for " +
+                           gateway.service_name + " in namespace " + gateway.namespace_name + ")");
+      }
+      if (e.http_status() == 404 || e.http_status() == 503) {
+        throw CommandError(std::string(e.what()) + " (is the controller installed in namespace " +
+                           gateway.namespace_name + "? run kubectl bitcoin install, or pass --controller-namespace)");
+      }
+    }
+    throw CommandError(e.what());
+  }
+}
+
+json::value parse_rpc_param(const std::string& text, std::size_t position) {
+  boost::system::error_code ec;
+  auto value = json::parse(text, ec);
+  if (!ec) return value;
+  bool json_like = text.empty() || text.find_first_of("{}[]\",:") != std::string::npos ||
+                   (text[0] >= '0' && text[0] <= '9') || text[0] == '-';
+  if (json_like) {
+    throw UsageError("parameter " + std::to_string(position) + " is not valid JSON: " + text +
+                     " (quote strings that contain JSON punctuation, e.g. '\"a,b\"')");
+  }
+  return json::value(text);
+}
+
+}  // namespace kb::cli

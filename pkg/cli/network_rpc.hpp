@@ -1,0 +1,35 @@
+#pragma once
+// Calling a network's nodes from a workstation: read the network and its RPC credentials (the
+// caller's own RBAC decides whether it may), then POST the call to the controller's RPC gateway
+// through the API server's services/proxy. Shared by `rpc` and `mine`.
+#include "pkg/bitcoin/rpc_protocol.hpp"
+#include "pkg/cli/command.hpp"
+#include "pkg/kube/client.hpp"
+
+#include <boost/json/value.hpp>
+
+#include <string>
+
+namespace kb::cli {
+
+struct GatewayLocation {
+  std::string namespace_name = "bitcoin-controller";
+  std::string service_name = "bitcoin-controller";
+  std::string port = "gateway";
+};
+
+// The network object; a clear CommandError when it (or the CRD) does not exist.
+boost::json::value get_network_or_fail(const kube::Client& client, const std::string& ns, const std::string& name);
+
+// One JSON-RPC call on one node; bitcoind's errors are thrown as bitcoin::RpcError, the gateway's
+// and the API server's refusals as CommandError with the next step.
+boost::json::value call_node(const kube::Client& client, const GatewayLocation& gateway,
+                             const boost::json::value& network, int ordinal, const bitcoin::RpcRequest& call);
+
+// Parses a command-line parameter: JSON when it is JSON; a bare word (no JSON punctuation or
+// leading digit) is a string, as bitcoin-cli treats string arguments. Throws UsageError otherwise.
+boost::json::value parse_rpc_param(const std::string& text, std::size_t position);
+
+void add_gateway_flags(CLI::App& command, GatewayLocation& gateway);
+
+}  // namespace kb::cli

@@ -1,0 +1,127 @@
+#include "pkg/cli/rpc_command.hpp"
+
+#include "pkg/base/json_pretty.hpp"
+#include "pkg/bitcoin/rpc_error.hpp"
+#include "pkg/cli/cluster_access.hpp"
+#include "pkg/cli/network_rpc.hpp"
+#include "pkg/controller/network.hpp"
+#include "pkg/controller/regtest_address.hpp"
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+
+#include <ostream>
+
+namespace kb::cli {
+namespace json = boost::json;
+
+namespace {
+
+struct RpcOptions {
+  std::string network;
+  std::string method;
+  std::vector<std::string> params;
+  int node = 0;
+  std::string output;
+  GatewayLocation gateway;
+};
+
+// bitcoin-cli's way of showing a result: strings bare, everything else as indented JSON.
+void print_result(std::ostream& out, const json::value& result, const std::string& output) {
+  if (output == "json") {
+    out << json::serialize(result) << "\n";
+  } else if (result.is_string()) {
+    out << result.as_string().c_str() << "\n";
+  } else if (!result.is_null()) {
+    out << base::pretty_json(result) << "\n";
+  }
+}
+
+int run_rpc(Context& context, const RpcOptions& options) {
+  bitcoin::RpcRequest call{options.method, {}};
+  for (std::size_t i = 0; i < options.params.size(); ++i) {
+    call.params.push_back(parse_rpc_param(options.params[i], i + 1));
+  }
+  auto client = make_client(context.global);
+  auto ns = effective_namespace(context.global, client);
+  auto network = get_network_or_fail(client, ns, options.network);
+  try {
+    print_result(context.out, call_node(client, options.gateway, network, options.node, call), options.output);
+  } catch (const bitcoin::RpcError& e) {
+    // As bitcoin-cli reports it, so scripts written for it keep working.
+    context.err << "error code: " << e.code() << "\nerror message:\n" << e.message() << "\n";
+    return kExitFailure;
+  }
+  return kExitSuccess;
+}
+
+struct MineOptions {
+  std::string network;
+  int blocks = 1;
+  int node = 0;
+  std::string address;
+  GatewayLocation gateway;
+};
+
+int run_mine(Context& context, const MineOptions& options) {
+  if (options.blocks < 1 || options.blocks > 1000) throw UsageError("BLOCKS must be between 1 and 1000");
+  auto client = make_client(context.global);
+  auto ns = effective_namespace(context.global, client);
+  auto object = get_network_or_fail(client, ns, options.network);
+  auto network = controller::parse_network(object);
+  auto address = !options.address.empty()              ? options.address
+                 : !network.spec.mining.address.empty() ? network.spec.mining.address
+                                                        : controller::derived_regtest_address(network.uid);
+  try {
+    auto hashes = call_node(client, options.gateway, object, options.node,
+                            {"generatetoaddress", json::array{options.blocks, json::string(address)}});
+    auto height = call_node(client, options.gateway, object, options.node, {"getblockcount", {}});
+    context.out << "mined " << (hashes.is_array() ? hashes.as_array().size() : 0) << " block(s) on node "
+                << options.node << " of " << network.name << "; height is now " << json::serialize(height) << "\n";
+  } catch (const bitcoin::RpcError& e) {
+    context.err << "error: node " << options.node << " refused to mine: " << e.message() << " (code " << e.code()
+                << ")\n";
+    return kExitFailure;
+  }
+  return kExitSuccess;
+}
+
+}  // namespace
+
+void add_rpc_command(CLI::App& root, Context& context) {
+  auto options = std::make_shared<RpcOptions>();
+  auto* command = root.add_subcommand("rpc", "Call bitcoind's JSON-RPC on a node, through the cluster");
+  command->footer(
+      "Parameters are JSON; bare words are strings (as with bitcoin-cli).\n\n"
+      "Examples:\n"
+      "  kubectl bitcoin rpc demo getblockchaininfo\n"
+      "  kubectl bitcoin rpc demo getpeerinfo --node 1\n"
+      "  kubectl bitcoin rpc demo getblockhash 0\n"
+      "  kubectl bitcoin rpc demo getblockheader '\"<hash>\"' false -o json");
+  command->add_option("NETWORK", options->network, "The BitcoinNetwork")->required();
+  command->add_option("METHOD", options->method, "The RPC method, e.g. getblockchaininfo")->required();
+  command->add_option("PARAMS", options->params, "The method's parameters");
+  command->add_option("--node", options->node, "Ordinal of the node to call")->capture_default_str();
+  command->add_option("-o,--output", options->output, "json: compact JSON (default: as bitcoin-cli prints)")
+      ->check(CLI::IsMember({"json"}));
+  add_gateway_flags(*command, options->gateway);
+  command->callback([&context, options] { context.exit_code = run_rpc(context, *options); });
+}
+
+void add_mine_command(CLI::App& root, Context& context) {
+  auto options = std::make_shared<MineOptions>();
+  auto* command = root.add_subcommand("mine", "Mine blocks on a node of a network");
+  command->footer(
+      "Examples:\n"
+      "  kubectl bitcoin mine demo            # one block on node 0\n"
+      "  kubectl bitcoin mine demo 101 --node 2");
+  command->add_option("NETWORK", options->network, "The BitcoinNetwork")->required();
+  command->add_option("BLOCKS", options->blocks, "How many blocks")->capture_default_str();
+  command->add_option("--node", options->node, "Ordinal of the node that mines")->capture_default_str();
+  command->add_option("--address", options->address,
+                      "Regtest address for the rewards (default: spec.mining.address, else derived from the network)");
+  add_gateway_flags(*command, options->gateway);
+  command->callback([&context, options] { context.exit_code = run_mine(context, *options); });
+}
+
+}  // namespace kb::cli

@@ -1,0 +1,565 @@
+#include "pkg/cli/status_command.hpp"
+
+#include "pkg/base/duration.hpp"
+#include "pkg/cli/cluster_access.hpp"
+#include "pkg/cli/output_format.hpp"
+#include "pkg/cli/table_printer.hpp"
+#include "pkg/controller/naming.hpp"
+#include "pkg/controller/network.hpp"
+#include "pkg/kube/errors.hpp"
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <iostream>
+#include <limits>
+#include <map>
+#include <ostream>
+#include <sstream>
+#include <thread>
+#include <unistd.h>
+
+namespace kb::cli {
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view kControllerSelector = "app.kubernetes.io/name=bitcoin-controller";
+constexpr std::size_t kMaxEvents = 10;
+
+struct StatusOptions {
+  std::string network;
+  std::string output;
+  bool all_namespaces = false;
+  bool watch = false;
+  bool check = false;
+  std::string interval = "2s";
+};
+
+std::string join(const std::vector<std::string>& items, std::string_view separator) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += separator;
+    out += item;
+  }
+  return out;
+}
+
+const json::array* array_at(const json::value& root, std::string_view path) {
+  const auto* value = find_path(root, path);
+  return value ? value->if_array() : nullptr;
+}
+
+const json::value* condition(const json::value& object, std::string_view type) {
+  if (const auto* conditions = array_at(object, "status.conditions")) {
+    for (const auto& item : *conditions) {
+      if (string_at(item, "type") == type) return &item;
+    }
+  }
+  return nullptr;
+}
+
+std::string mining_text(const json::value& network) {
+  if (!bool_at(network, "spec.mining.enabled")) return "off";
+  return "every " + std::to_string(int_at(network, "spec.mining.intervalSeconds", 10)) + "s on node " +
+         std::to_string(int_at(network, "spec.mining.node", 0));
+}
+
+std::string topology_text(const json::value& network) {
+  std::string topology = string_at(network, "spec.topology", "mesh");
+  if (topology == "star") topology += " (hub " + std::to_string(int_at(network, "spec.hub", 0)) + ")";
+  if (topology == "custom") {
+    const auto* edges = array_at(network, "spec.customEdges");
+    topology += " (" + std::to_string(edges ? edges->size() : 0) + " edges)";
+  }
+  return topology;
+}
+
+// The timestamp that says when an Event last happened, whichever API wrote it.
+std::string event_time(const json::value& event) {
+  for (auto path : {"lastTimestamp", "series.lastObservedTime", "eventTime", "firstTimestamp",
+                    "metadata.creationTimestamp"}) {
+    auto text = string_at(event, path);
+    if (!text.empty()) return text;
+  }
+  return "";
+}
+
+bool is_terminal(std::ostream& out, Context& context) {
+  return &out == &context.out && &out == &std::cout && ::isatty(STDOUT_FILENO) == 1;
+}
+
+// --- Reading the cluster ---------------------------------------------------------------------
+
+struct ControllerInfo {
+  std::vector<json::value> deployments;
+  std::string leader;
+  std::string problem;  // when the Deployments could not be read
+};
+
+ControllerInfo find_controller(const kube::Client& client, const std::string& ns) {
+  ControllerInfo info;
+  kube::ListOptions options{.label_selector = std::string(kControllerSelector)};
+  try {
+    info.deployments = client.list(kube::refs::deployments(""), options).items;
+  } catch (const std::exception& e) {
+    if (!kube::is_forbidden(e)) {
+      info.problem = e.what();
+      return info;
+    }
+    try {  // no cluster-wide read: look in the namespace we work in
+      info.deployments = client.list(kube::refs::deployments(ns), options).items;
+    } catch (const std::exception& inner) {
+      info.problem = inner.what();
+      return info;
+    }
+  }
+  for (const auto& deployment : info.deployments) {
+    try {
+      auto lease = client.get_if_exists(
+          kube::refs::leases(string_at(deployment, "metadata.namespace"), string_at(deployment, "metadata.name")));
+      if (lease) info.leader = string_at(*lease, "spec.holderIdentity");
+    } catch (const std::exception&) {
+      // the leader is a nicety; RBAC may hide leases
+    }
+    if (!info.leader.empty()) break;
+  }
+  return info;
+}
+
+std::vector<json::value> network_events(const kube::Client& client, const std::string& ns, const std::string& name) {
+  try {
+    auto events = client
+                      .list(kube::refs::core_events(ns),
+                            {.field_selector = "involvedObject.name=" + name + ",involvedObject.kind=" +
+                                               std::string(controller::kKind)})
+                      .items;
+    std::stable_sort(events.begin(), events.end(),
+                     [](const json::value& a, const json::value& b) { return event_time(a) < event_time(b); });
+    if (events.size() > kMaxEvents) events.erase(events.begin(), events.end() - kMaxEvents);
+    return events;
+  } catch (const std::exception&) {
+    return {};  // events are context, not the answer; RBAC may hide them
+  }
+}
+
+// --- One rendering of the whole view ---------------------------------------------------------
+
+struct View {
+  std::string text;
+  std::vector<std::string> not_ready;  // "name: reason (message)" for --check
+};
+
+View build_view(const kube::Client& client, const StatusOptions& options, const std::string& ns) {
+  View view;
+  std::ostringstream out;
+  const auto now = std::chrono::system_clock::now();
+  const bool structured = options.output == "json" || options.output == "yaml";
+  const bool wide = options.output == "wide";
+
+  if (!options.network.empty()) {
+    auto network = get_network(client, ns, options.network);
+    auto summary = summarize_network(network, now);
+    if (!summary.is_ready) view.not_ready.push_back(summary.name + ": " + summary.ready_reason +
+                                                    (summary.ready_message.empty() ? "" : " (" + summary.ready_message + ")"));
+    if (structured) {
+      print_structured(out, network, options.output);
+    } else {
+      out << render_network_detail(network, network_events(client, ns, options.network), now, wide);
+    }
+    view.text = out.str();
+    return view;
+  }
+
+  const std::string list_ns = options.all_namespaces ? "" : ns;
+  std::vector<json::value> items;
+  try {
+    items = client.list(network_ref(list_ns)).items;
+  } catch (const std::exception& e) {
+    fail_network_request(e, client, list_ns, "", "list BitcoinNetworks");
+  }
+  std::sort(items.begin(), items.end(), [](const json::value& a, const json::value& b) {
+    return std::pair(string_at(a, "metadata.namespace"), string_at(a, "metadata.name")) <
+           std::pair(string_at(b, "metadata.namespace"), string_at(b, "metadata.name"));
+  });
+  std::vector<NetworkSummary> summaries;
+  for (const auto& item : items) {
+    summaries.push_back(summarize_network(item, now));
+    const auto& summary = summaries.back();
+    if (!summary.is_ready) {
+      view.not_ready.push_back(summary.namespace_name + "/" + summary.name + ": " + summary.ready_reason +
+                               (summary.ready_message.empty() ? "" : " (" + summary.ready_message + ")"));
+    }
+  }
+  if (items.empty()) {
+    view.not_ready.push_back(options.all_namespaces ? "there are no BitcoinNetworks in any namespace"
+                                                    : "there are no BitcoinNetworks in namespace \"" + ns + "\"");
+  }
+  if (structured) {
+    print_structured(out, make_list(std::move(items)), options.output);
+    view.text = out.str();
+    return view;
+  }
+  if (summaries.empty()) {
+    out << (options.all_namespaces ? std::string("No BitcoinNetworks found.")
+                                   : "No BitcoinNetworks found in " + ns + " namespace.")
+        << " Create one with: kubectl bitcoin create NAME --nodes 3\n";
+  } else {
+    out << render_network_table(summaries, options.all_namespaces, wide);
+  }
+  auto controller_info = find_controller(client, ns);
+  if (!controller_info.problem.empty()) {
+    out << "\nController: unknown (cannot list Deployments: " << controller_info.problem << ")\n";
+  } else {
+    out << "\n" << render_controller_line(controller_info.deployments, controller_info.leader) << "\n";
+  }
+  view.text = out.str();
+  return view;
+}
+
+void finish_check(const View& view, const StatusOptions& options) {
+  if (!options.check || view.not_ready.empty()) return;
+  throw CommandError("not Ready: " + join(view.not_ready, "; "));
+}
+
+int run_status(Context& context, const StatusOptions& options) {
+  if (options.all_namespaces && !options.network.empty()) {
+    throw UsageError("a network cannot be retrieved by name across all namespaces; drop -A or the name");
+  }
+  if (options.check && options.watch) throw UsageError("--check cannot be combined with --watch");
+  if (!options.network.empty()) {
+    if (auto problem = network_name_problem(options.network); !problem.empty()) {
+      throw UsageError("NETWORK \"" + options.network + "\" " + problem);
+    }
+  }
+  auto interval = base::parse_duration(options.interval);
+  if (!interval || interval->count() < 100) {
+    throw UsageError("--interval \"" + options.interval + "\" is not a duration of at least 100ms; use e.g. 2s");
+  }
+  auto client = make_client(context.global);
+  const std::string ns = effective_namespace(context.global, client);
+
+  auto view = build_view(client, options, ns);
+  if (!options.watch) {
+    context.out << view.text << std::flush;
+    finish_check(view, options);
+    return kExitSuccess;
+  }
+
+  // Watch: redraw when the rendering changes; on a terminal clear the screen first, otherwise
+  // separate the frames with a blank line (kubectl get -w also just appends).
+  const bool terminal = is_terminal(context.out, context);
+  std::string shown;
+  std::string last_error;
+  for (;;) {
+    if (view.text != shown) {
+      if (terminal) context.out << "\033[H\033[2J";
+      else if (!shown.empty()) context.out << "\n";
+      context.out << view.text << std::flush;
+      shown = view.text;
+    }
+    std::this_thread::sleep_for(*interval);
+    try {
+      view = build_view(client, options, ns);
+      last_error.clear();
+    } catch (const std::exception& e) {
+      if (e.what() != last_error) context.err << "error: " << e.what() << " (retrying)\n" << std::flush;
+      last_error = e.what();
+    }
+  }
+}
+
+}  // namespace
+
+// --- Shared helpers ----------------------------------------------------------------------------
+
+kube::ResourceRef network_ref(std::string ns, std::string name) {
+  auto ref = kube::ResourceRef::of(std::string(controller::kGroup), std::string(controller::kVersion),
+                                   std::string(controller::kPlural));
+  if (!ns.empty()) ref = ref.in(std::move(ns));
+  if (!name.empty()) ref = ref.named(std::move(name));
+  return ref;
+}
+
+std::string crd_missing_message() {
+  return "the BitcoinNetwork CRD is not installed in this cluster (the API server does not serve " +
+         std::string(controller::kPlural) + "." + std::string(controller::kGroup) +
+         "); run kubectl bitcoin install";
+}
+
+bool crd_missing(const kube::Client& client, const std::string& ns) {
+  try {
+    client.list_page(network_ref(ns), {.limit = 1});
+    return false;
+  } catch (const std::exception& e) {
+    return kube::is_not_found(e);
+  }
+}
+
+std::vector<std::string> network_names(const kube::Client& client, const std::string& ns) {
+  std::vector<std::string> names;
+  try {
+    for (const auto& item : client.list(network_ref(ns)).items) names.push_back(string_at(item, "metadata.name"));
+  } catch (const std::exception&) {
+    return {};
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string unknown_network_message(const std::string& name, const std::string& ns,
+                                    const std::vector<std::string>& existing) {
+  std::string message = "network \"" + name + "\" not found in namespace \"" + ns + "\"";
+  if (existing.empty()) {
+    return message + "; there are no networks in that namespace (create one with kubectl bitcoin create " + name +
+           " --nodes 3, or pick another namespace with -n)";
+  }
+  return message + "; networks there: " + join(existing, ", ") + " (or pick another namespace with -n)";
+}
+
+void fail_network_request(const std::exception& e, const kube::Client& client, const std::string& ns,
+                          const std::string& name, const std::string& what) {
+  if (kube::is_not_found(e)) {
+    if (crd_missing(client, ns)) throw CommandError(crd_missing_message());
+    if (!name.empty()) throw CommandError(unknown_network_message(name, ns, network_names(client, ns)));
+  }
+  fail_with_kube_error(e, what);
+}
+
+json::value get_network(const kube::Client& client, const std::string& ns, const std::string& name) {
+  try {
+    return client.get(network_ref(ns, name));
+  } catch (const std::exception& e) {
+    fail_network_request(e, client, ns, name, "get network \"" + name + "\"");
+  }
+}
+
+std::string network_name_problem(const std::string& name) {
+  // Pods are named <network>-sts-<ordinal> and carry the name in a label: keep it a short DNS label.
+  constexpr std::size_t kMaxLength = 50;
+  if (name.empty()) return "is empty";
+  if (name.size() > kMaxLength) return "is longer than 50 characters (its pods are named <network>-sts-<n>)";
+  auto ok_inner = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; };
+  auto ok_edge = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!ok_edge(name.front()) || !ok_edge(name.back()) || !std::all_of(name.begin(), name.end(), ok_inner)) {
+    return "is not a valid name: use lower-case letters, digits and '-', starting and ending with a letter or digit";
+  }
+  return "";
+}
+
+// --- Pure summaries ----------------------------------------------------------------------------
+
+NetworkSummary summarize_network(const json::value& network, std::chrono::system_clock::time_point now) {
+  NetworkSummary summary;
+  summary.namespace_name = string_at(network, "metadata.namespace");
+  summary.name = string_at(network, "metadata.name");
+  summary.desired = int_at(network, "spec.nodes");
+  summary.ready = int_at(network, "status.readyNodes");
+  summary.age = age_of(string_at(network, "metadata.creationTimestamp"), now);
+  summary.topology = string_at(network, "spec.topology", "mesh");
+  summary.mining = bool_at(network, "spec.mining.enabled")
+                       ? std::to_string(int_at(network, "spec.mining.intervalSeconds", 10)) + "s@node" +
+                             std::to_string(int_at(network, "spec.mining.node", 0))
+                       : "off";
+  summary.image = string_at(network, "spec.image", std::string(controller::kDefaultImage));
+
+  std::int64_t min_height = std::numeric_limits<std::int64_t>::max();
+  std::int64_t max_height = std::numeric_limits<std::int64_t>::min();
+  std::int64_t min_peers = std::numeric_limits<std::int64_t>::max();
+  std::string tip;
+  bool same_tip = true;
+  int counted = 0;
+  if (const auto* nodes = array_at(network, "status.nodes")) {
+    for (const auto& node : *nodes) {
+      if (!bool_at(node, "ready")) continue;
+      ++counted;
+      auto blocks = int_at(node, "blocks");
+      min_height = std::min(min_height, blocks);
+      max_height = std::max(max_height, blocks);
+      min_peers = std::min(min_peers, int_at(node, "peers"));
+      auto hash = string_at(node, "bestBlockHash");
+      if (counted == 1) tip = hash;
+      if (hash.empty() || hash != tip) same_tip = false;
+    }
+  }
+  if (counted == 0) {
+    summary.height = "-";
+    summary.sync = "-";
+    summary.peers = "-";
+  } else {
+    summary.height = min_height == max_height ? std::to_string(max_height)
+                                              : std::to_string(min_height) + "-" + std::to_string(max_height);
+    summary.sync = same_tip ? "yes" : "no";
+    summary.peers = std::to_string(min_peers);
+  }
+
+  if (const auto* ready = condition(network, "Ready")) {
+    summary.is_ready = string_at(*ready, "status") == "True";
+    summary.ready_reason = string_at(*ready, "reason", "-");
+    summary.ready_message = string_at(*ready, "message");
+  } else {
+    summary.ready_reason = "Pending";
+    summary.ready_message = "the controller has not reported a status yet; is it running? (kubectl bitcoin status)";
+  }
+  return summary;
+}
+
+std::string render_network_table(const std::vector<NetworkSummary>& networks, bool all_namespaces, bool wide) {
+  std::vector<std::string> headers;
+  if (all_namespaces) headers.push_back("NAMESPACE");
+  for (auto h : {"NAME", "READY", "HEIGHT", "SYNC", "PEERS", "AGE"}) headers.emplace_back(h);
+  if (wide) {
+    for (auto h : {"STATUS", "TOPOLOGY", "MINING", "IMAGE"}) headers.emplace_back(h);
+  }
+  Table table(headers);
+  for (const auto& n : networks) {
+    std::vector<std::string> row;
+    if (all_namespaces) row.push_back(n.namespace_name);
+    row.insert(row.end(), {n.name, std::to_string(n.ready) + "/" + std::to_string(n.desired), n.height, n.sync,
+                           n.peers, n.age});
+    if (wide) row.insert(row.end(), {n.ready_reason, n.topology, n.mining, n.image});
+    table.add_row(std::move(row));
+  }
+  return table.str();
+}
+
+std::string render_network_detail(const json::value& network, const std::vector<json::value>& events,
+                                  std::chrono::system_clock::time_point now, bool wide) {
+  std::ostringstream out;
+  auto summary = summarize_network(network, now);
+  std::string sync_text = summary.sync == "yes" ? "all ready nodes on the same tip"
+                          : summary.sync == "no" ? "NOT in sync (different tips)"
+                                                 : "no ready nodes";
+  out << "Name:       " << summary.name << "\n"
+      << "Namespace:  " << summary.namespace_name << "\n"
+      << "Ready:      " << summary.ready << "/" << summary.desired << " nodes"
+      << (summary.is_ready ? "" : " (" + summary.ready_reason + ")") << "\n"
+      << "Height:     " << summary.height << " (" << sync_text << ")\n"
+      << "Topology:   " << topology_text(network) << "\n"
+      << "Mining:     " << mining_text(network) << "\n"
+      << "Image:      " << summary.image << "\n"
+      << "Age:        " << summary.age << "\n";
+
+  out << "\nNodes:\n";
+  std::vector<std::string> headers{"ORDINAL", "POD", "IP", "READY", "BLOCKS", "BEST-HASH", "PEERS", "VERSION"};
+  if (wide) headers.insert(headers.end(), {"NODE", "DNS"});
+  Table nodes(headers);
+  std::map<std::int64_t, const json::value*> by_ordinal;
+  if (const auto* list = array_at(network, "status.nodes")) {
+    for (const auto& node : *list) by_ordinal[int_at(node, "ordinal", -1)] = &node;
+  }
+  for (std::int64_t i = 0; i < summary.desired; ++i) by_ordinal.try_emplace(i, nullptr);
+  for (const auto& [ordinal, node] : by_ordinal) {
+    if (ordinal < 0) continue;
+    std::vector<std::string> row{std::to_string(ordinal), controller::pod_name(summary.name, static_cast<int>(ordinal))};
+    if (!node) {
+      row.insert(row.end(), {"-", "no", "-", "-", "-", "-"});
+      if (wide) row.insert(row.end(), {"-", "-"});
+    } else {
+      const bool ready = bool_at(*node, "ready");
+      std::string hash = string_at(*node, "bestBlockHash");
+      if (!wide && hash.size() > 16) hash = hash.substr(0, 16);
+      auto version = string_at(*node, "version");
+      row.insert(row.end(), {string_at(*node, "ip", "-"), ready ? "yes" : "no",
+                             find_path(*node, "blocks") ? std::to_string(int_at(*node, "blocks")) : "-",
+                             hash.empty() ? "-" : hash,
+                             find_path(*node, "peers") ? std::to_string(int_at(*node, "peers")) : "-",
+                             version.empty() ? "-" : version});
+      if (wide) row.insert(row.end(), {string_at(*node, "nodeName", "-"), string_at(*node, "dnsName", "-")});
+    }
+    nodes.add_row(std::move(row));
+  }
+  if (nodes.empty()) out << "  <none>\n";
+  else out << nodes.str();
+
+  out << "\nConditions:\n";
+  Table conditions({"TYPE", "STATUS", "REASON", "AGE", "MESSAGE"});
+  if (const auto* list = array_at(network, "status.conditions")) {
+    for (const auto& c : *list) {
+      conditions.add_row({string_at(c, "type"), string_at(c, "status"), string_at(c, "reason"),
+                          age_of(string_at(c, "lastTransitionTime"), now), string_at(c, "message")});
+    }
+  }
+  if (conditions.empty()) out << "  <none> (the controller has not reported a status yet)\n";
+  else out << conditions.str();
+
+  out << "\nEvents:\n";
+  Table table({"LAST SEEN", "TYPE", "REASON", "FROM", "MESSAGE"});
+  for (const auto& event : events) {
+    auto from = string_at(event, "source.component");
+    if (from.empty()) from = string_at(event, "reportingComponent", "-");
+    auto count = int_at(event, "count", 1);
+    auto message = string_at(event, "message");
+    if (count > 1) message += " (x" + std::to_string(count) + ")";
+    table.add_row({age_of(event_time(event), now), string_at(event, "type"), string_at(event, "reason"), from, message});
+  }
+  if (table.empty()) out << "  <none>\n";
+  else out << table.str();
+  return out.str();
+}
+
+std::string image_tag(const std::string& image) {
+  if (auto at = image.find('@'); at != std::string::npos) {
+    auto digest = image.substr(at + 1);
+    auto colon = digest.find(':');
+    return (colon == std::string::npos ? digest : digest.substr(colon + 1)).substr(0, 12);
+  }
+  auto slash = image.rfind('/');
+  auto colon = image.rfind(':');
+  if (colon == std::string::npos || (slash != std::string::npos && colon < slash)) return "latest";
+  return image.substr(colon + 1);
+}
+
+std::string render_controller_line(const std::vector<json::value>& deployments, const std::string& leader) {
+  if (deployments.empty()) {
+    return "Controller: not installed (no Deployment labelled " + std::string(kControllerSelector) +
+           "); run kubectl bitcoin install";
+  }
+  std::vector<std::string> parts;
+  for (const auto& d : deployments) {
+    auto ns = string_at(d, "metadata.namespace");
+    auto name = string_at(d, "metadata.name");
+    auto desired = int_at(d, "spec.replicas", 1);
+    auto ready = int_at(d, "status.readyReplicas", 0);
+    std::string version = "unknown";
+    if (const auto* containers = array_at(d, "spec.template.spec.containers"); containers && !containers->empty()) {
+      version = image_tag(string_at(containers->front(), "image"));
+    }
+    std::string part = name + " in namespace " + ns + ", " + std::to_string(ready) + "/" + std::to_string(desired) +
+                       " ready, version " + version;
+    if (!leader.empty()) part += ", leader " + leader;
+    if (ready == 0) part += " (NOT READY: see kubectl -n " + ns + " logs deploy/" + name + ")";
+    parts.push_back(std::move(part));
+  }
+  return "Controller: " + join(parts, "; ");
+}
+
+void add_status_command(CLI::App& root, Context& context) {
+  auto options = std::make_shared<StatusOptions>();
+  auto* command = root.add_subcommand(
+      "status", "Show networks: nodes ready, block heights, sync and peers; with a name, per-node detail");
+  command->footer(
+      "Examples:\n"
+      "  # All networks in the current namespace, and the controller\n"
+      "  kubectl bitcoin status\n\n"
+      "  # Networks in every namespace, with topology, mining and image\n"
+      "  kubectl bitcoin status -A -o wide\n\n"
+      "  # One network: its nodes, conditions and recent events; redraw as it changes\n"
+      "  kubectl bitcoin status demo -w\n\n"
+      "  # In a script: exit 1 unless the network is Ready\n"
+      "  kubectl bitcoin status demo --check\n\n"
+      "  # The object as JSON\n"
+      "  kubectl bitcoin status demo -o json");
+  command->add_option("NETWORK", options->network, "The network to show (default: all in the namespace)");
+  command->add_option("-o,--output", options->output, "Output format: wide, json or yaml (default: a table)")
+      ->check(CLI::IsMember({"wide", "json", "yaml"}));
+  command->add_flag("-A,--all-namespaces", options->all_namespaces, "List networks in all namespaces");
+  command->add_flag("-w,--watch", options->watch, "Keep watching and redraw when something changes (Ctrl-C to stop)");
+  command->add_option("--interval", options->interval, "How often --watch polls (default 2s)");
+  command->add_flag("--check", options->check,
+                    "Exit 1 unless the network (or every network) is Ready; for scripts and CI");
+  command->callback([&context, options] { context.exit_code = run_status(context, *options); });
+}
+
+}  // namespace kb::cli
