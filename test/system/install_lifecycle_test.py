@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""install / upgrade / uninstall of the embedded chart, against the real API server, and Helm's
+own view of what was installed (the release record is Helm's format)."""
+from kbtest import *
+
+
+def object_versions():
+    out = {}
+    for kind in ("deployments", "services", "serviceaccounts", "roles", "rolebindings", "secrets"):
+        for item in kubectl_json("-n", CONTROLLER_NS, "get", kind)["items"]:
+            out[kind + "/" + item["metadata"]["name"]] = item["metadata"]["resourceVersion"]
+    for kind in ("clusterroles", "clusterrolebindings"):
+        out[kind] = kubectl_json("get", kind, "bitcoin-controller")["metadata"]["resourceVersion"]
+    out["crd"] = kubectl_json("get", "crd", "bitcoinnetworks." + GROUP)["metadata"]["resourceVersion"]
+    return out
+
+
+def test_second_install_changes_nothing():
+    before = object_versions()
+    code, out, err = plugin("install")
+    assert "no changes" in (out + err).lower(), out + err
+    assert object_versions() == before, "a second install wrote to the cluster"
+
+
+def test_helm_recognises_the_release():
+    code, out, err = run(["helm", "list", "-n", CONTROLLER_NS, "-o", "json"])
+    releases = json.loads(out)
+    assert [r["name"] for r in releases] == ["bitcoin-controller"], releases
+    assert releases[0]["status"] == "deployed"
+    assert releases[0]["chart"].startswith("bitcoin-controller-")
+
+
+def test_two_replicas_one_leader():
+    plugin("install", "--set", "replicaCount=2", "--wait", "--timeout", "4m")
+
+    def leaders():
+        pods = kubectl_json("-n", CONTROLLER_NS, "get", "pods", "-l", "app.kubernetes.io/name=bitcoin-controller")
+        ready = [p for p in pods["items"] if pod_ready(p) and not p["metadata"].get("deletionTimestamp")]
+        if len(ready) != 2:
+            return None
+        flags = []
+        for pod in ready:
+            with urllib.request.urlopen("http://%s:8080/metrics" % pod["status"]["podIP"], timeout=5) as resp:
+                for line in resp.read().decode().splitlines():
+                    if line.startswith("kubectl_bitcoin_leader "):
+                        flags.append(float(line.split()[1]))
+        return sorted(flags) == [0.0, 1.0]
+    wait_until("two Ready replicas, exactly one leading", leaders, timeout=120)
+    lease = kubectl_json("-n", CONTROLLER_NS, "get", "lease", "bitcoin-controller")
+    assert lease["spec"]["holderIdentity"].startswith("bitcoin-controller-")
+    plugin("install", "--set", "replicaCount=1", "--wait", "--timeout", "4m")
+
+
+def test_uninstall_keeps_crd_and_networks_then_crds_flag_removes_them():
+    ns = fresh_namespace("kbt-uninst")
+    try:
+        apply_network(ns, "keep", {"nodes": 0})
+        plugin("uninstall", "--wait")
+        assert kubectl_json("-n", CONTROLLER_NS, "get", "deployments")["items"] == []
+        assert kubectl_json("get", "crd", "bitcoinnetworks." + GROUP)
+        assert get_network(ns, "keep")["metadata"]["name"] == "keep"
+        assert kubectl_json("-n", CONTROLLER_NS, "get", "secrets", "-l", "owner=helm")["items"] == []
+        code, out, err = plugin("uninstall", "--crds", check=False)
+        assert code != 0 and "--yes" in err, (code, err)  # no terminal: must confirm with --yes
+        plugin("install", "--wait", "--timeout", "4m")
+        plugin("uninstall", "--crds", "--yes", "--wait")
+        code, _, _ = run(["kubectl", "get", "crd", "bitcoinnetworks." + GROUP], check=False)
+        assert code != 0, "the CRD is still there"
+    finally:
+        delete_namespace(ns)
+
+
+def test_helm_install_of_the_same_chart():
+    ns = "kbt-helm"
+    run(["helm", "install", "via-helm", os.path.join(REPO, "chart", "bitcoin-controller"), "-n", ns,
+         "--create-namespace", "--wait", "--timeout", "4m"])
+    try:
+        deployment = kubectl_json("-n", ns, "get", "deployment", "via-helm-bitcoin-controller")
+        assert deployment["status"].get("availableReplicas") == 1, deployment["status"]
+    finally:
+        run(["helm", "uninstall", "via-helm", "-n", ns, "--wait"], check=False)
+        run(["kubectl", "delete", "crd", "bitcoinnetworks." + GROUP, "--wait=true"], check=False)
+        delete_namespace(ns)
+
+
+if __name__ == "__main__":
+    main([test_second_install_changes_nothing, test_helm_recognises_the_release, test_two_replicas_one_leader,
+          test_uninstall_keeps_crd_and_networks_then_crds_flag_removes_them, test_helm_install_of_the_same_chart])

@@ -1,0 +1,177 @@
+"""Helpers for the system tests: real kubectl, the real plugin, real bitcoind RPC. No mocks.
+
+Every test runs against the local cluster of hack/local-cluster.sh (KUBECONFIG from
+`hack/local-cluster.sh env`) with the controller installed by `kubectl bitcoin install`.
+Pod IPs are reachable from the host through the cluster's bridge, so tests can talk to each
+node's JSON-RPC directly and check what the controller did.
+"""
+import base64
+import json
+import os
+import random
+import string
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.environ.get("KB_BUILD_DIR", os.path.join(REPO, "build"))
+ENV = dict(os.environ)
+ENV["PATH"] = BUILD + os.pathsep + ENV.get("PATH", "")
+GROUP = "bitcoin.kubectl-bitcoin.dev"
+CONTROLLER_NS = "bitcoin-controller"
+
+
+def log(*parts):
+    print("[%s]" % time.strftime("%H:%M:%S"), *parts, flush=True)
+
+
+def run(args, check=True, input=None, timeout=300):
+    """Runs a command; returns (exit code, stdout, stderr)."""
+    proc = subprocess.run(args, env=ENV, input=input, capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError("command failed (%d): %s\nstdout: %s\nstderr: %s"
+                             % (proc.returncode, " ".join(args), proc.stdout[-3000:], proc.stderr[-3000:]))
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def kubectl(*args, check=True, input=None):
+    return run(["kubectl", *args], check=check, input=input)[1]
+
+
+def kubectl_json(*args):
+    return json.loads(kubectl(*args, "-o", "json"))
+
+
+def plugin(*args, check=True, timeout=600):
+    """`kubectl bitcoin ...` through kubectl's own plugin discovery."""
+    return run(["kubectl", "bitcoin", *args], check=check, timeout=timeout)
+
+
+def wait_until(what, predicate, timeout=180, interval=1.0):
+    """Polls predicate() until it returns a truthy value; fails with `what` and the last value."""
+    deadline = time.time() + timeout
+    last = None
+    started = time.time()
+    while time.time() < deadline:
+        try:
+            last = predicate()
+            if last:
+                log("ok: %s (%.1fs)" % (what, time.time() - started))
+                return last
+        except Exception as e:  # transient: pods restarting, RPC warming up
+            last = "%s: %s" % (type(e).__name__, e)
+        time.sleep(interval)
+    raise AssertionError("timed out after %ds waiting for %s; last: %s" % (timeout, what, last))
+
+
+def fresh_namespace(prefix, labels=None):
+    name = "%s-%s" % (prefix, "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(5)))
+    kubectl("create", "namespace", name)
+    for k, v in (labels or {}).items():
+        kubectl("label", "namespace", name, "%s=%s" % (k, v), "--overwrite")
+    log("namespace", name)
+    return name
+
+
+def delete_namespace(name):
+    kubectl("delete", "namespace", name, "--wait=false", check=False)
+
+
+def apply_network(ns, name, spec):
+    doc = {"apiVersion": GROUP + "/v1", "kind": "BitcoinNetwork",
+           "metadata": {"name": name, "namespace": ns}, "spec": spec}
+    return run(["kubectl", "apply", "-f", "-"], input=json.dumps(doc), check=False)
+
+
+def get_network(ns, name):
+    return kubectl_json("-n", ns, "get", "bitcoinnetworks." + GROUP, name)
+
+
+def network_pods(ns, name):
+    pods = kubectl_json("-n", ns, "get", "pods", "-l", GROUP + "/network=" + name)["items"]
+    return sorted(pods, key=lambda p: p["metadata"]["name"])
+
+
+def pod_ready(pod):
+    for c in pod.get("status", {}).get("conditions", []):
+        if c["type"] == "Ready":
+            return c["status"] == "True"
+    return False
+
+
+def credentials(ns, name):
+    net = get_network(ns, name)
+    secret = net["spec"].get("secret") or name + "-rpc"
+    data = kubectl_json("-n", ns, "get", "secret", secret)["data"]
+    return (base64.b64decode(data["BC_RPC_USER"]).decode(), base64.b64decode(data["BC_RPC_PASSWORD"]).decode())
+
+
+class RpcError(Exception):
+    def __init__(self, code, message):
+        super().__init__("RPC error %s: %s" % (code, message))
+        self.code = code
+
+
+def rpc(ip, creds, method, *params, timeout=10):
+    body = json.dumps({"jsonrpc": "1.0", "id": 1, "method": method, "params": list(params)}).encode()
+    req = urllib.request.Request("http://%s:18443/" % ip, data=body, method="POST",
+                                 headers={"Content-Type": "application/json"})
+    token = base64.b64encode(("%s:%s" % creds).encode()).decode()
+    req.add_header("Authorization", "Basic " + token)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            answer = json.loads(resp.read())
+    except urllib.error.HTTPError as e:
+        payload = e.read()
+        try:
+            answer = json.loads(payload)
+        except ValueError:
+            raise AssertionError("HTTP %d from %s: %r" % (e.code, ip, payload[:200]))
+    if answer.get("error"):
+        raise RpcError(answer["error"].get("code"), answer["error"].get("message"))
+    return answer["result"]
+
+
+def peer_ips(ip, creds):
+    """The IPs this node is connected to (inbound or outbound)."""
+    return sorted({p["addr"].rsplit(":", 1)[0] for p in rpc(ip, creds, "getpeerinfo")})
+
+
+def added_ips(ip, creds):
+    return sorted({a["addednode"].rsplit(":", 1)[0] for a in rpc(ip, creds, "getaddednodeinfo")})
+
+
+def ready_ips(ns, name, count):
+    """The IPs of pods 0..count-1 once all are Ready, else None."""
+    pods = [p for p in network_pods(ns, name) if not p["metadata"].get("deletionTimestamp")]
+    if len(pods) != count or not all(pod_ready(p) for p in pods):
+        return None
+    return [p["status"]["podIP"] for p in pods]
+
+
+def network_ready(ns, name, count):
+    net = get_network(ns, name)
+    status = net.get("status", {})
+    ready = [c for c in status.get("conditions", []) if c["type"] == "Ready"]
+    return (status.get("readyNodes") == count and len(status.get("nodes", [])) == count
+            and ready and ready[0]["status"] == "True" and status.get("observedGeneration") == net["metadata"]["generation"])
+
+
+def main(tests):
+    """Runs test functions in order; any exception fails the script (exit 1)."""
+    failed = 0
+    for test in tests:
+        log("=== %s" % test.__name__)
+        try:
+            test()
+            log("PASS %s" % test.__name__)
+        except Exception as e:
+            failed += 1
+            log("FAIL %s: %s" % (test.__name__, e))
+            import traceback
+            traceback.print_exc()
+    print("%d passed, %d failed" % (len(tests) - failed, failed), flush=True)
+    sys.exit(1 if failed else 0)

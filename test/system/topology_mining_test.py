@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""Topologies produce exactly their edges; mining keeps every node at the same height."""
+from kbtest import *
+
+NS = None
+
+
+def edges_of(ips, creds):
+    index = {ip: i for i, ip in enumerate(ips)}
+    edges = set()
+    for i, ip in enumerate(ips):
+        for peer in peer_ips(ip, creds):
+            if peer in index:
+                edges.add(tuple(sorted((i, index[peer]))))
+    return edges
+
+
+def check_edges(name, nodes, spec, expected):
+    apply_network(NS, name, dict(spec, nodes=nodes))
+    wait_until("%s: %d nodes Ready" % (name, nodes), lambda: network_ready(NS, name, nodes), timeout=240)
+    ips = ready_ips(NS, name, nodes)
+    creds = credentials(NS, name)
+    wait_until("%s: edges are exactly %s" % (name, sorted(expected)),
+               lambda: edges_of(ips, creds) == expected, timeout=120)
+    kubectl("-n", NS, "delete", "btcnet", name, "--wait=false")
+
+
+def test_ring():
+    check_edges("ring", 4, {"topology": "ring"}, {(0, 1), (1, 2), (2, 3), (0, 3)})
+
+
+def test_custom():
+    check_edges("custom", 4, {"topology": "custom", "customEdges": [{"from": 0, "to": 2}, {"from": 3, "to": 1}]},
+                {(0, 2), (1, 3)})
+
+
+def test_mining_keeps_nodes_at_the_same_height():
+    apply_network(NS, "mine", {"nodes": 3, "mining": {"enabled": True, "intervalSeconds": 2}})
+    wait_until("mining network Ready", lambda: network_ready(NS, "mine", 3), timeout=240)
+    ips = ready_ips(NS, "mine", 3)
+    creds = credentials(NS, "mine")
+
+    def same_height_above(minimum):
+        heights = {rpc(ip, creds, "getblockcount") for ip in ips}
+        return len(heights) == 1 and heights.pop() >= minimum
+    wait_until("all nodes at the same height >= 3", lambda: same_height_above(3), timeout=120)
+    wait_until("status.blockHeight follows",
+               lambda: get_network(NS, "mine")["status"].get("blockHeight", 0) >= 3, timeout=60)
+    status = get_network(NS, "mine")["status"]
+    assert all(n.get("blocks", 0) >= 3 for n in status["nodes"]), status["nodes"]
+
+
+if __name__ == "__main__":
+    NS = fresh_namespace("kbt-topo")
+    try:
+        main([test_ring, test_custom, test_mining_keeps_nodes_at_the_same_height])
+    finally:
+        delete_namespace(NS)
