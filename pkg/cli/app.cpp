@@ -1,6 +1,12 @@
 #include "pkg/cli/app.hpp"
 
 #include "pkg/cli/command.hpp"
+#include "pkg/cli/completion_command.hpp"
+#include "pkg/cli/create_command.hpp"
+#include "pkg/cli/delete_command.hpp"
+#include "pkg/cli/logs_command.hpp"
+#include "pkg/cli/scale_command.hpp"
+#include "pkg/cli/install_command.hpp"
 #include "pkg/cli/rpc_command.hpp"
 #include "pkg/cli/serve_command.hpp"
 #include "pkg/cli/status_command.hpp"
@@ -8,7 +14,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <ostream>
+#include <string>
+#include <vector>
 
 namespace kb::cli {
 namespace {
@@ -26,6 +35,49 @@ void add_global_flags(CLI::App& root, GlobalOptions& global) {
   root.add_option("-v,--v", global.verbosity, "Log level verbosity (0-9)")->group("Global flags");
 }
 
+
+// Edit distance, for "did you mean" suggestions.
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// When no command was recognised: the first word that is neither a flag nor a flag's value is
+// what the user meant as one. Returns the message (like kubectl's), or "" when that is not the case.
+std::string unknown_command_message(const CLI::App& root, int argc, const char* const* argv) {
+  if (!root.get_subcommands().empty()) return "";
+  for (int i = 1; i < argc; ++i) {
+    std::string word = argv[i];
+    if (word.size() > 1 && word[0] == '-') {
+      const auto* option = root.get_option_no_throw(word);
+      if (word.find('=') == std::string::npos && option && option->get_expected_min() > 0) ++i;
+      continue;
+    }
+    std::string message = "unknown command \"" + word + "\" for \"kubectl bitcoin\"";
+    std::vector<std::string> suggestions;
+    for (const auto* sub : root.get_subcommands([](const CLI::App* app) { return !app->get_group().empty(); })) {
+      const auto& name = sub->get_name();
+      if (edit_distance(word, name) <= 2 || (word.size() >= 2 && name.rfind(word, 0) == 0)) suggestions.push_back(name);
+    }
+    if (!suggestions.empty()) {
+      message += "\n\nDid you mean this?";
+      for (const auto& name : suggestions) message += "\n\t" + name;
+    }
+    return message;
+  }
+  return "";
+}
+
 }  // namespace
 
 int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
@@ -35,10 +87,16 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   root.require_subcommand(1);
   root.footer("Use \"kubectl bitcoin <command> --help\" for more information about a command.");
   add_global_flags(root, context.global);
+  add_install_commands(root, context);
   add_rpc_command(root, context);
   add_mine_command(root, context);
   add_serve_command(root, context);
   add_status_command(root, context);
+  add_create_command(root, context);
+  add_scale_command(root, context);
+  add_delete_command(root, context);
+  add_logs_command(root, context);
+  add_completion_command(root, context);
   add_version_command(root, context);
 
   try {
@@ -51,8 +109,15 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     return kExitSuccess;
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return kExitSuccess;
+    if (auto unknown = unknown_command_message(root, argc, argv); !unknown.empty()) {
+      err << "error: " << unknown << "\n";
+      err << "Run \"kubectl bitcoin --help\" for the list of commands.\n";
+      return kExitUsage;
+    }
+    const auto selected = root.get_subcommands();
     err << "error: " << e.what() << "\n";
-    err << "Run \"kubectl bitcoin --help\" for usage.\n";
+    err << "Run \"kubectl bitcoin " << (selected.empty() ? "" : selected.front()->get_name() + " ")
+        << "--help\" for usage.\n";
     return kExitUsage;
   } catch (const CommandError& e) {
     err << "error: " << e.what() << "\n";

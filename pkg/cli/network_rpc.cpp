@@ -78,7 +78,7 @@ json::value call_node(const kube::Client& client, const GatewayLocation& gateway
   }
   std::string problem;
   auto credentials = controller::credentials_from_secret(*secret, problem);
-  if (!credentials) throw CommandError("Secret " + secret_name + " " + problem);
+  if (!credentials) throw CommandError(problem);
 
   bitcoin::GatewayService service{gateway.namespace_name, gateway.service_name, gateway.port};
   auto request = bitcoin::make_gateway_request(service, {network.namespace_name, network.name, ordinal},
@@ -109,19 +109,6 @@ json::value call_node(const kube::Client& client, const GatewayLocation& gateway
     }
     throw CommandError(e.what());
   }
-}
-
-json::value parse_rpc_param(const std::string& text, std::size_t position) {
-  boost::system::error_code ec;
-  auto value = json::parse(text, ec);
-  if (!ec) return value;
-  bool json_like = text.empty() || text.find_first_of("{}[]\",:") != std::string::npos ||
-                   (text[0] >= '0' && text[0] <= '9') || text[0] == '-';
-  if (json_like) {
-    throw UsageError("parameter " + std::to_string(position) + " is not valid JSON: " + text +
-                     " (quote strings that contain JSON punctuation, e.g. '\"a,b\"')");
-  }
-  return json::value(text);
 }
 
 }  // namespace kb::cli

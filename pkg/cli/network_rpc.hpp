@@ -26,10 +26,6 @@ boost::json::value get_network_or_fail(const kube::Client& client, const std::st
 boost::json::value call_node(const kube::Client& client, const GatewayLocation& gateway,
                              const boost::json::value& network, int ordinal, const bitcoin::RpcRequest& call);
 
-// Parses a command-line parameter: JSON when it is JSON; a bare word (no JSON punctuation or
-// leading digit) is a string, as bitcoin-cli treats string arguments. Throws UsageError otherwise.
-boost::json::value parse_rpc_param(const std::string& text, std::size_t position);
-
 void add_gateway_flags(CLI::App& command, GatewayLocation& gateway);
 
 }  // namespace kb::cli

@@ -1,11 +1,11 @@
 #include "pkg/cli/output_format.hpp"
 
+#include "pkg/chart/yaml_emit.hpp"
 #include "pkg/kube/time_format.hpp"
 
 #include <boost/json.hpp>
 
-#include <array>
-#include <cctype>
+#include <algorithm>
 #include <ostream>
 #include <stdexcept>
 
@@ -23,15 +23,19 @@ void write_json(std::string& out, const json::value& value, int depth) {
       out += "{}";
       return;
     }
+    // Keys sorted byte-wise, as Go's encoding/json prints the maps kubectl reads.
+    std::vector<const json::key_value_pair*> members;
+    for (const auto& member : object) members.push_back(&member);
+    std::sort(members.begin(), members.end(), [](const auto* a, const auto* b) { return a->key() < b->key(); });
     out += "{\n";
     bool first = true;
-    for (const auto& [key, item] : object) {
+    for (const auto* member : members) {
       if (!first) out += ",\n";
       first = false;
       out += indent;
-      out += json::serialize(json::string(key));
+      out += json::serialize(json::string(member->key()));
       out += ": ";
-      write_json(out, item, depth + 1);
+      write_json(out, member->value(), depth + 1);
     }
     out += "\n" + closing + "}";
   } else if (value.is_array()) {
@@ -54,105 +58,8 @@ void write_json(std::string& out, const json::value& value, int depth) {
   }
 }
 
-// --- A small YAML emitter, used until pkg/chart's Helm-compatible emitter is available. ---
-
-bool is_yaml_keyword(std::string_view text) {
-  static constexpr std::array<std::string_view, 22> words = {
-      "true", "false", "yes", "no", "on", "off", "null", "y", "n", "~",
-      "True", "False", "Yes", "No", "On", "Off", "Null", "TRUE", "FALSE", "NULL", "YES", "NO"};
-  for (auto word : words) {
-    if (text == word) return true;
-  }
-  return false;
-}
-
-bool looks_numeric(std::string_view text) {
-  if (text.empty()) return false;
-  std::size_t i = (text[0] == '-' || text[0] == '+') ? 1 : 0;
-  if (i == text.size()) return false;
-  if (text[i] == '.' || std::isdigit(static_cast<unsigned char>(text[i]))) return true;  // 1, 1.5, .5, 0x1, 1e3
-  return text.substr(i) == ".inf" || text.substr(i) == ".Inf" || text == ".nan" || text == ".NaN";
-}
-
-// A plain scalar only when YAML reads it back as the same string.
-bool can_be_plain(std::string_view text) {
-  if (text.empty() || is_yaml_keyword(text) || looks_numeric(text)) return false;
-  unsigned char first = static_cast<unsigned char>(text[0]);
-  if (!(std::isalnum(first) || first == '_' || first == '/' || first == '.')) return false;
-  if (text.back() == ' ' || text.back() == ':') return false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c < 0x20 || c >= 0x7F) return false;
-    if (c == '#' || c == '\'' || c == '"' || c == '{' || c == '}' || c == '[' || c == ']' || c == ',' || c == '&' ||
-        c == '*' || c == '!' || c == '|' || c == '>' || c == '%' || c == '@' || c == '`') {
-      return false;
-    }
-    if (c == ':' && i + 1 < text.size() && text[i + 1] == ' ') return false;
-  }
-  return true;
-}
-
-std::string yaml_scalar(const json::value& value) {
-  if (value.is_string()) {
-    std::string_view text = value.get_string();
-    if (can_be_plain(text)) return std::string(text);
-    return json::serialize(value);  // a JSON string is a valid YAML double-quoted scalar
-  }
-  if (value.is_null()) return "null";
-  return json::serialize(value);
-}
-
 bool is_empty_collection(const json::value& value) {
   return (value.is_object() && value.get_object().empty()) || (value.is_array() && value.get_array().empty());
-}
-
-void write_yaml(std::string& out, const json::value& value, std::size_t indent);
-
-void write_yaml_key(std::string& out, std::string_view key) {
-  json::value k = json::string(key);
-  out += yaml_scalar(k);
-  out += ":";
-}
-
-void write_yaml_object(std::string& out, const json::object& object, std::size_t indent, bool first_inline) {
-  bool first = true;
-  for (const auto& [key, item] : object) {
-    if (!(first && first_inline)) out += std::string(indent, ' ');
-    first = false;
-    write_yaml_key(out, key);
-    if (item.is_object() && !item.get_object().empty()) {
-      out += "\n";
-      write_yaml(out, item, indent + 2);
-    } else if (item.is_array() && !item.get_array().empty()) {
-      out += "\n";
-      write_yaml(out, item, indent);  // sequences in maps are not indented (Helm's and kubectl's style)
-    } else {
-      out += " ";
-      out += is_empty_collection(item) ? (item.is_object() ? "{}" : "[]") : yaml_scalar(item);
-      out += "\n";
-    }
-  }
-}
-
-void write_yaml(std::string& out, const json::value& value, std::size_t indent) {
-  if (value.is_object()) {
-    write_yaml_object(out, value.get_object(), indent, false);
-  } else if (value.is_array()) {
-    for (const auto& item : value.get_array()) {
-      out += std::string(indent, ' ') + "- ";
-      if (item.is_object() && !item.get_object().empty()) {
-        write_yaml_object(out, item.get_object(), indent + 2, true);
-      } else if (item.is_array() && !item.get_array().empty()) {
-        out += "\n";
-        write_yaml(out, item, indent + 2);
-      } else {
-        out += is_empty_collection(item) ? (item.is_object() ? "{}" : "[]") : yaml_scalar(item);
-        out += "\n";
-      }
-    }
-  } else {
-    out += std::string(indent, ' ') + yaml_scalar(value) + "\n";
-  }
 }
 
 }  // namespace
@@ -166,9 +73,7 @@ std::string to_pretty_json(const json::value& value) {
 
 std::string to_yaml_document(const json::value& value) {
   if (is_empty_collection(value)) return value.is_object() ? "{}\n" : "[]\n";
-  std::string out;
-  write_yaml(out, value, 0);
-  return out;
+  return chart::to_yaml(value);  // kubectl's -o yaml and Helm's toYaml both go through sigs.k8s.io/yaml
 }
 
 void print_structured(std::ostream& out, const json::value& value, std::string_view format) {

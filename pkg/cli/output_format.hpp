@@ -12,9 +12,9 @@
 
 namespace kb::cli {
 
-// kubectl's `-o json`: four-space indentation, one key per line, trailing newline.
+// kubectl's `-o json`: four-space indentation, keys sorted, one member per line, trailing newline.
 std::string to_pretty_json(const boost::json::value& value);
-// Block-style YAML of a JSON value (maps in their JSON order, strings quoted where YAML would misread them).
+// kubectl's `-o yaml` (sigs.k8s.io/yaml: keys sorted, strings quoted where YAML would misread them).
 std::string to_yaml_document(const boost::json::value& value);
 
 // Prints `value` as "json" or "yaml" (anything else is a programming error).

@@ -1,6 +1,7 @@
 #include "pkg/cli/rpc_command.hpp"
 
 #include "pkg/base/json_pretty.hpp"
+#include "pkg/bitcoin/command_line_params.hpp"
 #include "pkg/bitcoin/rpc_error.hpp"
 #include "pkg/cli/cluster_access.hpp"
 #include "pkg/cli/network_rpc.hpp"
@@ -39,8 +40,10 @@ void print_result(std::ostream& out, const json::value& result, const std::strin
 
 int run_rpc(Context& context, const RpcOptions& options) {
   bitcoin::RpcRequest call{options.method, {}};
-  for (std::size_t i = 0; i < options.params.size(); ++i) {
-    call.params.push_back(parse_rpc_param(options.params[i], i + 1));
+  try {
+    call.params = bitcoin::parse_command_line_params(options.params);
+  } catch (const bitcoin::InvalidParamError& e) {
+    throw UsageError(e.what());
   }
   auto client = make_client(context.global);
   auto ns = effective_namespace(context.global, client);

@@ -35,14 +35,16 @@ void Table::print(std::ostream& out) const {
   for (const auto& row : rows_) measure(row);
 
   auto print_row = [&](const std::vector<std::string>& row) {
+    std::string line;
     for (std::size_t i = 0; i < columns; ++i) {
-      out << row[i];
+      line += row[i];
       if (i + 1 < columns) {
         std::size_t cell = std::max(widths[i] + kPadding, kMinWidth);
-        out << std::string(cell - display_width(row[i]), ' ');
+        line.append(cell - display_width(row[i]), ' ');
       }
     }
-    out << '\n';
+    line.erase(line.find_last_not_of(' ') + 1);  // empty trailing cells leave no blanks
+    out << line << '\n';
   };
   print_row(headers_);
   for (const auto& row : rows_) print_row(row);

@@ -1,6 +1,7 @@
 #include "pkg/controller/credentials.hpp"
 
-#include "pkg/base/base64.hpp"
+#include "pkg/bitcoin/rpc_error.hpp"
+#include "pkg/bitcoin/secret_credentials.hpp"
 #include "pkg/controller/naming.hpp"
 
 #include <openssl/crypto.h>
@@ -73,30 +74,17 @@ bool rpcauth_matches(std::string_view line, const RpcCredentials& credentials) {
 }
 
 std::optional<RpcCredentials> credentials_from_secret(const boost::json::value& secret, std::string& problem) {
-  const auto* data = secret.is_object() ? secret.as_object().if_contains("data") : nullptr;
-  if (!data || !data->is_object()) {
-    problem = "has no data";
-    return std::nullopt;
-  }
-  RpcCredentials out;
-  for (auto [key, target] : {std::pair{kRpcUserKey, &out.user}, std::pair{kRpcPasswordKey, &out.password}}) {
-    const auto* value = data->as_object().if_contains(key);
-    if (!value || !value->is_string()) {
-      problem = "has no key " + std::string(key);
+  try {
+    auto credentials = bitcoin::credentials_from_secret(secret);
+    if (credentials.user.find(':') != std::string::npos) {
+      problem = "has a " + std::string(kRpcUserKey) + " containing ':'";
       return std::nullopt;
     }
-    auto decoded = base::base64_decode(value->as_string());
-    if (!decoded || decoded->empty()) {
-      problem = "has an empty or invalid " + std::string(key);
-      return std::nullopt;
-    }
-    *target = std::move(*decoded);
-  }
-  if (out.user.find(':') != std::string::npos) {
-    problem = "has a " + std::string(kRpcUserKey) + " containing ':'";
+    return credentials;
+  } catch (const bitcoin::RpcCredentialsError& e) {
+    problem = e.what();
     return std::nullopt;
   }
-  return out;
 }
 
 }  // namespace kb::controller

@@ -2,6 +2,8 @@
 // RPC credentials of a network. bitcoind never sees the password: it gets Bitcoin Core's
 // `-rpcauth=<user>:<salt>$<hmac-sha256(salt, password)>` line, so neither the pod spec, nor the
 // process arguments, nor the node's logs contain it.
+#include "pkg/bitcoin/rpc_endpoint.hpp"
+
 #include <boost/json/value.hpp>
 
 #include <functional>
@@ -11,10 +13,8 @@
 
 namespace kb::controller {
 
-struct RpcCredentials {
-  std::string user;
-  std::string password;
-};
+// The same type the RPC client authenticates with.
+using RpcCredentials = bitcoin::UserPassword;
 
 // A source of random bytes; the controller passes OpenSSL's RAND_bytes, tests a fixed sequence.
 using RandomBytes = std::function<std::string(std::size_t count)>;

@@ -196,7 +196,6 @@ std::chrono::milliseconds Reconciler::reconcile(const std::string& key) {
         }
       }
       creds = credentials_from_secret(secret, secret_problem);
-      if (!creds) secret_problem = "Secret " + generated_secret_name(name) + " " + secret_problem;
     } else {
       auto secret = client_.get_if_exists(kube::refs::secrets(ns, network.spec.secret));
       if (!secret) {
@@ -204,7 +203,6 @@ std::chrono::milliseconds Reconciler::reconcile(const std::string& key) {
                          "; create it with keys BC_RPC_USER and BC_RPC_PASSWORD";
       } else {
         creds = credentials_from_secret(*secret, secret_problem);
-        if (!creds) secret_problem = "Secret " + network.spec.secret + " " + secret_problem;
       }
     }
     if (!creds) {

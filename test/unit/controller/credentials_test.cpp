@@ -48,7 +48,7 @@ TEST_CASE("credentials from a Secret: both keys required, decoded from base64") 
   CHECK(creds->password == "p");
   secret.as_object()["data"].as_object().erase("BC_RPC_PASSWORD");
   CHECK_FALSE(credentials_from_secret(secret, problem));
-  CHECK(problem == "has no key BC_RPC_PASSWORD");
+  CHECK(problem.find("has no key BC_RPC_PASSWORD") != std::string::npos);
 }
 
 TEST_CASE("base58check: the well-known all-zero P2PKH address, and regtest addresses start with m or n") {

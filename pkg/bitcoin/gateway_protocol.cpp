@@ -1,0 +1,214 @@
+#include "pkg/bitcoin/gateway_protocol.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <array>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <cctype>
+#include <charconv>
+#include <stdexcept>
+
+#include "pkg/base/base64.hpp"
+
+namespace kb::bitcoin {
+namespace json = boost::json;
+
+namespace {
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  return out;
+}
+
+// DNS-1123 subdomain: what Kubernetes accepts for namespace and object names.
+bool is_dns1123_name(std::string_view name) {
+  if (name.empty() || name.size() > 253) return false;
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!alnum(name.front()) || !alnum(name.back())) return false;
+  return std::all_of(name.begin(), name.end(), [&](char c) { return alnum(c) || c == '-' || c == '.'; });
+}
+
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> parts;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    auto slash = path.find('/', start);
+    if (slash == std::string_view::npos) slash = path.size();
+    parts.push_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return parts;
+}
+
+struct ReasonInfo {
+  GatewayErrorReason reason;
+  std::string_view name;
+  int status;
+};
+
+constexpr std::array<ReasonInfo, 14> kReasons{{
+    {GatewayErrorReason::route_not_found, "RouteNotFound", 404},
+    {GatewayErrorReason::method_not_allowed, "MethodNotAllowed", 405},
+    {GatewayErrorReason::request_too_large, "RequestTooLarge", 413},
+    {GatewayErrorReason::bad_request, "BadRequest", 400},
+    {GatewayErrorReason::network_not_found, "NetworkNotFound", 404},
+    {GatewayErrorReason::credentials_missing, "CredentialsMissing", 403},
+    {GatewayErrorReason::credentials_rejected, "CredentialsRejected", 403},
+    {GatewayErrorReason::node_not_found, "NodeNotFound", 404},
+    {GatewayErrorReason::node_not_ready, "NodeNotReady", 503},
+    {GatewayErrorReason::method_denied, "MethodDenied", 403},
+    {GatewayErrorReason::node_unreachable, "NodeUnreachable", 502},
+    {GatewayErrorReason::node_timeout, "NodeTimeout", 504},
+    {GatewayErrorReason::node_bad_answer, "NodeBadAnswer", 502},
+    {GatewayErrorReason::node_rejected_credentials, "NodeRejectedCredentials", 502},
+}};
+
+const ReasonInfo& info_of(GatewayErrorReason reason) {
+  for (const auto& info : kReasons) {
+    if (info.reason == reason) return info;
+  }
+  return kReasons[3];
+}
+
+using Digest = std::array<unsigned char, 32>;
+Digest sha256(std::string_view bytes) {
+  Digest digest{};
+  unsigned int length = 0;
+  EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, EVP_sha256(), nullptr);
+  return digest;
+}
+}  // namespace
+
+std::string gateway_node_path(const NodeRef& node) {
+  return "/v1/namespaces/" + node.namespace_name + "/networks/" + node.network + "/nodes/" +
+         std::to_string(node.ordinal);
+}
+
+std::optional<NodeRef> parse_gateway_node_path(std::string_view target) {
+  target = target.substr(0, target.find('?'));
+  if (target.size() > 1 && target.back() == '/') target.remove_suffix(1);
+  auto parts = split_path(target);
+  // "", "v1", "namespaces", ns, "networks", name, "nodes", ordinal
+  if (parts.size() != 8 || !parts[0].empty() || parts[1] != "v1" || parts[2] != "namespaces" ||
+      parts[4] != "networks" || parts[6] != "nodes") {
+    return std::nullopt;
+  }
+  if (!is_dns1123_name(parts[3]) || !is_dns1123_name(parts[5])) return std::nullopt;
+  std::string_view digits = parts[7];
+  if (digits.empty() || digits.size() > 6 ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  int ordinal = 0;
+  std::from_chars(digits.data(), digits.data() + digits.size(), ordinal);
+  return NodeRef{std::string(parts[3]), std::string(parts[5]), ordinal};
+}
+
+std::string_view to_string(GatewayErrorReason reason) { return info_of(reason).name; }
+
+std::optional<GatewayErrorReason> parse_gateway_error_reason(std::string_view text) {
+  for (const auto& info : kReasons) {
+    if (info.name == text) return info.reason;
+  }
+  return std::nullopt;
+}
+
+int http_status_of(GatewayErrorReason reason) { return info_of(reason).status; }
+
+std::string encode_gateway_error(const GatewayErrorBody& error) {
+  json::object detail{{"reason", to_string(error.reason)}, {"message", error.message}};
+  if (error.reason == GatewayErrorReason::node_not_found) {
+    json::array ordinals;
+    for (int ordinal : error.existing_ordinals) ordinals.push_back(ordinal);
+    detail["existingOrdinals"] = std::move(ordinals);
+  }
+  if (!error.method.empty()) detail["method"] = error.method;
+  return json::serialize(json::object{{"gatewayError", std::move(detail)}});
+}
+
+std::optional<GatewayErrorBody> decode_gateway_error(std::string_view body) {
+  boost::system::error_code ec;
+  json::value value = json::parse(body, ec);
+  if (ec || !value.is_object()) return std::nullopt;
+  const json::value* detail = value.get_object().if_contains("gatewayError");
+  if (detail == nullptr || !detail->is_object()) return std::nullopt;
+  const json::object& object = detail->get_object();
+  GatewayErrorBody error;
+  const json::value* reason = object.if_contains("reason");
+  auto parsed = reason && reason->is_string() ? parse_gateway_error_reason(reason->get_string()) : std::nullopt;
+  error.reason = parsed.value_or(GatewayErrorReason::bad_request);
+  if (const auto* message = object.if_contains("message"); message && message->is_string()) {
+    error.message = std::string(message->get_string());
+  }
+  if (const auto* method = object.if_contains("method"); method && method->is_string()) {
+    error.method = std::string(method->get_string());
+  }
+  if (const auto* ordinals = object.if_contains("existingOrdinals"); ordinals && ordinals->is_array()) {
+    for (const auto& ordinal : ordinals->get_array()) {
+      if (ordinal.is_int64()) error.existing_ordinals.push_back(int(ordinal.get_int64()));
+    }
+  }
+  return error;
+}
+
+std::vector<std::string> default_denied_methods() {
+  return {
+      "stop",              // would take the node down for every user of the network
+      "dumpprivkey",       // private keys out of the wallet
+      "dumpwallet",        // all keys, written to a file on the node
+      "backupwallet",      // the wallet file, copied anywhere on the node's filesystem
+      "importwallet",      // reads any file the node can read
+      "encryptwallet",     // locks every other user out of the wallet (and restarts Core < 0.19)
+      "walletpassphrase",  // unlocks an encrypted wallet
+      "walletpassphrasechange",
+      "listdescriptors",  // with private=true, the wallet's private descriptors
+      "gethdkeys",        // with private=true, the wallet's extended private keys
+  };
+}
+
+MethodDenyList::MethodDenyList(std::vector<std::string> methods) : methods_(std::move(methods)) {
+  for (auto& method : methods_) method = lower(method);
+  std::sort(methods_.begin(), methods_.end());
+  methods_.erase(std::unique(methods_.begin(), methods_.end()), methods_.end());
+}
+
+bool MethodDenyList::denies(std::string_view method) const {
+  return std::binary_search(methods_.begin(), methods_.end(), lower(method));
+}
+
+std::vector<std::string> methods_in_request(std::string_view body) {
+  boost::system::error_code ec;
+  json::value value = json::parse(body, ec);
+  if (ec) throw std::invalid_argument("the body is not JSON (" + ec.message() + ")");
+  auto method_of = [](const json::value& request) {
+    const json::object* object = request.if_object();
+    const json::value* method = object ? object->if_contains("method") : nullptr;
+    if (method == nullptr || !method->is_string() || method->get_string().empty()) {
+      throw std::invalid_argument("a JSON-RPC request needs a string \"method\"");
+    }
+    return std::string(method->get_string());
+  };
+  std::vector<std::string> methods;
+  if (const auto* batch = value.if_array()) {
+    if (batch->empty()) throw std::invalid_argument("an empty batch");
+    for (const auto& request : *batch) methods.push_back(method_of(request));
+  } else {
+    methods.push_back(method_of(value));
+  }
+  return methods;
+}
+
+bool caller_credentials_match(std::string_view header_value, const UserPassword& expected) {
+  constexpr std::string_view scheme = "basic ";
+  if (header_value.size() <= scheme.size() || lower(header_value.substr(0, scheme.size())) != scheme) return false;
+  auto presented = base::base64_decode(header_value.substr(scheme.size()));
+  if (!presented) return false;
+  Digest got = sha256(*presented);
+  Digest want = sha256(expected.user + ":" + expected.password);
+  return CRYPTO_memcmp(got.data(), want.data(), got.size()) == 0;
+}
+
+}  // namespace kb::bitcoin

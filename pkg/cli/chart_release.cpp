@@ -1,0 +1,123 @@
+#include "pkg/cli/chart_release.hpp"
+
+#include "pkg/base/embedded_assets.hpp"
+#include "pkg/base/yaml_parse.hpp"
+#include "pkg/chart/chart.hpp"
+#include "pkg/chart/renderer.hpp"
+#include "pkg/chart/schema_validator.hpp"
+#include "pkg/chart/set_parser.hpp"
+#include "pkg/chart/template_error.hpp"
+#include "pkg/chart/values.hpp"
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace kb::cli {
+namespace json = boost::json;
+
+namespace {
+
+constexpr const char* kEmbeddedChartPrefix = "chart/bitcoin-controller/";
+
+std::string read_file_or_fail(const std::string& path, const std::string& flag) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UsageError(flag + " " + path + ": cannot read the file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+chart::Chart load(const ChartFlags& flags) {
+  try {
+    if (!flags.chart_dir.empty()) return chart::load_chart_directory(flags.chart_dir);
+    std::map<std::string, std::string> files;
+    for (const auto& file : assets::all()) files.emplace(std::string(file.path), std::string(file.content));
+    return chart::load_chart(files, kEmbeddedChartPrefix);
+  } catch (const base::YamlError& e) {
+    throw CommandError(std::string("the chart is not valid: ") + e.what());
+  } catch (const chart::ChartError& e) {
+    throw CommandError(std::string("cannot load the chart: ") + e.what());
+  }
+}
+
+std::vector<install::Manifest> parse_manifests(const std::vector<chart::RenderedManifest>& rendered) {
+  std::vector<install::Manifest> out;
+  for (const auto& m : rendered) {
+    auto object = base::parse_yaml(m.content, m.source);
+    if (object.is_object()) out.push_back({m.source, std::move(object)});
+  }
+  return out;
+}
+
+}  // namespace
+
+void add_chart_flags(CLI::App& command, ChartFlags& flags) {
+  command.add_option("--release", flags.release, "Release name")->capture_default_str();
+  command.add_option("-f,--values", flags.value_files, "Values files, later ones win (as with helm)");
+  command.add_option("--set", flags.set, "Set values: a.b=1,c[0]=x (helm's syntax)");
+  command.add_option("--set-string", flags.set_string, "Set values as strings");
+  command.add_option("--set-json", flags.set_json, "Set values as JSON: a={\"b\":1}");
+  command.add_option("--set-file", flags.set_file, "Set values from files: key=path");
+  command.add_option("--chart", flags.chart_dir, "Render this chart directory instead of the embedded chart");
+}
+
+RenderedRelease render_release(const ChartFlags& flags, const RenderOptions& options) {
+  auto loaded = load(flags);
+  chart::ValueOptions value_options;
+  for (const auto& path : flags.value_files) {
+    value_options.files.push_back({path, read_file_or_fail(path, "-f")});
+  }
+  value_options.values = flags.set;
+  value_options.string_values = flags.set_string;
+  value_options.json_values = flags.set_json;
+  value_options.file_values = flags.set_file;
+  json::object user_values;
+  try {
+    user_values = chart::merge_user_values(value_options, [](const std::string& path) {
+      return read_file_or_fail(path, "--set-file");
+    });
+  } catch (const chart::SetParseError& e) {
+    throw UsageError(e.what());
+  } catch (const base::YamlError& e) {
+    throw UsageError(std::string("values file is not valid YAML: ") + e.what());
+  } catch (const chart::ValuesError& e) {
+    throw UsageError(e.what());
+  }
+  chart::ReleaseOptions release;
+  release.name = flags.release;
+  release.namespace_name = options.namespace_name;
+  release.is_upgrade = options.is_upgrade;
+  release.revision = options.revision;
+  chart::Capabilities capabilities;
+  if (!options.kube_version.empty()) capabilities.kube_version = options.kube_version;
+  chart::RenderedChart rendered;
+  try {
+    rendered = chart::render_chart(loaded, user_values, release, capabilities);
+  } catch (const chart::SchemaError& e) {
+    std::string message = "values do not match the chart's schema:";
+    for (const auto& v : e.violations()) {
+      message += "\n  - at '" + (v.path.empty() ? std::string("/") : v.path) + "' (" + v.rule + "): " + v.message;
+    }
+    throw UsageError(message);
+  } catch (const chart::TemplateError& e) {
+    throw CommandError(std::string("rendering the chart failed: ") + e.what());
+  } catch (const chart::RenderError& e) {
+    throw CommandError(std::string("rendering the chart failed: ") + e.what());
+  }
+  RenderedRelease out;
+  out.crds = parse_manifests(rendered.crds);
+  out.objects = parse_manifests(rendered.manifests);
+  out.template_output = chart::helm_template_output(rendered, false);
+  out.template_output_with_crds = chart::helm_template_output(rendered, true);
+  out.notes = rendered.notes;
+  out.chart_metadata = loaded.metadata;
+  out.chart_values = loaded.values;
+  out.user_values = user_values;
+  return out;
+}
+
+}  // namespace kb::cli

@@ -1,0 +1,201 @@
+#include "pkg/cli/create_command.hpp"
+
+#include "pkg/cli/cluster_access.hpp"
+#include "pkg/cli/output_format.hpp"
+#include "pkg/cli/status_command.hpp"
+#include "pkg/controller/network.hpp"
+#include "pkg/kube/errors.hpp"
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+
+#include <charconv>
+#include <ostream>
+
+namespace kb::cli {
+namespace json = boost::json;
+
+namespace {
+
+struct CreateOptions {
+  NetworkFlags flags;
+  std::string dry_run = "none";
+  std::string output;
+};
+
+int parse_ordinal(std::string_view text, const std::string& flag) {
+  int value = -1;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < 0 || value > 99) {
+    throw UsageError(flag + ": \"" + std::string(text) + "\" is not a node ordinal (0-99)");
+  }
+  return value;
+}
+
+json::array parse_edges(const std::string& text, int nodes) {
+  json::array edges;
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    auto comma = rest.find(',');
+    auto item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    auto dash = item.find('-');
+    if (dash == std::string_view::npos) {
+      throw UsageError("--edges: \"" + std::string(item) + "\" is not an edge; write FROM-TO pairs such as 0-1,1-2");
+    }
+    int from = parse_ordinal(item.substr(0, dash), "--edges");
+    int to = parse_ordinal(item.substr(dash + 1), "--edges");
+    if (from == to) throw UsageError("--edges: \"" + std::string(item) + "\" joins a node to itself");
+    if (from >= nodes || to >= nodes) {
+      throw UsageError("--edges: \"" + std::string(item) + "\" names a node beyond --nodes " + std::to_string(nodes) +
+                       " (ordinals are 0 to " + std::to_string(nodes - 1) + ")");
+    }
+    edges.push_back(json::object{{"from", from}, {"to", to}});
+  }
+  return edges;
+}
+
+std::string resource_name(const std::string& name) {
+  return "bitcoinnetwork." + std::string(controller::kGroup) + "/" + name;
+}
+
+int run_create(Context& context, CreateOptions options) {
+  auto& flags = options.flags;
+  if (options.dry_run != "none" && options.dry_run != "client" && options.dry_run != "server") {
+    throw UsageError("--dry-run must be \"none\", \"client\" or \"server\", not \"" + options.dry_run + "\"");
+  }
+  flags.namespace_name = context.global.namespace_name;
+  auto object = build_network_object(flags);
+
+  if (options.dry_run == "client") {
+    if (options.output.empty()) {
+      context.out << resource_name(flags.name) << " created (dry run)\n";
+    } else {
+      print_structured(context.out, object, options.output);
+    }
+    return kExitSuccess;
+  }
+
+  auto client = make_client(context.global);
+  const std::string ns = effective_namespace(context.global, client);
+  json::value created;
+  try {
+    created = client.create(network_ref(ns), object,
+                            {.dry_run = options.dry_run == "server", .field_manager = "kubectl-bitcoin"});
+  } catch (const std::exception& e) {
+    if (kube::is_already_exists(e)) {
+      throw CommandError("network \"" + flags.name + "\" already exists in namespace \"" + ns +
+                         "\"; change its size with kubectl bitcoin scale " + flags.name +
+                         " --nodes N, or delete it first with kubectl bitcoin delete " + flags.name);
+    }
+    fail_network_request(e, client, ns, "", "create network \"" + flags.name + "\"");
+  }
+  if (!options.output.empty()) {
+    print_structured(context.out, created, options.output);
+  } else {
+    context.out << resource_name(flags.name) << " created" << (options.dry_run == "server" ? " (server dry run)" : "")
+                << "\n";
+  }
+  return kExitSuccess;
+}
+
+}  // namespace
+
+json::value build_network_object(const NetworkFlags& flags) {
+  if (auto problem = network_name_problem(flags.name); !problem.empty()) {
+    throw UsageError("NETWORK \"" + flags.name + "\" " + problem);
+  }
+  if (flags.nodes < 0 || flags.nodes > 100) {
+    throw UsageError("--nodes must be between 0 and 100, not " + std::to_string(flags.nodes));
+  }
+  json::object spec{{"nodes", flags.nodes}};
+  if (!flags.topology.empty()) spec["topology"] = flags.topology;
+  if (flags.hub >= 0) {
+    if (flags.topology != "star") throw UsageError("--hub only applies to --topology star");
+    if (flags.hub >= std::max(flags.nodes, 1)) {
+      throw UsageError("--hub " + std::to_string(flags.hub) + " is not a node of a " + std::to_string(flags.nodes) +
+                       "-node network (ordinals are 0 to " + std::to_string(std::max(flags.nodes - 1, 0)) + ")");
+    }
+    spec["hub"] = flags.hub;
+  }
+  if (flags.topology == "custom") {
+    if (flags.edges.empty()) throw UsageError("--topology custom needs --edges, e.g. --edges 0-1,1-2");
+    spec["customEdges"] = parse_edges(flags.edges, flags.nodes);
+  } else if (!flags.edges.empty()) {
+    throw UsageError("--edges only applies to --topology custom");
+  }
+  if (flags.mining_interval < 0 || flags.mining_interval > 86400) {
+    throw UsageError("--mining-interval must be between 1 and 86400 seconds (0 leaves mining off), not " +
+                     std::to_string(flags.mining_interval));
+  }
+  if (flags.mining_interval > 0) {
+    json::object mining{{"enabled", true}, {"intervalSeconds", flags.mining_interval}};
+    if (flags.mining_node >= 0) {
+      if (flags.nodes > 0 && flags.mining_node >= flags.nodes) {
+        throw UsageError("--mining-node " + std::to_string(flags.mining_node) + " is not a node of a " +
+                         std::to_string(flags.nodes) + "-node network (ordinals are 0 to " +
+                         std::to_string(flags.nodes - 1) + ")");
+      }
+      mining["node"] = flags.mining_node;
+    }
+    spec["mining"] = std::move(mining);
+  } else if (flags.mining_node >= 0) {
+    throw UsageError("--mining-node needs --mining-interval (mining is off without it)");
+  }
+  if (!flags.image.empty()) spec["image"] = flags.image;
+  if (!flags.secret.empty()) {
+    if (auto problem = network_name_problem(flags.secret); !problem.empty()) {
+      throw UsageError("--secret \"" + flags.secret + "\" " + problem);
+    }
+    spec["secret"] = flags.secret;
+  }
+  if (!flags.args.empty()) {
+    json::array args;
+    for (const auto& arg : flags.args) args.emplace_back(arg);
+    spec["args"] = std::move(args);
+  }
+  json::object metadata{{"name", flags.name}};
+  if (!flags.namespace_name.empty()) metadata["namespace"] = flags.namespace_name;
+  return json::object{{"apiVersion", controller::kApiVersion},
+                      {"kind", controller::kKind},
+                      {"metadata", std::move(metadata)},
+                      {"spec", std::move(spec)}};
+}
+
+void add_create_command(CLI::App& root, Context& context) {
+  auto options = std::make_shared<CreateOptions>();
+  auto& flags = options->flags;
+  auto* command = root.add_subcommand("create", "Create a Bitcoin regtest network (a BitcoinNetwork resource)");
+  command->footer(
+      "Examples:\n"
+      "  # Three nodes connected as a mesh, a block every 10 seconds on node 0\n"
+      "  kubectl bitcoin create demo --nodes 3 --mining-interval 10\n\n"
+      "  # Five nodes in a ring, a specific bitcoind image\n"
+      "  kubectl bitcoin create ring5 --nodes 5 --topology ring --image bitcoin/bitcoin:27.0\n\n"
+      "  # Four nodes wired by hand\n"
+      "  kubectl bitcoin create lab --nodes 4 --topology custom --edges 0-1,1-2,2-3\n\n"
+      "  # Print the object instead of creating it\n"
+      "  kubectl bitcoin create demo --nodes 3 --dry-run=client -o yaml");
+  command->add_option("NETWORK", flags.name, "Name of the network")->required();
+  command->add_option("--nodes", flags.nodes, "Number of bitcoind nodes (0-100)")->required();
+  command->add_option("--topology", flags.topology, "How nodes connect: mesh (default), ring, star or custom")
+      ->check(CLI::IsMember({"mesh", "ring", "star", "custom"}));
+  command->add_option("--hub", flags.hub, "The hub node of --topology star (default 0)");
+  command->add_option("--edges", flags.edges, "Edges of --topology custom, e.g. 0-1,1-2,2-3");
+  command->add_option("--mining-interval", flags.mining_interval,
+                      "Mine a block every S seconds (0, the default, leaves mining off)");
+  command->add_option("--mining-node", flags.mining_node, "The node that mines (default 0)");
+  command->add_option("--image", flags.image, "The bitcoind container image (default " +
+                                                  std::string(controller::kDefaultImage) + ")");
+  command->add_option("--secret", flags.secret,
+                      "A Secret with BC_RPC_USER and BC_RPC_PASSWORD (default: the controller generates one)");
+  command->add_option("--arg", flags.args, "An extra bitcoind option, e.g. --arg=-txindex=1 (repeatable)");
+  command->add_flag("--dry-run{client}", options->dry_run,
+                    "\"client\" prints the object without contacting the cluster, \"server\" lets the API server "
+                    "validate it without saving; --dry-run alone means client");
+  command->add_option("-o,--output", options->output, "Print the object as json or yaml")
+      ->check(CLI::IsMember({"json", "yaml"}));
+  command->callback([&context, options] { context.exit_code = run_create(context, *options); });
+}
+
+}  // namespace kb::cli
