@@ -1,0 +1,400 @@
+#include "pkg/kube/client.hpp"
+
+#include "pkg/kube/credentials.hpp"
+#include "pkg/kube/http_transport.hpp"
+#include "pkg/kube/rate_limiter.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <thread>
+
+namespace kb::kube {
+namespace json = boost::json;
+
+namespace {
+
+constexpr int kMaxRetryAfterAttempts = 5;
+constexpr std::chrono::seconds kMaxRetryAfter{30};
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return std::tolower(x) == std::tolower(y); });
+}
+
+std::string header_of(const HeaderList& headers, std::string_view name) {
+  for (auto& [n, v] : headers)
+    if (iequals(n, name)) return v;
+  return {};
+}
+
+std::optional<std::chrono::seconds> retry_after_of(const HeaderList& headers) {
+  std::string value = header_of(headers, "Retry-After");
+  if (value.empty()) return std::nullopt;
+  try {
+    long long seconds = std::stoll(value);
+    if (seconds >= 0) return std::chrono::seconds(seconds);
+  } catch (...) {
+  }
+  return std::nullopt;  // HTTP-date form: the API server never sends it
+}
+
+std::string path_only(std::string_view target) { return std::string(target.substr(0, target.find('?'))); }
+
+class Query {
+ public:
+  Query& add(std::string_view key, std::string_view value) {
+    if (value.empty()) return *this;
+    text_ += text_.empty() ? '?' : '&';
+    text_ += key;
+    text_ += '=';
+    text_ += url_encode(value);
+    return *this;
+  }
+  const std::string& str() const { return text_; }
+
+ private:
+  std::string text_;
+};
+
+void add_write_options(Query& q, bool dry_run, const std::string& field_manager, const std::string& validation = {}) {
+  if (dry_run) q.add("dryRun", "All");
+  q.add("fieldManager", field_manager);
+  q.add("fieldValidation", validation);
+}
+
+json::value parse_body(const std::string& body, const std::string& method, const std::string& path) {
+  if (body.empty()) return nullptr;
+  json::error_code ec;
+  json::value value = json::parse(body, ec);
+  if (ec) throw KubeError("the API server's answer to " + method + " " + path + " is not valid JSON (" + ec.message() + ")");
+  return value;
+}
+
+}  // namespace
+
+std::string RawResponse::header(std::string_view name) const { return header_of(headers, name); }
+
+struct Client::Impl {
+  ClusterConfig config;
+  HttpTransport transport;
+  CredentialProvider credentials;
+  TokenBucket limiter;
+
+  explicit Impl(ClusterConfig c)
+      : config(std::move(c)), transport(config), credentials(config), limiter(config.qps, config.burst) {}
+
+  TransportRequest to_transport(const RawRequest& request, const Credentials& creds) const {
+    TransportRequest t;
+    t.method = request.method;
+    t.target = request.path;
+    t.body = request.body;
+    t.timeout = request.timeout.value_or(config.request_timeout);
+    t.headers.emplace_back("User-Agent", config.user_agent);
+    if (!request.accept.empty()) t.headers.emplace_back("Accept", request.accept);
+    if (!request.body.empty()) t.headers.emplace_back("Content-Type", request.content_type);
+    if (!creds.authorization.empty()) t.headers.emplace_back("Authorization", creds.authorization);
+    for (auto& h : request.headers) t.headers.push_back(h);
+    return t;
+  }
+
+  RawResponse execute(const RawRequest& request) {
+    bool refreshed_auth = false;
+    for (int attempt = 0;; ++attempt) {
+      limiter.wait();
+      Credentials creds = credentials.current();
+      TransportResponse response = transport.send(to_transport(request, creds), creds);
+      if (response.status == 401 && !refreshed_auth && credentials.refresh_after_unauthorized(creds)) {
+        refreshed_auth = true;
+        continue;
+      }
+      if ((response.status == 429 || response.status == 503) && attempt < kMaxRetryAfterAttempts) {
+        if (auto wait = retry_after_of(response.headers)) {
+          std::this_thread::sleep_for(std::min<std::chrono::seconds>(std::max(*wait, std::chrono::seconds(1)),
+                                                                     kMaxRetryAfter));
+          continue;
+        }
+      }
+      return RawResponse{response.status, std::move(response.headers), std::move(response.body)};
+    }
+  }
+
+  std::string checked(const RawRequest& request) {
+    RawResponse response = execute(request);
+    if (response.status >= 300)
+      throw decode_api_error(response.status, response.body, request.method, path_only(request.path),
+                             retry_after_of(response.headers));
+    return std::move(response.body);
+  }
+
+  json::value json_call(std::string method, std::string path, const json::value* body,
+                        std::string content_type = "application/json") {
+    RawRequest request;
+    request.method = std::move(method);
+    request.path = std::move(path);
+    if (body) request.body = json::serialize(*body);
+    request.content_type = std::move(content_type);
+    std::string text = checked(request);
+    return parse_body(text, request.method, path_only(request.path));
+  }
+
+  void stream(const std::string& path, const std::function<bool(std::string_view)>& on_data, std::stop_token stop,
+              std::chrono::milliseconds idle_timeout) {
+    bool refreshed_auth = false;
+    for (int attempt = 0;; ++attempt) {
+      if (!limiter.wait(stop)) return;
+      Credentials creds = credentials.current();
+      RawRequest raw;
+      raw.path = path;
+      raw.accept = "";
+      TransportRequest request = to_transport(raw, creds);
+      request.timeout = {};
+      TransportResponse response = transport.stream(request, creds, on_data, stop, idle_timeout);
+      if (stop.stop_requested() && response.status == 0) return;
+      if (response.status == 401 && !refreshed_auth && credentials.refresh_after_unauthorized(creds)) {
+        refreshed_auth = true;
+        continue;
+      }
+      if ((response.status == 429 || response.status == 503) && attempt < kMaxRetryAfterAttempts) {
+        if (auto wait = retry_after_of(response.headers)) {
+          if (!sleep_for(std::min<std::chrono::seconds>(std::max(*wait, std::chrono::seconds(1)), kMaxRetryAfter),
+                         stop))
+            return;
+          continue;
+        }
+      }
+      if (response.status >= 300)
+        throw decode_api_error(response.status, response.body, "GET", path_only(path), retry_after_of(response.headers));
+      return;
+    }
+  }
+};
+
+Client::Client(ClusterConfig config) : impl_(std::make_shared<Impl>(std::move(config))) {}
+
+Client Client::from_options(const ClientOptions& options) { return Client(load_cluster_config(options)); }
+
+const ClusterConfig& Client::config() const { return impl_->config; }
+const std::string& Client::default_namespace() const { return impl_->config.namespace_name; }
+void Client::reset_connections() const { impl_->transport.reset(); }
+
+std::string list_query(const ListOptions& options) {
+  Query q;
+  q.add("labelSelector", options.label_selector);
+  q.add("fieldSelector", options.field_selector);
+  if (options.limit > 0) q.add("limit", std::to_string(options.limit));
+  q.add("continue", options.continue_token);
+  q.add("resourceVersion", options.resource_version);
+  q.add("resourceVersionMatch", options.resource_version_match);
+  if (options.timeout_seconds) q.add("timeoutSeconds", std::to_string(*options.timeout_seconds));
+  return q.str();
+}
+
+std::string watch_query(const WatchOptions& options) {
+  Query q;
+  q.add("watch", "1");
+  q.add("labelSelector", options.label_selector);
+  q.add("fieldSelector", options.field_selector);
+  q.add("resourceVersion", options.resource_version);
+  if (options.allow_bookmarks) q.add("allowWatchBookmarks", "true");
+  if (options.timeout_seconds > 0) q.add("timeoutSeconds", std::to_string(options.timeout_seconds));
+  if (options.send_initial_events) {
+    q.add("sendInitialEvents", "true");
+    q.add("resourceVersionMatch", "NotOlderThan");
+  }
+  return q.str();
+}
+
+json::value Client::get(const ResourceRef& ref) const { return impl_->json_call("GET", ref.path(), nullptr); }
+
+std::optional<json::value> Client::get_if_exists(const ResourceRef& ref) const {
+  try {
+    return get(ref);
+  } catch (const ApiError& e) {
+    if (is_not_found(e)) return std::nullopt;
+    throw;
+  }
+}
+
+ListResult Client::list_page(const ResourceRef& collection, const ListOptions& options) const {
+  json::value list = impl_->json_call("GET", collection.collection().path() + list_query(options), nullptr);
+  ListResult result;
+  auto* root = list.if_object();
+  if (!root) throw KubeError("the API server's list of " + collection.describe() + " is not a JSON object");
+  std::string api_version, item_kind;
+  if (auto* v = root->if_contains("apiVersion"); v && v->is_string()) api_version = std::string(v->as_string());
+  if (auto* v = root->if_contains("kind"); v && v->is_string()) {
+    item_kind = std::string(v->as_string());
+    if (item_kind.ends_with("List")) item_kind.resize(item_kind.size() - 4);
+  }
+  if (auto* meta = root->if_contains("metadata"); meta && meta->is_object()) {
+    if (auto* rv = meta->as_object().if_contains("resourceVersion"); rv && rv->is_string())
+      result.resource_version = std::string(rv->as_string());
+    if (auto* c = meta->as_object().if_contains("continue"); c && c->is_string())
+      result.continue_token = std::string(c->as_string());
+  }
+  if (auto* items = root->if_contains("items"); items && items->is_array()) {
+    result.items.reserve(items->as_array().size());
+    for (auto& item : items->as_array()) {
+      json::value copy = std::move(item);
+      // The API server leaves apiVersion/kind out of list items; callers want self-describing objects.
+      if (auto* o = copy.if_object()) {
+        if (!o->contains("apiVersion") && !api_version.empty()) (*o)["apiVersion"] = api_version;
+        if (!o->contains("kind") && !item_kind.empty()) (*o)["kind"] = item_kind;
+      }
+      result.items.push_back(std::move(copy));
+    }
+  }
+  return result;
+}
+
+ListResult Client::list(const ResourceRef& collection, const ListOptions& options) const {
+  ListOptions page = options;
+  ListResult all;
+  for (;;) {
+    ListResult part;
+    try {
+      part = list_page(collection, page);
+    } catch (const ApiError& e) {
+      // The continue token expired mid-way: fall back to one unpaginated list (as client-go's pager does).
+      if (!is_gone(e) || page.continue_token.empty()) throw;
+      ListOptions full = options;
+      full.limit = 0;
+      full.continue_token.clear();
+      return list_page(collection, full);
+    }
+    for (auto& item : part.items) all.items.push_back(std::move(item));
+    all.resource_version = part.resource_version;
+    if (part.continue_token.empty() || options.limit <= 0) break;
+    page.continue_token = part.continue_token;
+  }
+  return all;
+}
+
+json::value Client::create(const ResourceRef& collection, const json::value& object, const WriteOptions& options) const {
+  Query q;
+  add_write_options(q, options.dry_run, options.field_manager, options.field_validation);
+  // POST goes to the collection, or to a named object's subresource (serviceaccounts/x/token, pods/x/eviction).
+  const std::string path = collection.subresource.empty() ? collection.collection().path() : collection.path();
+  return impl_->json_call("POST", path + q.str(), &object);
+}
+
+json::value Client::update(const ResourceRef& ref, const json::value& object, const WriteOptions& options) const {
+  Query q;
+  add_write_options(q, options.dry_run, options.field_manager, options.field_validation);
+  return impl_->json_call("PUT", ref.path() + q.str(), &object);
+}
+
+json::value Client::update_status(const ResourceRef& ref, const json::value& object, const WriteOptions& options) const {
+  return update(ref.sub("status"), object, options);
+}
+
+json::value Client::remove(const ResourceRef& ref, const DeleteOptions& options) const {
+  json::object body{{"apiVersion", "v1"}, {"kind", "DeleteOptions"}};
+  if (!options.propagation_policy.empty()) body["propagationPolicy"] = options.propagation_policy;
+  if (options.grace_period_seconds) body["gracePeriodSeconds"] = *options.grace_period_seconds;
+  if (!options.precondition_uid.empty() || !options.precondition_resource_version.empty()) {
+    json::object pre;
+    if (!options.precondition_uid.empty()) pre["uid"] = options.precondition_uid;
+    if (!options.precondition_resource_version.empty()) pre["resourceVersion"] = options.precondition_resource_version;
+    body["preconditions"] = std::move(pre);
+  }
+  if (options.dry_run) body["dryRun"] = json::array{"All"};
+  json::value value = std::move(body);
+  return impl_->json_call("DELETE", ref.path(), &value);
+}
+
+json::value Client::patch(const ResourceRef& ref, PatchType type, const json::value& patch,
+                          const PatchOptions& options) const {
+  std::string content_type;
+  switch (type) {
+    case PatchType::Merge: content_type = "application/merge-patch+json"; break;
+    case PatchType::Json: content_type = "application/json-patch+json"; break;
+    case PatchType::StrategicMerge: content_type = "application/strategic-merge-patch+json"; break;
+    case PatchType::Apply: content_type = "application/apply-patch+yaml"; break;  // JSON is YAML
+  }
+  if (type == PatchType::Apply && options.field_manager.empty())
+    throw KubeError("server-side apply of " + ref.describe() + " needs a field manager");
+  Query q;
+  add_write_options(q, options.dry_run, options.field_manager);
+  if (type == PatchType::Apply && options.force) q.add("force", "true");
+  return impl_->json_call("PATCH", ref.path() + q.str(), &patch, content_type);
+}
+
+json::value Client::apply(const ResourceRef& ref, const json::value& object, const ApplyOptions& options) const {
+  return patch(ref, PatchType::Apply, object, PatchOptions{options.field_manager, options.force, options.dry_run});
+}
+
+json::value Client::get_scale(const ResourceRef& ref) const { return get(ref.sub("scale")); }
+
+json::value Client::update_scale(const ResourceRef& ref, std::int64_t replicas, const WriteOptions& options) const {
+  json::value body = json::object{{"spec", json::object{{"replicas", replicas}}}};
+  return patch(ref.sub("scale"), PatchType::Merge, body, PatchOptions{options.field_manager, false, options.dry_run});
+}
+
+RawResponse Client::raw(const RawRequest& request) const { return impl_->execute(request); }
+
+std::string Client::request(std::string method, std::string path, std::string body, std::string content_type) const {
+  RawRequest r;
+  r.method = std::move(method);
+  r.path = std::move(path);
+  r.body = std::move(body);
+  r.content_type = std::move(content_type);
+  r.accept = "*/*";
+  return impl_->checked(r);
+}
+
+void Client::stream_get(const std::string& path, const std::function<bool(std::string_view)>& on_data,
+                        std::stop_token stop, std::chrono::milliseconds idle_timeout) const {
+  impl_->stream(path, on_data, stop, idle_timeout);
+}
+
+void Client::stream_lines(const std::string& path, const std::function<bool(std::string_view)>& on_line,
+                          std::stop_token stop, std::chrono::milliseconds idle_timeout) const {
+  std::string pending;
+  bool stopped = false;
+  impl_->stream(
+      path,
+      [&](std::string_view data) {
+        pending.append(data);
+        std::size_t start = 0;
+        for (std::size_t nl; (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1) {
+          if (!on_line(std::string_view(pending).substr(start, nl - start))) {
+            stopped = true;
+            return false;
+          }
+        }
+        pending.erase(0, start);
+        return true;
+      },
+      stop, idle_timeout);
+  if (!stopped && !pending.empty()) on_line(pending);
+}
+
+std::string Client::watch(const ResourceRef& collection, const WatchOptions& options,
+                          const std::function<bool(const WatchEvent&)>& on_event, std::stop_token stop) const {
+  std::string last_rv = options.resource_version;
+  WatchDecoder decoder;
+  const std::string path = collection.collection().path() + watch_query(options);
+  // The server ends the watch after timeout_seconds; allow it a margin before calling the stream dead.
+  auto idle = std::chrono::milliseconds(std::chrono::seconds(options.timeout_seconds > 0 ? options.timeout_seconds + 30 : 0));
+  impl_->stream(
+      path,
+      [&](std::string_view data) {
+        bool keep_going = true;
+        decoder.feed(data, [&](WatchEvent&& event) {
+          if (!keep_going) return;
+          if (event.type == WatchEventType::Error) throw api_error_from_status(event.object, "WATCH", path_only(path));
+          std::string rv = resource_version_of(event.object);
+          if (!rv.empty()) last_rv = rv;
+          if (!on_event(event)) keep_going = false;
+        });
+        return keep_going;
+      },
+      stop, idle);
+  return last_rv;
+}
+
+}  // namespace kb::kube

@@ -1,0 +1,174 @@
+#include "pkg/kube/leader_elector.hpp"
+
+#include "pkg/kube/rate_limiter.hpp"
+#include "pkg/kube/time_format.hpp"
+
+#include <random>
+#include <thread>
+
+namespace kb::kube {
+namespace json = boost::json;
+using namespace std::chrono;
+
+namespace {
+std::string spec_string(const json::value& lease, std::string_view key) {
+  if (auto* o = lease.if_object())
+    if (auto* spec = o->if_contains("spec"); spec && spec->is_object())
+      if (auto* v = spec->as_object().if_contains(key); v && v->is_string()) return std::string(v->as_string());
+  return {};
+}
+std::int64_t spec_int(const json::value& lease, std::string_view key) {
+  if (auto* o = lease.if_object())
+    if (auto* spec = o->if_contains("spec"); spec && spec->is_object())
+      if (auto* v = spec->as_object().if_contains(key); v && v->is_int64()) return v->as_int64();
+  return 0;
+}
+}  // namespace
+
+LeaderElector::LeaderElector(Client client, LeaderElectionConfig config)
+    : client_(std::move(client)), config_(std::move(config)) {}
+
+std::string LeaderElector::current_leader() const {
+  std::lock_guard lock(mutex_);
+  return observed_holder_;
+}
+
+bool LeaderElector::try_acquire_or_renew() {
+  const auto now = system_clock::now();
+  const std::int64_t duration_seconds = std::max<std::int64_t>(1, duration_cast<seconds>(config_.lease_duration).count());
+  const ResourceRef ref = refs::leases(config_.lease_namespace, config_.lease_name);
+  auto lease = client_.get_if_exists(ref);
+  std::string new_leader;
+  if (!lease) {
+    json::value fresh = json::object{
+        {"apiVersion", "coordination.k8s.io/v1"},
+        {"kind", "Lease"},
+        {"metadata", json::object{{"name", config_.lease_name}, {"namespace", config_.lease_namespace}}},
+        {"spec", json::object{{"holderIdentity", config_.identity},
+                              {"leaseDurationSeconds", duration_seconds},
+                              {"acquireTime", format_micro_time(now)},
+                              {"renewTime", format_micro_time(now)},
+                              {"leaseTransitions", 0}}}};
+    try {
+      json::value created = client_.create(ref.collection(), fresh);
+      std::lock_guard lock(mutex_);
+      observed_holder_ = config_.identity;
+      observed_renew_time_ = spec_string(created, "renewTime");
+      observed_at_ = steady_clock::now();
+      observed_lease_ = std::move(created);
+    } catch (const ApiError& e) {
+      if (is_already_exists(e) || is_conflict(e)) return false;  // someone else was faster
+      throw;
+    }
+    if (config_.on_new_leader) config_.on_new_leader(config_.identity);
+    return true;
+  }
+
+  const std::string holder = spec_string(*lease, "holderIdentity");
+  const std::string renew_time = spec_string(*lease, "renewTime");
+  std::int64_t record_duration = spec_int(*lease, "leaseDurationSeconds");
+  if (record_duration <= 0) record_duration = duration_seconds;
+  bool expired;
+  {
+    std::lock_guard lock(mutex_);
+    // Expiry is judged by when *we* saw the record change, not by the holder's clock.
+    if (holder != observed_holder_ || renew_time != observed_renew_time_) {
+      if (holder != observed_holder_) new_leader = holder;
+      observed_holder_ = holder;
+      observed_renew_time_ = renew_time;
+      observed_at_ = steady_clock::now();
+    }
+    observed_lease_ = *lease;
+    expired = observed_at_ + seconds(record_duration) <= steady_clock::now();
+  }
+  if (!new_leader.empty() && config_.on_new_leader) config_.on_new_leader(new_leader);
+  if (!holder.empty() && holder != config_.identity && !expired) return false;
+
+  json::value updated = *lease;
+  auto& spec = updated.as_object()["spec"];
+  if (!spec.is_object()) spec = json::object{};
+  auto& s = spec.as_object();
+  s["holderIdentity"] = config_.identity;
+  s["leaseDurationSeconds"] = duration_seconds;
+  s["renewTime"] = format_micro_time(now);
+  if (holder != config_.identity) {
+    s["acquireTime"] = format_micro_time(now);
+    s["leaseTransitions"] = spec_int(*lease, "leaseTransitions") + 1;
+  }
+  try {
+    // PUT carries metadata.resourceVersion: if another candidate wrote first, we get a 409.
+    json::value stored = client_.update(ref, updated);
+    std::lock_guard lock(mutex_);
+    observed_holder_ = config_.identity;
+    observed_renew_time_ = spec_string(stored, "renewTime");
+    observed_at_ = steady_clock::now();
+    observed_lease_ = std::move(stored);
+  } catch (const ApiError& e) {
+    if (is_conflict(e)) return false;
+    throw;
+  }
+  if (holder != config_.identity && config_.on_new_leader) config_.on_new_leader(config_.identity);
+  return true;
+}
+
+void LeaderElector::release() {
+  const ResourceRef ref = refs::leases(config_.lease_namespace, config_.lease_name);
+  auto lease = client_.get_if_exists(ref);
+  if (!lease || spec_string(*lease, "holderIdentity") != config_.identity) return;
+  auto now = format_micro_time(system_clock::now());
+  auto& s = lease->as_object()["spec"].as_object();
+  // An empty holder is free for the taking at once; a 1 s duration covers older clients.
+  s["holderIdentity"] = "";
+  s["leaseDurationSeconds"] = 1;
+  s["renewTime"] = now;
+  s["acquireTime"] = now;
+  client_.update(ref, *lease);
+}
+
+void LeaderElector::run(std::stop_token stop) {
+  std::mt19937 rng(std::random_device{}());
+  // client-go jitters the acquire retry by up to 1.2x the retry period.
+  std::uniform_real_distribution<double> jitter(1.0, 2.2);
+  auto attempt = [&]() {
+    try {
+      return try_acquire_or_renew();
+    } catch (const std::exception& e) {
+      if (config_.on_error) config_.on_error(std::string("leader election: ") + e.what());
+      return false;
+    }
+  };
+  while (!stop.stop_requested()) {
+    while (!stop.stop_requested() && !attempt()) {
+      sleep_for(duration_cast<steady_clock::duration>(config_.retry_period * jitter(rng)), stop);
+    }
+    if (stop.stop_requested()) return;
+
+    leading_ = true;
+    std::stop_source lead;
+    std::jthread work;
+    if (config_.on_started_leading) work = std::jthread([&, token = lead.get_token()] { config_.on_started_leading(token); });
+    auto last_renew = steady_clock::now();
+    while (!stop.stop_requested()) {
+      if (!sleep_for(config_.retry_period, stop)) break;
+      if (attempt()) {
+        last_renew = steady_clock::now();
+        continue;
+      }
+      if (steady_clock::now() - last_renew >= config_.renew_deadline) break;  // lost the lease
+    }
+    leading_ = false;
+    lead.request_stop();
+    if (work.joinable()) work.join();
+    if (stop.stop_requested() && config_.release_on_cancel) {
+      try {
+        release();
+      } catch (const std::exception& e) {
+        if (config_.on_error) config_.on_error(std::string("releasing the lease: ") + e.what());
+      }
+    }
+    if (config_.on_stopped_leading) config_.on_stopped_leading();
+    if (stop.stop_requested() || config_.exit_on_loss) return;
+  }
+}
+
+}  // namespace kb::kube

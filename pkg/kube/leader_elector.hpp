@@ -1,0 +1,63 @@
+#pragma once
+// LeaderElector: leader election on a coordination.k8s.io/v1 Lease, with client-go's semantics
+// and defaults (lease 15 s, renew deadline 10 s, retry period 2 s). The lease is taken when it is
+// free, ours, or its holder has not renewed it for lease_duration as observed by this process.
+// Updates use the Lease's resourceVersion, so two candidates never both win. On orderly shutdown
+// the holder clears holderIdentity, so a successor takes over at once.
+//
+//   LeaderElector elector(client, {.lease_namespace = ns, .lease_name = "bitcoin-controller",
+//                                  .identity = pod_name,
+//                                  .on_started_leading = [&](std::stop_token lead) { run_controllers(lead); },
+//                                  .on_stopped_leading = [&] { ... }});
+//   elector.run(stop);   // blocks until stop is requested (or leadership is lost when exit_on_loss)
+//
+// on_started_leading runs on its own thread with a stop token that fires when leadership ends.
+#include "pkg/kube/client.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <stop_token>
+#include <string>
+
+namespace kb::kube {
+
+struct LeaderElectionConfig {
+  std::string lease_namespace;
+  std::string lease_name;
+  std::string identity;
+  std::chrono::milliseconds lease_duration{15000};
+  std::chrono::milliseconds renew_deadline{10000};
+  std::chrono::milliseconds retry_period{2000};
+  bool release_on_cancel = true;
+  bool exit_on_loss = false;  // return from run() when leadership is lost instead of campaigning again
+  std::function<void(std::stop_token)> on_started_leading;
+  std::function<void()> on_stopped_leading;
+  std::function<void(const std::string& leader)> on_new_leader;  // observed holder changed
+  std::function<void(const std::string& message)> on_error;
+};
+
+class LeaderElector {
+ public:
+  LeaderElector(Client client, LeaderElectionConfig config);
+  void run(std::stop_token stop);
+  bool is_leader() const { return leading_.load(); }
+  std::string current_leader() const;
+
+ private:
+  bool try_acquire_or_renew();
+  void release();
+
+  Client client_;
+  LeaderElectionConfig config_;
+  std::atomic<bool> leading_{false};
+  mutable std::mutex mutex_;
+  std::string observed_holder_;
+  std::string observed_rv_;
+  std::string observed_renew_time_;
+  std::chrono::steady_clock::time_point observed_at_{};
+  boost::json::value observed_lease_;
+};
+
+}  // namespace kb::kube

@@ -1,0 +1,92 @@
+#include "pkg/kube/reflector.hpp"
+
+#include "pkg/kube/rate_limiter.hpp"
+
+#include <random>
+
+namespace kb::kube {
+
+Reflector::Reflector(Client client, ReflectorOptions options, ReflectorSink sink)
+    : client_(std::move(client)), options_(std::move(options)), sink_(std::move(sink)) {}
+
+std::string Reflector::last_resource_version() const {
+  std::lock_guard lock(mutex_);
+  return last_rv_;
+}
+
+void Reflector::list_and_replace(std::stop_token) {
+  ListOptions list_options;
+  list_options.label_selector = options_.label_selector;
+  list_options.field_selector = options_.field_selector;
+  list_options.limit = options_.page_size;
+  ListResult result = client_.list(options_.collection, list_options);
+  ++lists_;
+  {
+    std::lock_guard lock(mutex_);
+    last_rv_ = result.resource_version;
+  }
+  if (sink_.replace) sink_.replace(std::move(result.items), result.resource_version);
+}
+
+void Reflector::run(std::stop_token stop) {
+  ExponentialBackoff backoff(options_.backoff_base, options_.backoff_max, 0.5);
+  std::mt19937 rng(std::random_device{}());
+  const int min_timeout = std::max(1, options_.min_watch_timeout_seconds);
+  std::uniform_int_distribution<int> timeout_dist(min_timeout, 2 * min_timeout - 1);
+  bool need_list = true;
+  auto report = [&](const std::string& message) {
+    if (sink_.on_error) sink_.on_error(options_.collection.describe() + ": " + message);
+  };
+  while (!stop.stop_requested()) {
+    try {
+      if (need_list) {
+        list_and_replace(stop);
+        need_list = false;
+      }
+      WatchOptions watch_options;
+      watch_options.label_selector = options_.label_selector;
+      watch_options.field_selector = options_.field_selector;
+      watch_options.resource_version = last_resource_version();
+      watch_options.allow_bookmarks = true;
+      // Spread renewals so that many informers do not reconnect in lock-step.
+      watch_options.timeout_seconds = timeout_dist(rng);
+      auto started = std::chrono::steady_clock::now();
+      std::uint64_t events = 0;
+      ++watches_;
+      client_.watch(
+          options_.collection, watch_options,
+          [&](const WatchEvent& event) {
+            ++events;
+            std::string rv = resource_version_of(event.object);
+            if (event.type != WatchEventType::Bookmark && sink_.apply) sink_.apply(WatchEvent{event.type, event.object});
+            if (!rv.empty()) {
+              std::lock_guard lock(mutex_);
+              last_rv_ = rv;
+            }
+            return !stop.stop_requested();
+          },
+          stop);
+      if (stop.stop_requested()) break;
+      // A watch that the server ends at once, empty, would make us spin: treat it like an error.
+      if (events == 0 && std::chrono::steady_clock::now() - started < std::chrono::seconds(1)) {
+        sleep_for(backoff.next(), stop);
+      } else {
+        backoff.reset();
+      }
+    } catch (const ApiError& e) {
+      if (is_gone(e)) {
+        // The resourceVersion we hold was compacted away: only a fresh list can tell what changed.
+        need_list = true;
+        report("resourceVersion expired, relisting");
+        continue;
+      }
+      report(e.what());
+      sleep_for(backoff.next(), stop);
+    } catch (const std::exception& e) {
+      report(e.what());
+      sleep_for(backoff.next(), stop);
+    }
+  }
+}
+
+}  // namespace kb::kube

@@ -1,0 +1,145 @@
+// LeaderElector against a FAKE API server (support/fake_api_server.hpp) that keeps one Lease in
+// memory with resourceVersion checks, as the API server does for PUT.
+#include "pkg/kube/leader_elector.hpp"
+#include "support/fake_api_server.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+using namespace kb::kube;
+using namespace kb::kube::testing;
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+namespace {
+class FakeLeases {
+ public:
+  FakeResponse handle(const FakeRequest& r) {
+    std::lock_guard lock(mutex_);
+    if (r.method == "GET") {
+      if (!lease_) return FakeResponse::json(404, status_json(404, "NotFound", "not found"));
+      return FakeResponse::json(200, json::serialize(*lease_));
+    }
+    json::value body = json::parse(r.body);
+    if (r.method == "POST") {
+      if (lease_) return FakeResponse::json(409, status_json(409, "AlreadyExists", "exists"));
+      return store(std::move(body), 201);
+    }
+    if (r.method == "PUT") {
+      if (!lease_ || body.at("metadata").at("resourceVersion") != lease_->at("metadata").at("resourceVersion"))
+        return FakeResponse::json(409, status_json(409, "Conflict", "the object has been modified"));
+      return store(std::move(body), 200);
+    }
+    return FakeResponse::json(405, "");
+  }
+  std::string holder() {
+    std::lock_guard lock(mutex_);
+    if (!lease_) return "<none>";
+    return std::string(lease_->at("spec").at("holderIdentity").as_string());
+  }
+  std::int64_t transitions() {
+    std::lock_guard lock(mutex_);
+    return lease_ ? lease_->at("spec").at("leaseTransitions").as_int64() : -1;
+  }
+
+ private:
+  FakeResponse store(json::value body, int status) {
+    body.as_object()["metadata"].as_object()["resourceVersion"] = std::to_string(++rv_);
+    lease_ = body;
+    return FakeResponse::json(status, json::serialize(body));
+  }
+  std::mutex mutex_;
+  std::optional<json::value> lease_;
+  int rv_ = 0;
+};
+
+LeaderElectionConfig fast(const std::string& id, std::atomic<int>& started, std::atomic<int>& stopped) {
+  LeaderElectionConfig c;
+  c.lease_namespace = "ns";
+  c.lease_name = "lock";
+  c.identity = id;
+  c.lease_duration = 1500ms;
+  c.renew_deadline = 1000ms;
+  c.retry_period = 100ms;
+  c.on_started_leading = [&started](std::stop_token lead) {
+    ++started;
+    while (!lead.stop_requested()) std::this_thread::sleep_for(5ms);
+  };
+  c.on_stopped_leading = [&stopped] { ++stopped; };
+  return c;
+}
+
+template <class P>
+bool eventually(P p, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (p()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return p();
+}
+}  // namespace
+
+TEST_CASE("one leader at a time; release on shutdown hands over at once") {
+  FakeLeases leases;
+  FakeApiServer server([&](const FakeRequest& r) { return leases.handle(r); });
+  ClusterConfig config;
+  config.server = server.url();
+  config.qps = 0;
+  std::atomic<int> a_started{0}, a_stopped{0}, b_started{0}, b_stopped{0};
+  LeaderElector a(Client(config), fast("a", a_started, a_stopped));
+  LeaderElector b(Client(config), fast("b", b_started, b_stopped));
+  std::jthread run_a([&](std::stop_token stop) { a.run(stop); });
+  REQUIRE(eventually([&] { return a.is_leader(); }, 3s));
+  std::jthread run_b([&](std::stop_token stop) { b.run(stop); });
+  std::this_thread::sleep_for(2500ms);  // longer than the lease: a keeps renewing, b keeps waiting
+  CHECK(a.is_leader());
+  CHECK_FALSE(b.is_leader());
+  CHECK(b.current_leader() == "a");
+  CHECK(leases.holder() == "a");
+
+  auto released = std::chrono::steady_clock::now();
+  run_a.request_stop();
+  run_a.join();
+  CHECK(a_stopped == 1);
+  REQUIRE(eventually([&] { return b.is_leader(); }, 3s));
+  // Released, so b did not have to wait for the lease to expire (1.5 s); it retries every 100-220 ms.
+  CHECK(std::chrono::steady_clock::now() - released < 1000ms);
+  CHECK(leases.holder() == "b");
+  CHECK(leases.transitions() == 1);
+  run_b.request_stop();
+  run_b.join();
+  CHECK(leases.holder() == "");
+  CHECK(a_started == 1);
+  CHECK(b_started == 1);
+}
+
+TEST_CASE("a crashed leader (no release) is replaced after the lease expires") {
+  FakeLeases leases;
+  FakeApiServer server([&](const FakeRequest& r) { return leases.handle(r); });
+  ClusterConfig config;
+  config.server = server.url();
+  config.qps = 0;
+  std::atomic<int> a_started{0}, a_stopped{0}, b_started{0}, b_stopped{0};
+  auto ca = fast("a", a_started, a_stopped);
+  ca.release_on_cancel = false;
+  LeaderElector a(Client(config), ca);
+  LeaderElector b(Client(config), fast("b", b_started, b_stopped));
+  std::jthread run_a([&](std::stop_token stop) { a.run(stop); });
+  REQUIRE(eventually([&] { return a.is_leader(); }, 3s));
+  std::jthread run_b([&](std::stop_token stop) { b.run(stop); });
+  std::this_thread::sleep_for(300ms);
+  run_a.request_stop();
+  run_a.join();
+  auto crashed = std::chrono::steady_clock::now();
+  CHECK(leases.holder() == "a");
+  REQUIRE(eventually([&] { return b.is_leader(); }, 5s));
+  CHECK(std::chrono::steady_clock::now() - crashed >= 1000ms);
+  run_b.request_stop();
+}
