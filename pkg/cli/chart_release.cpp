@@ -109,8 +109,10 @@ RenderedRelease render_release(const ChartFlags& flags, const RenderOptions& opt
     throw CommandError(std::string("rendering the chart failed: ") + e.what());
   }
   RenderedRelease out;
-  out.crds = parse_manifests(rendered.crds);
-  out.objects = parse_manifests(rendered.manifests);
+  if (options.parse_objects) {
+    out.crds = parse_manifests(rendered.crds);
+    out.objects = parse_manifests(rendered.manifests);
+  }
   out.template_output = chart::helm_template_output(rendered, false);
   out.template_output_with_crds = chart::helm_template_output(rendered, true);
   out.notes = rendered.notes;

@@ -189,7 +189,8 @@ void add_create_command(CLI::App& root, Context& context) {
                                                   std::string(controller::kDefaultImage) + ")");
   command->add_option("--secret", flags.secret,
                       "A Secret with BC_RPC_USER and BC_RPC_PASSWORD (default: the controller generates one)");
-  command->add_option("--arg", flags.args, "An extra bitcoind option, e.g. --arg=-txindex=1 (repeatable)");
+  command->add_option("--arg", flags.args, "An extra bitcoind option, e.g. --arg=-txindex=1 (repeatable)")
+      ->allow_extra_args(false);
   command->add_flag("--dry-run{client}", options->dry_run,
                     "\"client\" prints the object without contacting the cluster, \"server\" lets the API server "
                     "validate it without saving; --dry-run alone means client");
