@@ -1,12 +1,63 @@
 #!/usr/bin/env bash
-# The main job, end to end: build, start the local cluster, install the controller, create a
-# three-node regtest network that mines every 10 seconds, and show it.
+# The main job, end to end, on a fresh machine: build the plugin, start the local cluster (a real
+# Kubernetes control plane whose pods run as local processes), install the controller with
+# `kubectl bitcoin install`, create a three-node regtest network that mines every 10 seconds,
+# wait until it is Ready, and show it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-hack/install-deps.sh
-hack/build.sh
-export PATH=$PWD/build:$PATH
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-echo "== kubectl bitcoin version"
+step "Installing build dependencies and building kubectl-bitcoin"
+hack/install-deps.sh
+hack/build.sh >/dev/null
+export PATH=$PWD/build:$PATH
 kubectl bitcoin version
+
+step "Starting the local cluster (the first run builds Kubernetes from source: be patient)"
+hack/local-cluster.sh up >/dev/null
+eval "$(hack/local-cluster.sh env)"
+kubectl get nodes
+
+step "kubectl bitcoin install"
+kubectl bitcoin install --wait --timeout 5m
+
+step "kubectl bitcoin create demo --nodes 3 --mining-interval 10"
+kubectl bitcoin delete demo --wait >/dev/null 2>&1 || true
+kubectl bitcoin create demo --nodes 3 --mining-interval 10
+
+step "Waiting until every node is Ready and connected"
+deadline=$((SECONDS + 300))
+until kubectl bitcoin status demo --check >/dev/null 2>&1; do
+	if ((SECONDS > deadline)); then
+		kubectl bitcoin status demo || true
+		echo "demo: the network did not become Ready in 5 minutes" >&2
+		exit 1
+	fi
+	sleep 2
+done
+sleep 12 # let a block or two be mined
+
+step "kubectl bitcoin status demo"
+kubectl bitcoin status demo
+
+step "kubectl bitcoin rpc demo getpeerinfo --node 0"
+kubectl bitcoin rpc demo getpeerinfo --node 0
+
+cat <<'NEXT'
+
+== What to try next (the cluster keeps running)
+  eval "$(hack/local-cluster.sh env)"; export PATH=$PWD/build:$PATH
+  kubectl bitcoin status                        # every network, and the controller
+  kubectl get btcnet                            # the resource, as kubectl sees it
+  kubectl bitcoin scale demo --nodes 5          # or: kubectl scale btcnet/demo --replicas=5
+  kubectl bitcoin mine demo 10 --node 2
+  kubectl bitcoin rpc demo getblockchaininfo --node 1
+  kubectl bitcoin logs demo --node 0 -f
+  kubectl delete pod demo-sts-1                 # the controller replaces and reconnects it
+
+== Tear down
+  kubectl bitcoin delete demo                   # the network
+  kubectl bitcoin uninstall --crds --yes        # the controller and the CRD
+  hack/local-cluster.sh down                    # the local cluster
+NEXT

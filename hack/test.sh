@@ -25,6 +25,8 @@ if [[ $needs_cluster == 1 ]]; then
     trap 'cd "$root" && hack/local-cluster.sh down >/dev/null 2>&1 || true' EXIT
   fi
   eval "$(hack/local-cluster.sh env)"
+  # The Bitcoin node the cluster runs, for the tests that start node processes themselves.
+  KB_BITCOIND=${KB_BITCOIND:-$(ls -1 "$LOCAL_CLUSTER_DIR"/images/*/bin/bitcoind 2>/dev/null | head -1)}
   export KUBECONFIG KB_BITCOIND
 fi
 
