@@ -15,7 +15,7 @@ namespace kb::cli {
 struct GatewayLocation {
   std::string namespace_name = "bitcoin-controller";
   std::string service_name = "bitcoin-controller";
-  std::string port = "gateway";
+  std::string port = "rpc-gateway";
 };
 
 // The network object; a clear CommandError when it (or the CRD) does not exist.

@@ -34,7 +34,7 @@ struct ServeOptions {
   std::string leader_election_namespace;
   std::string leader_election_id = "kubectl-bitcoin-controller";
   std::string metrics_address = ":8080";
-  std::string gateway_address = ":8081";
+  std::string gateway_address = ":8334";
   double qps = 50;
   int burst = 100;
   bool network_policy = true;
