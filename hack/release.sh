@@ -58,12 +58,16 @@ mkdir -p "$dist"
 archive=kubectl-bitcoin_${version}_linux_amd64.tar.gz
 # Reproducible: fixed order, owner and modification time (the last commit's, else now).
 mtime=$(git log -1 --format=%cI 2>/dev/null || date -u +%Y-%m-%dT%H:%M:%SZ)
-tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="$mtime" \
-    -C "$stage" -czf "$dist/$archive" "${files[@]}"
+tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="$mtime" -C "$stage" -cf - "${files[@]}" |
+  gzip -n -9 >"$dist/$archive"
 (cd "$dist" && sha256sum kubectl-bitcoin_*_linux_amd64.tar.gz > checksums.txt)
 sha=$(sha256sum "$dist/$archive" | cut -d' ' -f1)
 
 sed -e "s/@VERSION@/$version/g" -e "s/@SHA256_LINUX_AMD64@/$sha/g" "${drop_license[@]}" hack/krew/bitcoin.yaml > "$dist/bitcoin.yaml"
+if python3 -c 'import yaml' 2>/dev/null; then
+  python3 -c 'import sys, yaml; yaml.safe_load(open(sys.argv[1]))' "$dist/bitcoin.yaml" ||
+    { echo "release: $dist/bitcoin.yaml is not valid YAML" >&2; exit 1; }
+fi
 if grep -q '@[A-Z0-9_]*@' "$dist/bitcoin.yaml"; then
   echo "release: placeholders left in $dist/bitcoin.yaml" >&2
   exit 1

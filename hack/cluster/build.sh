@@ -91,6 +91,9 @@ build_into "$here/etcd" "$bin_dir" "" etcd -- go.etcd.io/etcd/server/v3
 build_into "$here/helm" "$bin_dir" "-X helm.sh/helm/v3/internal/version.version=$helm_version -X helm.sh/helm/v3/internal/version.gitTreeState=clean" helm -- helm.sh/helm/v3/cmd/helm
 build_into "$here" "$(dirname "$agent_bin")" "" node-agent -- ./node-agent
 
+# Old node agents (one per source change) pile up: keep the three newest.
+{ ls -dt "$cache_root"/agent-*/ 2>/dev/null || true; } | tail -n +4 | xargs -r rm -rf
+
 elapsed=$(($(date +%s) - start))
 echo "build.sh: kubernetes $k8s_version, etcd $etcd_version, helm $helm_version, node-agent $agent_hash" >&2
 if ((${#built[@]})); then

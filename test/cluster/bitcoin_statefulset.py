@@ -47,7 +47,7 @@ spec:
             command: ["sh", "-c", "bitcoin-cli -regtest -rpcport=18443 -rpcuser=$BC_RPC_USER -rpcpassword=$BC_RPC_PASSWORD getblockchaininfo"]
           periodSeconds: 2
           timeoutSeconds: 5
-        livenessProbe: {tcpSocket: {port: rpc}, periodSeconds: 5, initialDelaySeconds: 5}
+        livenessProbe: {tcpSocket: {port: rpc}, periodSeconds: 5, initialDelaySeconds: 30}
       volumes:
       - {name: data, emptyDir: {}}
 """

@@ -145,7 +145,15 @@ class Namespace:
         if os.environ.get("KEEP_NAMESPACE"):
             log(f"keeping namespace {self.name}")
             return False
-        kubectl("delete", "namespace", self.name, "--wait=true", "--timeout=120s", check_rc=False, timeout=150)
+        # Best effort: the test's verdict is already made, and the namespace controller
+        # can take minutes on a loaded machine. Tests hold RESOURCE_LOCK local-cluster,
+        # so a namespace still terminating does not disturb the next one.
+        try:
+            p = kubectl("delete", "namespace", self.name, "--wait=true", "--timeout=60s", check_rc=False, timeout=75)
+            if p.returncode != 0:
+                log(f"namespace {self.name} still terminating: {p.stderr.strip()[:200]}")
+        except subprocess.TimeoutExpired:
+            log(f"namespace {self.name} still terminating")
         return False
 
 

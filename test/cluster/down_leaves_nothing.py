@@ -94,10 +94,18 @@ def test():
         wait_pods_ready(ns, "app=p", 1, 60)
         down_and_check(state)
 
+    # Two concurrent ups (say, two test runners): one starts the cluster, the other
+    # waits for it and reuses it; never two copies of a component.
     t0 = time.time()
+    other = subprocess.Popen([SCRIPT, "up"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     p = subprocess.run([SCRIPT, "up"], capture_output=True, text=True, timeout=300)
     took = time.time() - t0
+    out2, err2 = other.communicate(timeout=300)
     check(p.returncode == 0, f"up failed: {p.stderr[-800:]}")
+    check(other.returncode == 0, f"concurrent up failed: {err2[-800:]}")
+    agents = [l for l in sh("ps -eo args").splitlines() if l.startswith(os.path.join(cache_root(), "agent-"))
+              and f"--state-dir={state}" in l]
+    check(len(agents) == 1, f"{len(agents)} node agents run after two concurrent ups")
     check(p.stdout.strip() == os.path.join(state, "admin.kubeconfig"), f"up printed {p.stdout!r}")
     check(took < 60, f"warm up took {took:.1f}s (limit 60s)")
     log(f"warm up in {took:.1f}s")

@@ -90,6 +90,15 @@ def test():
         check("GET /hello.txt" in logs, f"kubectl logs web: {logs[-300:]!r}")
         log("kubectl logs works")
 
+        # kubectl exec goes the same way (SPDY from the apiserver to the agent).
+        out = kubectl("exec", "web", "-n", ns, "--", "sh", "-c", "cat /site/hello.txt; hostname").stdout
+        check(out == "hello from the pod\nweb\n", f"kubectl exec: {out!r}")
+        p = kubectl("exec", "web", "-n", ns, "--", "sh", "-c", "exit 4", check_rc=False)
+        check(p.returncode == 4, f"kubectl exec exit code {p.returncode} (want 4)")
+        out = kubectl("exec", "-i", "web", "-n", ns, "--", "cat", input="via stdin").stdout
+        check(out == "via stdin", f"kubectl exec -i: {out!r}")
+        log("kubectl exec works (stdout, exit code, stdin)")
+
 
 if __name__ == "__main__":
     main(test)

@@ -130,14 +130,14 @@ def test():
         kubectl("delete", "pod", "graceful", "-n", ns, "--wait=true", "--timeout=60s")
         took = time.time() - t0
         check("got SIGTERM" in cluster_logs("graceful", ns), "graceful did not see SIGTERM")
-        check(took < 10, f"graceful deletion took {took:.1f}s")
+        check(took < 25, f"graceful deletion took {took:.1f}s (grace 30s: SIGTERM was not handled)")
         log(f"graceful: SIGTERM handled, deleted in {took:.1f}s")
 
         uid = kjson("get", "pod", "stubborn", "-n", ns)["metadata"]["uid"]
         t0 = time.time()
         kubectl("delete", "pod", "stubborn", "-n", ns, "--wait=true", "--timeout=60s")
         took = time.time() - t0
-        check(1.5 <= took < 10, f"stubborn (ignores SIGTERM, grace 2s) deleted after {took:.1f}s")
+        check(1.5 <= took < 20, f"stubborn (ignores SIGTERM, grace 2s) deleted after {took:.1f}s")
         gone = subprocess.run(["ip", "netns", "pids", f"kbc-{uid}"], capture_output=True).returncode != 0
         check(gone, "stubborn's network namespace is still there")
         log(f"stubborn: SIGKILL after the grace period ({took:.1f}s)")

@@ -19,6 +19,25 @@ import urllib.request
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.environ.get("KB_BUILD_DIR", os.path.join(REPO, "build"))
 ENV = dict(os.environ)
+
+
+def _local_cluster_env():
+    """KUBECONFIG and the cluster's tool PATH from `hack/local-cluster.sh env`, when not set already."""
+    if "KUBECONFIG" in ENV and "LOCAL_CLUSTER_BIN" in ENV:
+        return
+    proc = subprocess.run([os.path.join(REPO, "hack", "local-cluster.sh"), "env"], capture_output=True, text=True)
+    for line in proc.stdout.splitlines():
+        if line.startswith("export ") and "=" in line:
+            key, value = line[len("export "):].split("=", 1)
+            value = value.strip('"')
+            if key == "PATH":
+                continue
+            ENV.setdefault(key, value)
+    if "LOCAL_CLUSTER_BIN" in ENV:
+        ENV["PATH"] = ENV.get("PATH", "") + os.pathsep + ENV["LOCAL_CLUSTER_BIN"]
+
+
+_local_cluster_env()
 ENV["PATH"] = BUILD + os.pathsep + ENV.get("PATH", "")
 GROUP = "bitcoin.kubectl-bitcoin.dev"
 CONTROLLER_NS = "bitcoin-controller"

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	coordv1 "k8s.io/api/coordination/v1"
@@ -66,6 +67,15 @@ func (a *Agent) Run(ctx context.Context) error {
 	if err := os.MkdirAll(filepath.Join(a.cfg.StateDir, "pods"), 0o755); err != nil {
 		return err
 	}
+	// One agent per state dir: two would fight over the same pods and network.
+	lock, err := os.OpenFile(filepath.Join(a.cfg.StateDir, "node-agent.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return err
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		return fmt.Errorf("another node-agent is running on %s", a.cfg.StateDir)
+	}
+	defer lock.Close() // also keeps the lock's file alive (no finalizer close) while we run
 	if err := a.net.Setup(); err != nil {
 		return fmt.Errorf("network setup: %w", err)
 	}

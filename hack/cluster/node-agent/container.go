@@ -34,6 +34,8 @@ type ContainerRunner struct {
 	loopDone  chan struct{}
 	lastEvent string
 	killedBy  string // "liveness" / "startup" when a probe killed the process
+
+	lastPrepared *prepared // of the current run, for kubectl exec
 }
 
 func newRunner(w *PodWorker, c v1.Container, init bool) *ContainerRunner {
@@ -328,7 +330,7 @@ func (r *ContainerRunner) runOnce(ctx context.Context, p *prepared) (int32, stri
 	now := metav1.Now()
 	pod := r.w.Pod()
 	r.mu.Lock()
-	r.cmd, r.exited, r.killedBy = cmd, exited, ""
+	r.cmd, r.exited, r.killedBy, r.lastPrepared = cmd, exited, "", p
 	r.status.State = v1.ContainerState{Running: &v1.ContainerStateRunning{StartedAt: now}}
 	r.status.ContainerID = fmt.Sprintf("local://%s-%s-%d", string(pod.UID)[:8], r.spec.Name, restarts)
 	r.status.ImageID = "local://" + p.spec.Argv[0]

@@ -34,7 +34,7 @@ func (w *PodWorker) buildEnv(ctx context.Context, c *v1.Container, img *Image) (
 	}
 	set("PATH", path)
 	set("HOSTNAME", podHostname(pod))
-	set("HOME", "/root")
+	// HOME is set by container-init when the pod does not set it (it depends on the user).
 	for k, v := range w.agent.serviceEnv(pod) {
 		set(k, v)
 	}

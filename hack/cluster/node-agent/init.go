@@ -92,6 +92,7 @@ func containerInit(args []string) {
 	if s.UID != nil && *s.UID != 0 {
 		exposeExecutables(&s)
 	}
+	setHome(&s)
 	if s.Hostname != "" {
 		_ = unix.Sethostname([]byte(s.Hostname))
 	}
@@ -260,4 +261,29 @@ func containsInt64(list []int64, v int64) bool {
 		}
 	}
 	return false
+}
+
+// setHome gives the container a HOME when the pod sets none: /root for root, else a
+// directory the user owns, /tmp/.kbc-home/<uid> (removed by down when empty), since
+// programs like bitcoin-cli create files there.
+func setHome(s *InitSpec) {
+	for _, e := range s.Env {
+		if strings.HasPrefix(e, "HOME=") {
+			return
+		}
+	}
+	home := "/root"
+	if s.UID != nil && *s.UID != 0 {
+		home = fmt.Sprintf("/tmp/.kbc-home/%d", *s.UID)
+		if err := ensureMountPoint(home, true, s.CreatedLog); err == nil {
+			gid := *s.UID
+			if s.GID != nil {
+				gid = *s.GID
+			}
+			_ = os.Chmod("/tmp/.kbc-home", 0o755)
+			_ = os.Chown(home, int(*s.UID), int(gid))
+			_ = os.Chmod(home, 0o700)
+		}
+	}
+	s.Env = append(s.Env, "HOME="+home)
 }

@@ -45,8 +45,9 @@ func (a *Agent) serveKubeletAPI(ctx context.Context) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok") })
 	mux.HandleFunc("/containerLogs/", a.handleLogs)
+	mux.HandleFunc("/exec/", a.handleExec)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "the local-cluster node agent serves only /containerLogs (no exec, attach, port-forward)", http.StatusNotImplemented)
+		http.Error(w, "the local-cluster node agent serves only /containerLogs and /exec (no attach, port-forward)", http.StatusNotImplemented)
 	})
 	addr := net.JoinHostPort(a.cfg.BridgeIP.String(), strconv.Itoa(a.cfg.KubeletPort))
 	srv := &http.Server{Addr: addr, Handler: mux, TLSConfig: tlsCfg, ReadHeaderTimeout: 10 * time.Second}
