@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# ccache: key on paths relative to the checkout, so a fresh clone elsewhere (CI) reuses the cache.
+export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=1 CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
+
 build_dir=build
 cmake_args=(-G Ninja -DKB_WERROR=ON)
 if [[ ${KB_SANITIZE:-0} == 1 ]]; then

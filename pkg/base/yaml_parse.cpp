@@ -129,6 +129,50 @@ json::value convert(const YAML::Node& node, std::string_view source) {
   return nullptr;
 }
 
+// yaml-cpp 0.7 loops allocating memory until std::bad_alloc on a document that is a flow
+// collection followed by a comma ("{a},", "[[1]],"): reject that shape before it gets there.
+void reject_trailing_comma_after_flow_document(std::string_view text, std::string_view source) {
+  std::size_t line_start = 0;
+  int line = 1;
+  bool at_document_start = true;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\n') {
+      ++line;
+      line_start = i + 1;
+      if (text.substr(line_start, 3) == "---") at_document_start = true;
+      continue;
+    }
+    if (!at_document_start || c == ' ' || c == '\t' || c == '\r' || c == '-') continue;
+    if (c == '#') {
+      while (i < text.size() && text[i] != '\n') ++i;
+      --i;
+      continue;
+    }
+    at_document_start = false;
+    if (c != '{' && c != '[') continue;
+    int depth = 0;
+    char quote = 0;
+    std::size_t j = i;
+    for (; j < text.size(); ++j) {
+      char d = text[j];
+      if (quote) {
+        if (d == quote) quote = 0;
+        continue;
+      }
+      if (d == '"' || d == '\'') quote = d;
+      else if (d == '{' || d == '[') ++depth;
+      else if ((d == '}' || d == ']') && --depth == 0) break;
+    }
+    std::size_t k = j + 1;
+    while (k < text.size() && (text[k] == ' ' || text[k] == '\t')) ++k;
+    if (j < text.size() && k < text.size() && text[k] == ',') {
+      throw YamlError(std::string(source), line, static_cast<int>(k - line_start) + 1,
+                      "unexpected ',' after a flow collection at the top of a document");
+    }
+  }
+}
+
 [[noreturn]] void rethrow(const YAML::Exception& e, std::string_view source) {
   throw YamlError(std::string(source), e.mark.line + 1, e.mark.column + 1, e.msg);
 }
@@ -152,6 +196,7 @@ json::value parse_yaml(std::string_view text, std::string_view source) {
 
 std::vector<json::value> parse_yaml_documents(std::string_view text, std::string_view source) {
   std::vector<json::value> out;
+  reject_trailing_comma_after_flow_document(text, source);
   try {
     for (const auto& doc : YAML::LoadAll(std::string(text))) {
       if (doc.IsNull() || !doc.IsDefined()) continue;

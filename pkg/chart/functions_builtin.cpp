@@ -52,14 +52,14 @@ bool eq(std::span<const Value> args) {
 
 bool less(const Value& a, const Value& b) {
   BasicKind k1 = basic_kind(a), k2 = basic_kind(b);
-  if (k1 == BasicKind::Invalid || k1 == BasicKind::Other || k1 == BasicKind::Bool ||
-      k2 == BasicKind::Invalid || k2 == BasicKind::Other || k2 == BasicKind::Bool)
+  if (k1 == BasicKind::Invalid || k1 == BasicKind::Other || k2 == BasicKind::Invalid || k2 == BasicKind::Other)
     throw FunctionError("invalid type for comparison");
   if (k1 != k2) throw FunctionError("incompatible types for comparison: " + go_type_name(a) + " and " + go_type_name(b));
   switch (k1) {
     case BasicKind::Int: return a.as_integer() < b.as_integer();
     case BasicKind::Float: return a.as_float() < b.as_float();
-    default: return a.as_string() < b.as_string();
+    case BasicKind::String: return a.as_string() < b.as_string();
+    default: throw FunctionError("invalid type for comparison");
   }
 }
 
@@ -170,6 +170,7 @@ void register_builtin_functions(FunctionRegistry& r) {
           throw FunctionError("index out of range: " + std::to_string(x));
         item = item.as_list()[static_cast<std::size_t>(x)];
       } else if (item.is_dict()) {
+        if (a[i].is_nil()) throw FunctionError("value is nil; should be of type string");
         if (!a[i].is_string()) throw FunctionError("value has type " + go_type_name(a[i]) + "; should be string");
         auto it = item.as_dict().find(a[i].as_string());
         item = it == item.as_dict().end() ? Value() : it->second;

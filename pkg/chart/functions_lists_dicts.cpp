@@ -10,25 +10,28 @@ namespace {
 
 using Args = std::span<const Value>;
 
-const List& list_arg(Args a, std::size_t i, const char* function) {
-  if (!a[i].is_list())
-    throw FunctionError(std::string("Cannot ") + function + " on type " + (a[i].is_nil() ? std::string("<nil>") : go_type_name(a[i])));
-  return a[i].as_list();
+// Sprig's list functions reject non-lists with "Cannot <what> on type <kind>"; a nil list makes
+// them dereference nil, which Go reports as a runtime error.
+const List& list_arg(Args a, std::size_t i, const std::string& prefix, const std::string& suffix = "") {
+  if (a[i].is_list()) return a[i].as_list();
+  if (a[i].is_nil()) throw FunctionError("runtime error: invalid memory address or nil pointer dereference");
+  throw FunctionError(prefix + go_kind_name(a[i]) + suffix);
 }
 
-// Sprig's mergo-based merge. Without `overwrite`, only keys that are missing or empty in dst are
-// filled; with it, non-empty source values replace destination values. Nested dicts merge deeply.
+// Sprig's mergo-based merge. Without `overwrite`, only keys missing or empty in dst are filled;
+// with it, every source value replaces the destination's, even an empty one or nil. Nested dicts
+// merge deeply. Values are shared, not copied, as mergo assigns Go maps by reference.
 void merge_into(Dict& dst, const Dict& src, bool overwrite) {
   for (const auto& [key, value] : src) {
     auto it = dst.find(key);
     if (it == dst.end()) {
-      dst.emplace(key, deep_copy(value));
+      dst.emplace(key, value);
       continue;
     }
     if (it->second.is_dict() && value.is_dict()) {
       merge_into(it->second.mutable_dict(), value.as_dict(), overwrite);
-    } else if (overwrite ? !is_empty(value) : is_empty(it->second)) {
-      it->second = deep_copy(value);
+    } else if (overwrite || is_empty(it->second)) {
+      it->second = value;
     }
   }
 }
@@ -40,7 +43,7 @@ std::int64_t cast_index(const Value& v) { return cast_to_int64(v); }
 void register_list_dict_functions(FunctionRegistry& r) {
   r.add("list", 0, -1, [](CallContext&, Args a) { return Value(List(a.begin(), a.end())); });
   auto push = [](CallContext&, Args a) {
-    List out = list_arg(a, 0, "push");
+    List out = list_arg(a, 0, "Cannot push on type ");
     out.push_back(a[1]);
     return Value(std::move(out));
   };
@@ -49,59 +52,58 @@ void register_list_dict_functions(FunctionRegistry& r) {
   r.add("mustAppend", 2, 2, push);
   r.add("mustPush", 2, 2, push);
   r.add("prepend", 2, 2, [](CallContext&, Args a) {
-    List out = list_arg(a, 0, "prepend");
+    List out = list_arg(a, 0, "Cannot prepend on type ");
     out.insert(out.begin(), a[1]);
     return Value(std::move(out));
   });
   r.add("first", 1, 1, [](CallContext&, Args a) {
-    const auto& l = list_arg(a, 0, "find first");
+    const auto& l = list_arg(a, 0, "Cannot find first on type ");
     return l.empty() ? Value() : l.front();
   });
   r.add("last", 1, 1, [](CallContext&, Args a) {
-    const auto& l = list_arg(a, 0, "find last");
+    const auto& l = list_arg(a, 0, "Cannot find last on type ");
     return l.empty() ? Value() : l.back();
   });
   r.add("rest", 1, 1, [](CallContext&, Args a) {
-    const auto& l = list_arg(a, 0, "find rest");
+    const auto& l = list_arg(a, 0, "Cannot find rest on type ");
     return l.empty() ? Value(List{}) : Value(List(l.begin() + 1, l.end()));
   });
   r.add("initial", 1, 1, [](CallContext&, Args a) {
-    const auto& l = list_arg(a, 0, "find initial");
+    const auto& l = list_arg(a, 0, "Cannot find initial on type ");
     return l.empty() ? Value(List{}) : Value(List(l.begin(), l.end() - 1));
   });
   r.add("reverse", 1, 1, [](CallContext&, Args a) {
-    List out = list_arg(a, 0, "find reverse");
+    List out = list_arg(a, 0, "Cannot find reverse on type ");
     std::reverse(out.begin(), out.end());
     return Value(std::move(out));
   });
   r.add("uniq", 1, 1, [](CallContext&, Args a) {
     List out;
-    for (const auto& v : list_arg(a, 0, "find uniq"))
+    for (const auto& v : list_arg(a, 0, "Cannot find uniq on type "))
       if (std::none_of(out.begin(), out.end(), [&](const Value& x) { return deep_equal(x, v); })) out.push_back(v);
     return Value(std::move(out));
   });
   r.add("has", 2, 2, [](CallContext&, Args a) {
     if (a[1].is_nil()) return Value(false);
-    const auto& l = list_arg(a, 1, "find has");
+    const auto& l = list_arg(a, 1, "Cannot find has on type ");
     return Value(std::any_of(l.begin(), l.end(), [&](const Value& x) { return deep_equal(x, a[0]); }));
   });
   r.add("without", 1, -1, [](CallContext&, Args a) {
     List out;
-    for (const auto& v : list_arg(a, 0, "find without"))
+    for (const auto& v : list_arg(a, 0, "Cannot find without on type "))
       if (std::none_of(a.begin() + 1, a.end(), [&](const Value& x) { return deep_equal(x, v); })) out.push_back(v);
     return Value(std::move(out));
   });
   r.add("compact", 1, 1, [](CallContext&, Args a) {
     List out;
-    for (const auto& v : list_arg(a, 0, "compact"))
+    for (const auto& v : list_arg(a, 0, "Cannot compact on type "))
       if (!is_empty(v)) out.push_back(v);
     return Value(std::move(out));
   });
   r.add("concat", 0, -1, [](CallContext&, Args a) {
     List out;
     for (std::size_t i = 0; i < a.size(); ++i) {
-      if (a[i].is_nil()) continue;
-      const auto& l = list_arg(a, i, "concat");
+      const auto& l = list_arg(a, i, "Cannot concat type ", " as list");
       out.insert(out.end(), l.begin(), l.end());
     }
     return Value(std::move(out));
@@ -116,7 +118,7 @@ void register_list_dict_functions(FunctionRegistry& r) {
   r.add("slice", 1, -1, [](CallContext&, Args a) {
     if (!a[0].is_list())
       throw FunctionError("list should be type of slice or array but " + (a[0].is_nil() ? std::string("<nil>") : go_type_name(a[0])));
-    const auto& l = list_arg(a, 0, "slice");
+    const auto& l = list_arg(a, 0, "list should be type of slice or array but ");
     std::int64_t n = static_cast<std::int64_t>(l.size());
     std::int64_t from = a.size() > 1 ? cast_index(a[1]) : 0, to = a.size() > 2 ? cast_index(a[2]) : n;
     if (from < 0 || to > n || from > to)
@@ -127,7 +129,7 @@ void register_list_dict_functions(FunctionRegistry& r) {
     auto size = int_arg(a, 0);
     if (size <= 0) throw FunctionError("chunk size must be positive");
     List out;
-    const auto& l = list_arg(a, 1, "chunk");
+    const auto& l = list_arg(a, 1, "Cannot chunk type ");
     for (std::size_t i = 0; i < l.size(); i += static_cast<std::size_t>(size))
       out.emplace_back(List(l.begin() + static_cast<std::ptrdiff_t>(i),
                             l.begin() + static_cast<std::ptrdiff_t>(std::min(l.size(), i + static_cast<std::size_t>(size)))));
@@ -194,7 +196,8 @@ void register_list_dict_functions(FunctionRegistry& r) {
   r.add("mustMergeOverwrite", 1, -1, merge(true));
   r.add("deepCopy", 1, 1, [](CallContext&, Args a) { return deep_copy(a[0]); });
   r.add("mustDeepCopy", 1, 1, [](CallContext&, Args a) { return deep_copy(a[0]); });
-  r.add("dig", 3, -1, [](CallContext&, Args a) {
+  r.add("dig", 0, -1, [](CallContext&, Args a) {
+    if (a.size() < 3) throw FunctionError("dig needs at least three arguments");
     Value current = dict_arg(a, a.size() - 1);
     for (std::size_t i = 0; i + 2 < a.size(); ++i) {
       const auto& key = string_arg(a, i);

@@ -149,7 +149,7 @@ List split(const std::string& pattern, const std::string& s, std::int64_t n) {
 void register_semver_regex_functions(FunctionRegistry& r) {
   r.add("semver", 1, 1, [](CallContext&, Args a) {
     auto v = parse_semver(string_arg(a, 0));
-    if (!v) throw FunctionError("Invalid Semantic Version");
+    if (!v) throw FunctionError("invalid semantic version");
     return Value(std::shared_ptr<const Object>(std::make_shared<SemverObject>(*v)));
   });
   r.add("semverCompare", 2, 2, [](CallContext&, Args a) {

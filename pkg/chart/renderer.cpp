@@ -408,7 +408,8 @@ RenderedChart render_chart(const Chart& chart, const json::object& user_values, 
   }
   result.values = coalesce_values(chart.values, user_values);
   if (chart.schema) check_values_schema(chart.name, result.values, *chart.schema);
-  for (const auto& crd : chart.crds) result.crds.push_back({chart.name + "/" + crd.path, crd.content, "CustomResourceDefinition"});
+  for (const auto& crd : chart.crds)
+    result.crds.push_back({chart.name + "/" + crd.path, crd.content, "CustomResourceDefinition", nullptr});
 
   auto rendered = render_templates(chart, result.values, release, capabilities, engine_options);
   std::vector<RenderedManifest> hooks;
@@ -426,7 +427,7 @@ RenderedChart render_chart(const Chart& chart, const json::object& user_values, 
         throw RenderError("YAML parse error on " + path + ": error converting YAML to JSON: yaml: line " +
                           std::to_string(e.line()) + ": " + e.problem());
       }
-      RenderedManifest m{path, doc, ""};
+      RenderedManifest m{path, doc, "", nullptr};
       const json::object* annotations = nullptr;
       if (head.is_object()) {
         if (const auto* kind = head.get_object().if_contains("kind"); kind && kind->is_string())
@@ -434,7 +435,9 @@ RenderedChart render_chart(const Chart& chart, const json::object& user_values, 
         if (const auto* meta = head.get_object().if_contains("metadata"); meta && meta->is_object())
           if (const auto* a = meta->get_object().if_contains("annotations"); a && a->is_object()) annotations = &a->get_object();
       }
-      if (annotations && annotations->contains("helm.sh/hook")) {
+      bool hook = annotations && annotations->contains("helm.sh/hook");
+      m.object = std::move(head);
+      if (hook) {
         hooks.push_back(std::move(m));
       } else {
         result.manifests.push_back(std::move(m));

@@ -6,6 +6,7 @@
 #include "pkg/chart/template_engine.hpp"
 
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 
 #include <map>
 #include <stdexcept>
@@ -37,6 +38,9 @@ struct RenderedManifest {
   std::string source;   // e.g. "bitcoin-controller/templates/deployment.yaml"
   std::string content;  // the document, trimmed, without "---"
   std::string kind;     // its kind, "" if none
+  // The document parsed (Helm parses each one too, to sort and to reject invalid YAML), typed as
+  // Kubernetes reads YAML; null for a document of only comments. CRDs are not parsed (null).
+  boost::json::value object;
 };
 
 struct RenderedChart {

@@ -213,7 +213,7 @@ bool semver_satisfies(std::string_view constraint, std::string_view version) {
     if (parts.empty()) throw std::invalid_argument("improper constraint: " + std::string(constraint));
     groups.push_back(parts);
   }
-  if (!v) throw std::invalid_argument("Invalid Semantic Version");
+  if (!v) throw std::invalid_argument("invalid semantic version");
   for (const auto& group : groups) {
     bool all = true;
     for (const auto& part : group)

@@ -20,7 +20,7 @@ struct SemanticVersion {
 std::optional<SemanticVersion> parse_semver(std::string_view text);
 int compare_semver(const SemanticVersion& a, const SemanticVersion& b);
 
-// Throws std::invalid_argument("improper constraint: ...") or ("Invalid Semantic Version").
+// Throws std::invalid_argument("improper constraint: ...") or ("invalid semantic version").
 bool semver_satisfies(std::string_view constraint, std::string_view version);
 
 }  // namespace kb::chart

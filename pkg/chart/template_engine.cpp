@@ -195,8 +195,10 @@ class Executor : public CallContext {
       }
       case Value::Kind::Int:
       case Value::Kind::Int64: {
-        if (decl.size() > 1)
-          fail(node.pos, node.context, "can't use " + format_value(v) + " to iterate over more than one variable");
+        if (decl.size() > 1) {
+          const Operand& last = last_evaluated(node.pipe->commands.back());
+          fail(last.pos, last.text, "can't use " + format_value(v) + " to iterate over more than one variable");
+        }
         for (std::int64_t i = 0; i < v.as_integer(); ++i) {
           ran = true;
           Value elem = v.kind() == Value::Kind::Int ? Value::integer(i) : Value::int64(i);
@@ -206,8 +208,7 @@ class Executor : public CallContext {
       }
       case Value::Kind::Nil: break;
       default: {
-        // Go reports this at the last node the pipeline evaluated.
-        const Operand& last = node.pipe->commands.back().args.back();
+        const Operand& last = last_evaluated(node.pipe->commands.back());
         fail(last.pos, last.text, "range can't iterate over " + format_value(v));
       }
     }
@@ -218,6 +219,13 @@ class Executor : public CallContext {
       return flow;
     }
     return Flow::Normal;
+  }
+
+  // Go reports some errors at the node it evaluated last: the innermost last argument.
+  static const Operand& last_evaluated(const Command& cmd) {
+    const Operand& last = cmd.args.back();
+    if (last.kind == Operand::Kind::Pipe && !last.pipe->commands.empty()) return last_evaluated(last.pipe->commands.back());
+    return last;
   }
 
   void print(const Value& v) {
@@ -426,6 +434,8 @@ class Executor : public CallContext {
       case Operand::Kind::String:
       case Operand::Kind::Number:
       case Operand::Kind::Bool: {
+        if (e.expected() != "string" && e.expected() != "int" && e.expected() != "bool")
+          fail(arg.pos, arg.text, "can't handle " + arg.text + " for arg of type " + e.expected());
         std::string expected = e.expected() == "int" ? "integer" : e.expected();
         fail(arg.pos, arg.text, "expected " + expected + "; found " + arg.text);
       }

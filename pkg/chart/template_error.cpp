@@ -30,7 +30,8 @@ TemplateError TemplateError::execute(std::string template_name, int line, int co
 
 std::string TemplateError::helm_message() const {
   std::string location = template_name_ + ":" + std::to_string(line_) + ":" + std::to_string(column_);
-  if (phase_ == Phase::Parse) return "parse error at (" + location + "): " + message_;
+  // Go's parse errors carry no column, so Helm's message has none either.
+  if (phase_ == Phase::Parse) return "parse error at (" + template_name_ + ":" + std::to_string(line_) + "): " + message_;
   if (!failure_.empty()) return "execution error at (" + location + "): " + failure_;
   return what();
 }

@@ -145,7 +145,7 @@ class Emitter {
       case boost::json::kind::object: mapping(v.get_object(), indent, false); break;
       case boost::json::kind::array: sequence(v.get_array(), indent, false); break;
       default:
-        scalar(v, indent);
+        scalar(v, indent + kIndentStep);  // a root block scalar's lines are indented too
         out_ += '\n';
     }
   }
@@ -182,7 +182,18 @@ class Emitter {
     for (const auto* kv : entries) {
       if (!(first && inline_first)) out_.append(static_cast<std::size_t>(indent), ' ');
       first = false;
-      string_scalar(kv->key(), indent + kIndentStep, true);
+      std::string_view key = kv->key();
+      if (key.size() > 128 || key.find_first_of("\r\n") != std::string_view::npos) {
+        // libyaml writes a key that is long or spans lines as an explicit "? key" / ": value" pair.
+        out_ += "? ";
+        string_scalar(key, indent + kIndentStep, false);
+        out_ += '\n';
+        out_.append(static_cast<std::size_t>(indent), ' ');
+        out_ += ':';
+        value_after_indicator(kv->value(), indent, false);
+        continue;
+      }
+      string_scalar(key, indent + kIndentStep, true);
       out_ += ':';
       value_after_indicator(kv->value(), indent, true);
     }
@@ -406,7 +417,6 @@ bool yaml_key_less(std::string_view a_text, std::string_view b_text) {
 
 bool yaml_string_needs_quotes(std::string_view s) {
   if (s.empty()) return true;  // resolves to null
-  if (s == "<<") return true;  // the merge key
   if (!kb::base::resolve_plain_scalar(s).is_string()) return true;
   // Forms go-yaml v2 also resolves to non-strings: Go's base-prefixed integers with underscores,
   // timestamps, and YAML 1.1 sexagesimal floats.

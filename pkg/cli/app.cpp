@@ -4,10 +4,10 @@
 #include "pkg/cli/completion_command.hpp"
 #include "pkg/cli/create_command.hpp"
 #include "pkg/cli/delete_command.hpp"
-#include "pkg/cli/logs_command.hpp"
-#include "pkg/cli/scale_command.hpp"
 #include "pkg/cli/install_command.hpp"
+#include "pkg/cli/logs_command.hpp"
 #include "pkg/cli/rpc_command.hpp"
+#include "pkg/cli/scale_command.hpp"
 #include "pkg/cli/serve_command.hpp"
 #include "pkg/cli/status_command.hpp"
 #include "pkg/cli/version_command.hpp"
@@ -34,7 +34,6 @@ void add_global_flags(CLI::App& root, GlobalOptions& global) {
       ->group("Global flags");
   root.add_option("-v,--v", global.verbosity, "Log level verbosity (0-9)")->group("Global flags");
 }
-
 
 // Edit distance, for "did you mean" suggestions.
 std::size_t edit_distance(const std::string& a, const std::string& b) {

@@ -47,7 +47,8 @@ chart::Chart load(const ChartFlags& flags) {
 std::vector<install::Manifest> parse_manifests(const std::vector<chart::RenderedManifest>& rendered) {
   std::vector<install::Manifest> out;
   for (const auto& m : rendered) {
-    auto object = base::parse_yaml(m.content, m.source);
+    // Templates were parsed by the renderer; crds/ files are verbatim and parsed here.
+    auto object = m.object.is_null() ? base::parse_yaml(m.content, m.source) : m.object;
     if (object.is_object()) out.push_back({m.source, std::move(object)});
   }
   return out;
@@ -109,10 +110,8 @@ RenderedRelease render_release(const ChartFlags& flags, const RenderOptions& opt
     throw CommandError(std::string("rendering the chart failed: ") + e.what());
   }
   RenderedRelease out;
-  if (options.parse_objects) {
-    out.crds = parse_manifests(rendered.crds);
-    out.objects = parse_manifests(rendered.manifests);
-  }
+  out.crds = parse_manifests(rendered.crds);
+  out.objects = parse_manifests(rendered.manifests);
   out.template_output = chart::helm_template_output(rendered, false);
   out.template_output_with_crds = chart::helm_template_output(rendered, true);
   out.notes = rendered.notes;

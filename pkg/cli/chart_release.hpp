@@ -26,7 +26,6 @@ struct RenderOptions {
   std::string kube_version;  // empty: Helm's offline default
   bool is_upgrade = false;
   int revision = 1;
-  bool parse_objects = true;  // false: only the text is needed (template), skip parsing it back
 };
 
 struct RenderedRelease {

@@ -35,11 +35,11 @@ bool is_visible(const CLI::App* app) { return !app->get_group().empty() && !app-
 
 std::vector<std::string> value_candidates(const CLI::App& current, const std::string& option_name,
                                           const GlobalOptions& global, const CompletionSources& sources) {
-  if (option_name == "-n" || option_name == "--namespace") return sources.namespaces ? sources.namespaces(global)
-                                                                                    : std::vector<std::string>{};
+  if (option_name == "-n" || option_name == "--namespace")
+    return sources.namespaces ? sources.namespaces(global) : std::vector<std::string>{};
   if (option_name == "--topology") return {"mesh", "ring", "star", "custom"};
   if (option_name == "-o" || option_name == "--output") {
-    if (current.get_name() == "status") return {"wide", "json", "yaml"};
+    if (current.get_name() == "status") return {"wide", "json", "yaml", "name"};
     return {"json", "yaml"};
   }
   return {};
@@ -56,11 +56,16 @@ void flag_candidates(const CLI::App& app, std::vector<std::string>& out) {
 
 // Records the global flags seen so far, so names are listed from the right cluster and namespace.
 void remember_global(GlobalOptions& global, const std::string& name, const std::string& value) {
-  if (name == "-n" || name == "--namespace") global.namespace_name = value;
-  else if (name == "--context") global.context = value;
-  else if (name == "--kubeconfig") global.kubeconfig = value;
-  else if (name == "--cluster") global.cluster = value;
-  else if (name == "--user") global.user = value;
+  if (name == "-n" || name == "--namespace")
+    global.namespace_name = value;
+  else if (name == "--context")
+    global.context = value;
+  else if (name == "--kubeconfig")
+    global.kubeconfig = value;
+  else if (name == "--cluster")
+    global.cluster = value;
+  else if (name == "--user")
+    global.user = value;
 }
 
 std::vector<std::string> list_networks(const GlobalOptions& given) {

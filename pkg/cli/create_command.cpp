@@ -102,7 +102,7 @@ int run_create(Context& context, CreateOptions options) {
 }  // namespace
 
 json::value build_network_object(const NetworkFlags& flags) {
-  if (auto problem = network_name_problem(flags.name); !problem.empty()) {
+  if (auto problem = network_name_problem(flags.name, true); !problem.empty()) {
     throw UsageError("NETWORK \"" + flags.name + "\" " + problem);
   }
   if (flags.nodes < 0 || flags.nodes > 100) {
@@ -144,7 +144,7 @@ json::value build_network_object(const NetworkFlags& flags) {
   }
   if (!flags.image.empty()) spec["image"] = flags.image;
   if (!flags.secret.empty()) {
-    if (auto problem = network_name_problem(flags.secret); !problem.empty()) {
+    if (auto problem = network_name_problem(flags.secret, false); !problem.empty()) {
       throw UsageError("--secret \"" + flags.secret + "\" " + problem);
     }
     spec["secret"] = flags.secret;
@@ -185,8 +185,8 @@ void add_create_command(CLI::App& root, Context& context) {
   command->add_option("--mining-interval", flags.mining_interval,
                       "Mine a block every S seconds (0, the default, leaves mining off)");
   command->add_option("--mining-node", flags.mining_node, "The node that mines (default 0)");
-  command->add_option("--image", flags.image, "The bitcoind container image (default " +
-                                                  std::string(controller::kDefaultImage) + ")");
+  command->add_option("--image", flags.image,
+                      "The bitcoind container image (default " + std::string(controller::kDefaultImage) + ")");
   command->add_option("--secret", flags.secret,
                       "A Secret with BC_RPC_USER and BC_RPC_PASSWORD (default: the controller generates one)");
   command->add_option("--arg", flags.args, "An extra bitcoind option, e.g. --arg=-txindex=1 (repeatable)")

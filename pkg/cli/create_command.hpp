@@ -18,7 +18,7 @@ struct NetworkFlags {
   int nodes = -1;
   std::string topology;
   int hub = -1;
-  std::string edges;  // "0-1,1-2" for --topology custom
+  std::string edges;        // "0-1,1-2" for --topology custom
   int mining_interval = 0;  // seconds; > 0 turns mining on
   int mining_node = -1;
   std::string image;

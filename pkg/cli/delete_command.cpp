@@ -40,8 +40,8 @@ void wait_until_gone(const kube::Client& client, const std::string& ns, const st
     if (std::chrono::steady_clock::now() >= deadline) {
       throw CommandError("timed out after " + base::format_duration(timeout) + " waiting for network \"" + name +
                          "\" to be deleted (" + (network_left ? "the network still exists" : "the network is gone") +
-                         ", " + std::to_string(pods_left) +
-                         " pod(s) left); check kubectl get pods -l " + controller::label_selector(name));
+                         ", " + std::to_string(pods_left) + " pod(s) left); check kubectl get pods -l " +
+                         controller::label_selector(name));
     }
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }

@@ -29,11 +29,12 @@ int run_logs(Context& context, const LogsOptions& options) {
   if (auto problem = network_name_problem(options.network); !problem.empty()) {
     throw UsageError("NETWORK \"" + options.network + "\" " + problem);
   }
-  if (options.node < 0) throw UsageError("--node must be a node ordinal (0 or more), not " + std::to_string(options.node));
-  if (options.tail < -1) throw UsageError("--tail must be -1 (everything) or a number of lines, not " +
-                                          std::to_string(options.tail));
-  LogQuery query{.follow = options.follow, .tail = options.tail, .previous = options.previous,
-                 .timestamps = options.timestamps};
+  if (options.node < 0)
+    throw UsageError("--node must be a node ordinal (0 or more), not " + std::to_string(options.node));
+  if (options.tail < -1)
+    throw UsageError("--tail must be -1 (everything) or a number of lines, not " + std::to_string(options.tail));
+  LogQuery query{
+      .follow = options.follow, .tail = options.tail, .previous = options.previous, .timestamps = options.timestamps};
   if (!options.since.empty()) {
     auto since = base::parse_duration(options.since);
     if (!since || since->count() < 1000) {

@@ -36,8 +36,10 @@ int run_scale(Context& context, const ScaleOptions& options) {
     fail_network_request(e, client, ns, options.network, "scale network \"" + options.network + "\"");
   }
   context.out << "bitcoinnetwork." << controller::kGroup << "/" << options.network << " scaled";
-  if (before != options.nodes) context.out << " from " << before << " to " << options.nodes << " nodes";
-  else context.out << " (already " << before << " nodes)";
+  if (before != options.nodes)
+    context.out << " from " << before << " to " << options.nodes << " nodes";
+  else
+    context.out << " (already " << before << " nodes)";
   context.out << "\n";
   return kExitSuccess;
 }

@@ -11,14 +11,15 @@
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 
+#include <unistd.h>
 #include <algorithm>
 #include <iostream>
 #include <limits>
 #include <map>
+#include <optional>
 #include <ostream>
 #include <sstream>
 #include <thread>
-#include <unistd.h>
 
 namespace kb::cli {
 namespace json = boost::json;
@@ -78,17 +79,16 @@ std::string topology_text(const json::value& network) {
 
 // The timestamp that says when an Event last happened, whichever API wrote it.
 std::string event_time(const json::value& event) {
-  for (auto path : {"lastTimestamp", "series.lastObservedTime", "eventTime", "firstTimestamp",
-                    "metadata.creationTimestamp"}) {
+  for (auto path :
+       {"lastTimestamp", "series.lastObservedTime", "eventTime", "firstTimestamp", "metadata.creationTimestamp"}) {
     auto text = string_at(event, path);
     if (!text.empty()) return text;
   }
   return "";
 }
 
-bool is_terminal(std::ostream& out, Context& context) {
-  return &out == &context.out && &out == &std::cout && ::isatty(STDOUT_FILENO) == 1;
-}
+// Redraw in place only on a terminal (std::cout on a tty); tests and pipes get appended frames.
+bool writes_to_terminal(const std::ostream& out) { return &out == &std::cout && ::isatty(STDOUT_FILENO) == 1; }
 
 // --- Reading the cluster ---------------------------------------------------------------------
 
@@ -132,8 +132,8 @@ std::vector<json::value> network_events(const kube::Client& client, const std::s
   try {
     auto events = client
                       .list(kube::refs::core_events(ns),
-                            {.field_selector = "involvedObject.name=" + name + ",involvedObject.kind=" +
-                                               std::string(controller::kKind)})
+                            {.field_selector = "involvedObject.name=" + name +
+                                               ",involvedObject.kind=" + std::string(controller::kKind)})
                       .items;
     std::stable_sort(events.begin(), events.end(),
                      [](const json::value& a, const json::value& b) { return event_time(a) < event_time(b); });
@@ -148,6 +148,7 @@ std::vector<json::value> network_events(const kube::Client& client, const std::s
 
 struct View {
   std::string text;
+  std::string change_key;              // resourceVersions of everything shown: ages alone do not make a change
   std::vector<std::string> not_ready;  // "name: reason (message)" for --check
 };
 
@@ -161,12 +162,18 @@ View build_view(const kube::Client& client, const StatusOptions& options, const 
   if (!options.network.empty()) {
     auto network = get_network(client, ns, options.network);
     auto summary = summarize_network(network, now);
-    if (!summary.is_ready) view.not_ready.push_back(summary.name + ": " + summary.ready_reason +
-                                                    (summary.ready_message.empty() ? "" : " (" + summary.ready_message + ")"));
+    view.change_key = string_at(network, "metadata.resourceVersion");
+    if (!summary.is_ready)
+      view.not_ready.push_back(summary.name + ": " + summary.ready_reason +
+                               (summary.ready_message.empty() ? "" : " (" + summary.ready_message + ")"));
     if (structured) {
       print_structured(out, network, options.output);
+    } else if (options.output == "name") {
+      out << "bitcoinnetwork." << controller::kGroup << "/" << summary.name << "\n";
     } else {
-      out << render_network_detail(network, network_events(client, ns, options.network), now, wide);
+      auto events = network_events(client, ns, options.network);
+      for (const auto& event : events) view.change_key += "," + string_at(event, "metadata.resourceVersion");
+      out << render_network_detail(network, events, now, wide);
     }
     view.text = out.str();
     return view;
@@ -185,6 +192,7 @@ View build_view(const kube::Client& client, const StatusOptions& options, const 
   });
   std::vector<NetworkSummary> summaries;
   for (const auto& item : items) {
+    view.change_key += string_at(item, "metadata.resourceVersion") + ",";
     summaries.push_back(summarize_network(item, now));
     const auto& summary = summaries.back();
     if (!summary.is_ready) {
@@ -201,6 +209,11 @@ View build_view(const kube::Client& client, const StatusOptions& options, const 
     view.text = out.str();
     return view;
   }
+  if (options.output == "name") {  // kubectl's -o name, for scripts: no header, no controller line
+    for (const auto& summary : summaries) out << "bitcoinnetwork." << controller::kGroup << "/" << summary.name << "\n";
+    view.text = out.str();
+    return view;
+  }
   if (summaries.empty()) {
     out << (options.all_namespaces ? std::string("No BitcoinNetworks found.")
                                    : "No BitcoinNetworks found in " + ns + " namespace.")
@@ -212,6 +225,7 @@ View build_view(const kube::Client& client, const StatusOptions& options, const 
   if (!controller_info.problem.empty()) {
     out << "\nController: unknown (cannot list Deployments: " << controller_info.problem << ")\n";
   } else {
+    for (const auto& d : controller_info.deployments) view.change_key += string_at(d, "metadata.resourceVersion") + ",";
     out << "\n" << render_controller_line(controller_info.deployments, controller_info.leader) << "\n";
   }
   view.text = out.str();
@@ -247,17 +261,21 @@ int run_status(Context& context, const StatusOptions& options) {
     return kExitSuccess;
   }
 
-  // Watch: redraw when the rendering changes; on a terminal clear the screen first, otherwise
-  // separate the frames with a blank line (kubectl get -w also just appends).
-  const bool terminal = is_terminal(context.out, context);
-  std::string shown;
+  // Watch: on a terminal redraw in place whenever the text changes (ages tick too); elsewhere
+  // append a frame, separated by a blank line, only when an object changed (as kubectl get -w).
+  const bool terminal = writes_to_terminal(context.out);
+  std::optional<std::string> shown_text;
+  std::string shown_key;
   std::string last_error;
   for (;;) {
-    if (view.text != shown) {
-      if (terminal) context.out << "\033[H\033[2J";
-      else if (!shown.empty()) context.out << "\n";
+    if (!shown_text || (terminal ? view.text != *shown_text : view.change_key != shown_key)) {
+      if (terminal)
+        context.out << "\033[H\033[2J";
+      else if (shown_text)
+        context.out << "\n";
       context.out << view.text << std::flush;
-      shown = view.text;
+      shown_text = view.text;
+      shown_key = view.change_key;
     }
     std::this_thread::sleep_for(*interval);
     try {
@@ -284,8 +302,7 @@ kube::ResourceRef network_ref(std::string ns, std::string name) {
 
 std::string crd_missing_message() {
   return "the BitcoinNetwork CRD is not installed in this cluster (the API server does not serve " +
-         std::string(controller::kPlural) + "." + std::string(controller::kGroup) +
-         "); run kubectl bitcoin install";
+         std::string(controller::kPlural) + "." + std::string(controller::kGroup) + "); run kubectl bitcoin install";
 }
 
 bool crd_missing(const kube::Client& client, const std::string& ns) {
@@ -335,12 +352,20 @@ json::value get_network(const kube::Client& client, const std::string& ns, const
   }
 }
 
-std::string network_name_problem(const std::string& name) {
-  // Pods are named <network>-sts-<ordinal> and carry the name in a label: keep it a short DNS label.
-  constexpr std::size_t kMaxLength = 50;
+std::string network_name_problem(const std::string& name, bool creating) {
+  // Any name Kubernetes accepts can be looked up (a DNS subdomain). A new network's name must also
+  // fit what the controller derives from it: the StatefulSet <network>-sts stamps its pods with
+  // controller-revision-hash=<network>-sts-<10-character hash>, and label values stop at 63
+  // characters, so 63 - 15 = 48; and it must be a DNS label (Service names allow no dots).
+  const std::size_t max_length = creating ? 48 : 253;
   if (name.empty()) return "is empty";
-  if (name.size() > kMaxLength) return "is longer than 50 characters (its pods are named <network>-sts-<n>)";
-  auto ok_inner = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; };
+  if (name.size() > max_length) {
+    return "is longer than " + std::to_string(max_length) + " characters" +
+           (creating ? " (its StatefulSet and pods derive longer names from it)" : "");
+  }
+  auto ok_inner = [creating](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || (!creating && c == '.');
+  };
   auto ok_edge = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
   if (!ok_edge(name.front()) || !ok_edge(name.back()) || !std::all_of(name.begin(), name.end(), ok_inner)) {
     return "is not a valid name: use lower-case letters, digits and '-', starting and ending with a letter or digit";
@@ -416,8 +441,8 @@ std::string render_network_table(const std::vector<NetworkSummary>& networks, bo
   for (const auto& n : networks) {
     std::vector<std::string> row;
     if (all_namespaces) row.push_back(n.namespace_name);
-    row.insert(row.end(), {n.name, std::to_string(n.ready) + "/" + std::to_string(n.desired), n.height, n.sync,
-                           n.peers, n.age});
+    row.insert(row.end(),
+               {n.name, std::to_string(n.ready) + "/" + std::to_string(n.desired), n.height, n.sync, n.peers, n.age});
     if (wide) row.insert(row.end(), {n.ready_reason, n.topology, n.mining, n.image});
     table.add_row(std::move(row));
   }
@@ -428,7 +453,7 @@ std::string render_network_detail(const json::value& network, const std::vector<
                                   std::chrono::system_clock::time_point now, bool wide) {
   std::ostringstream out;
   auto summary = summarize_network(network, now);
-  std::string sync_text = summary.sync == "yes" ? "all ready nodes on the same tip"
+  std::string sync_text = summary.sync == "yes"  ? "all ready nodes on the same tip"
                           : summary.sync == "no" ? "NOT in sync (different tips)"
                                                  : "no ready nodes";
   out << "Name:       " << summary.name << "\n"
@@ -452,7 +477,8 @@ std::string render_network_detail(const json::value& network, const std::vector<
   for (std::int64_t i = 0; i < summary.desired; ++i) by_ordinal.try_emplace(i, nullptr);
   for (const auto& [ordinal, node] : by_ordinal) {
     if (ordinal < 0) continue;
-    std::vector<std::string> row{std::to_string(ordinal), controller::pod_name(summary.name, static_cast<int>(ordinal))};
+    std::vector<std::string> row{std::to_string(ordinal),
+                                 controller::pod_name(summary.name, static_cast<int>(ordinal))};
     if (!node) {
       row.insert(row.end(), {"-", "no", "-", "-", "-", "-"});
       if (wide) row.insert(row.end(), {"-", "-"});
@@ -461,17 +487,19 @@ std::string render_network_detail(const json::value& network, const std::vector<
       std::string hash = string_at(*node, "bestBlockHash");
       if (!wide && hash.size() > 16) hash = hash.substr(0, 16);
       auto version = string_at(*node, "version");
-      row.insert(row.end(), {string_at(*node, "ip", "-"), ready ? "yes" : "no",
-                             find_path(*node, "blocks") ? std::to_string(int_at(*node, "blocks")) : "-",
-                             hash.empty() ? "-" : hash,
-                             find_path(*node, "peers") ? std::to_string(int_at(*node, "peers")) : "-",
-                             version.empty() ? "-" : version});
+      row.insert(
+          row.end(),
+          {string_at(*node, "ip", "-"), ready ? "yes" : "no",
+           find_path(*node, "blocks") ? std::to_string(int_at(*node, "blocks")) : "-", hash.empty() ? "-" : hash,
+           find_path(*node, "peers") ? std::to_string(int_at(*node, "peers")) : "-", version.empty() ? "-" : version});
       if (wide) row.insert(row.end(), {string_at(*node, "nodeName", "-"), string_at(*node, "dnsName", "-")});
     }
     nodes.add_row(std::move(row));
   }
-  if (nodes.empty()) out << "  <none>\n";
-  else out << nodes.str();
+  if (nodes.empty())
+    out << "  <none>\n";
+  else
+    out << nodes.str();
 
   out << "\nConditions:\n";
   Table conditions({"TYPE", "STATUS", "REASON", "AGE", "MESSAGE"});
@@ -481,8 +509,10 @@ std::string render_network_detail(const json::value& network, const std::vector<
                           age_of(string_at(c, "lastTransitionTime"), now), string_at(c, "message")});
     }
   }
-  if (conditions.empty()) out << "  <none> (the controller has not reported a status yet)\n";
-  else out << conditions.str();
+  if (conditions.empty())
+    out << "  <none> (the controller has not reported a status yet)\n";
+  else
+    out << conditions.str();
 
   out << "\nEvents:\n";
   Table table({"LAST SEEN", "TYPE", "REASON", "FROM", "MESSAGE"});
@@ -492,10 +522,13 @@ std::string render_network_detail(const json::value& network, const std::vector<
     auto count = int_at(event, "count", 1);
     auto message = string_at(event, "message");
     if (count > 1) message += " (x" + std::to_string(count) + ")";
-    table.add_row({age_of(event_time(event), now), string_at(event, "type"), string_at(event, "reason"), from, message});
+    table.add_row(
+        {age_of(event_time(event), now), string_at(event, "type"), string_at(event, "reason"), from, message});
   }
-  if (table.empty()) out << "  <none>\n";
-  else out << table.str();
+  if (table.empty())
+    out << "  <none>\n";
+  else
+    out << table.str();
   return out.str();
 }
 
@@ -552,8 +585,8 @@ void add_status_command(CLI::App& root, Context& context) {
       "  # The object as JSON\n"
       "  kubectl bitcoin status demo -o json");
   command->add_option("NETWORK", options->network, "The network to show (default: all in the namespace)");
-  command->add_option("-o,--output", options->output, "Output format: wide, json or yaml (default: a table)")
-      ->check(CLI::IsMember({"wide", "json", "yaml"}));
+  command->add_option("-o,--output", options->output, "Output format: wide, json, yaml or name (default: a table)")
+      ->check(CLI::IsMember({"wide", "json", "yaml", "name"}));
   command->add_flag("-A,--all-namespaces", options->all_namespaces, "List networks in all namespaces");
   command->add_flag("-w,--watch", options->watch, "Keep watching and redraw when something changes (Ctrl-C to stop)");
   command->add_option("--interval", options->interval, "How often --watch polls (default 2s)");

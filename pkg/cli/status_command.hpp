@@ -44,9 +44,9 @@ std::string unknown_network_message(const std::string& name, const std::string& 
 // GET the network or fail with the sentences above.
 boost::json::value get_network(const kube::Client& client, const std::string& ns, const std::string& name);
 
-// Validates a network name (an RFC 1123 label short enough for its pods' names); "" when valid,
-// else the reason.
-std::string network_name_problem(const std::string& name);
+// "" when `name` can name a network, else the reason. Looking one up accepts any Kubernetes name;
+// `creating` also requires what the controller needs (a DNS label of at most 48 characters).
+std::string network_name_problem(const std::string& name, bool creating = false);
 
 // --- Pure summaries, exposed for tests ------------------------------------------------------
 
@@ -55,16 +55,16 @@ struct NetworkSummary {
   std::string name;
   std::int64_t desired = 0;
   std::int64_t ready = 0;
-  std::string height;   // "120", "118-120" or "-"
-  std::string sync;     // "yes", "no" or "-"
-  std::string peers;    // minimum over ready nodes, or "-"
+  std::string height;  // "120", "118-120" or "-"
+  std::string sync;    // "yes", "no" or "-"
+  std::string peers;   // minimum over ready nodes, or "-"
   std::string age;
   std::string topology;
-  std::string mining;   // "every 10s on node 0" or "off"
+  std::string mining;  // "every 10s on node 0" or "off"
   std::string image;
-  std::string ready_reason;  // reason of the Ready condition, or "-"
-  bool is_ready = false;     // Ready condition True
-  std::string ready_message; // message of the Ready condition
+  std::string ready_reason;   // reason of the Ready condition, or "-"
+  bool is_ready = false;      // Ready condition True
+  std::string ready_message;  // message of the Ready condition
 };
 
 NetworkSummary summarize_network(const boost::json::value& network, std::chrono::system_clock::time_point now);

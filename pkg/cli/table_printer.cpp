@@ -6,8 +6,8 @@
 
 namespace kb::cli {
 namespace {
-constexpr std::size_t kPadding = 3;    // kubectl: tabwriterPadding
-constexpr std::size_t kMinWidth = 6;   // kubectl: tabwriterMinWidth (includes the padding)
+constexpr std::size_t kPadding = 3;   // kubectl: tabwriterPadding
+constexpr std::size_t kMinWidth = 6;  // kubectl: tabwriterMinWidth (includes the padding)
 }  // namespace
 
 std::size_t display_width(const std::string& text) {

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -51,7 +52,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
       }
       std::string text = kb::chart::to_yaml(v);
-      if (kb::base::parse_yaml(text, "emitted") != v) __builtin_trap();
+      if (kb::base::parse_yaml(text, "emitted") != v) {
+        std::fprintf(stderr, "to_yaml does not read back:\n%s\n--- emitted:\n%s\n", body.c_str(), text.c_str());
+        __builtin_trap();
+      }
       break;
     }
   }

@@ -52,3 +52,11 @@ TEST_CASE("numbers that overflow int64 stay numbers or strings, never wrap") {
   CHECK(kb::base::resolve_plain_scalar("-").is_string());
   CHECK(kb::base::resolve_plain_scalar("1.2.3").is_string());
 }
+
+TEST_CASE("a flow collection followed by a comma is an error, not an out-of-memory loop in yaml-cpp") {
+  for (const char* text : {"{{ jnoe }},", "[[1]],", "{a},", "---\n{a: 1} , x\n"}) {
+    CHECK_THROWS_AS(parse_yaml(text, "f.yaml"), kb::base::YamlError);
+  }
+  CHECK(parse_yaml("{a: 1}\n").at("a") == json::value(1));
+  CHECK(parse_yaml("[\"x,\", 2]").as_array().size() == 2);
+}

@@ -85,7 +85,10 @@ TEST_CASE("user values coalesce and are validated against the schema") {
   bool has_policy = false;
   for (const auto& m : rendered.manifests) {
     if (m.kind == "NetworkPolicy") has_policy = true;
-    if (m.kind == "Deployment") CHECK(m.content.find("replicas: 3") != std::string::npos);
+    if (m.kind == "Deployment") {
+      CHECK(m.content.find("replicas: 3") != std::string::npos);
+      CHECK(m.object.at("spec").at("replicas") == json::value(3));  // parsed once, handed to the caller
+    }
   }
   CHECK(has_policy);
   CHECK(rendered.manifests.front().kind == "NetworkPolicy");

@@ -27,6 +27,7 @@ TEST_CASE("unknown function is a parse error with line and column") {
   CHECK(e.line() == 2);
   CHECK(e.column() == 6);
   CHECK(std::string(e.what()) == "template: chart/templates/x.yaml:2:6: function \"frobnicate\" not defined");
+  CHECK(e.helm_message() == "parse error at (chart/templates/x.yaml:2): function \"frobnicate\" not defined");
 }
 
 TEST_CASE("unterminated action points at its opening delimiter") {

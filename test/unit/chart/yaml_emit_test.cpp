@@ -41,4 +41,12 @@ TEST_CASE("scalars at the top level") {
   CHECK(to_yaml(json::value("x")) == "x\n");
   CHECK(to_yaml(json::value(nullptr)) == "null\n");
   CHECK(to_yaml(json::object{}) == "{}\n");
+  CHECK(to_yaml(json::value("a\nb")) == "|-\n  a\n  b\n");
+}
+
+TEST_CASE("keys that span lines or exceed 128 bytes use the explicit ? form") {
+  json::object o;
+  o["multi\nkey"] = 1;
+  o[std::string(130, 'k')] = json::object{{"a", 1}, {"b", 2}};
+  CHECK(to_yaml(o) == "? " + std::string(130, 'k') + "\n: a: 1\n  b: 2\n? |-\n  multi\n  key\n: 1\n");
 }
