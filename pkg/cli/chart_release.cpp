@@ -110,7 +110,7 @@ RenderedRelease render_release(const ChartFlags& flags, const RenderOptions& opt
     throw CommandError(std::string("rendering the chart failed: ") + e.what());
   }
   RenderedRelease out;
-  out.crds = parse_manifests(rendered.crds);
+  if (options.parse_crds) out.crds = parse_manifests(rendered.crds);
   out.objects = parse_manifests(rendered.manifests);
   out.template_output = chart::helm_template_output(rendered, false);
   out.template_output_with_crds = chart::helm_template_output(rendered, true);

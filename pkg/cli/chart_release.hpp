@@ -26,6 +26,7 @@ struct RenderOptions {
   std::string kube_version;  // empty: Helm's offline default
   bool is_upgrade = false;
   int revision = 1;
+  bool parse_crds = true;  // false for `template`, which only prints them
 };
 
 struct RenderedRelease {

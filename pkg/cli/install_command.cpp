@@ -183,7 +183,7 @@ struct TemplateFlags {
 
 int run_template(Context& context, const TemplateFlags& flags) {
   auto ns = context.global.namespace_name.empty() ? std::string(kDefaultNamespace) : context.global.namespace_name;
-  auto rendered = render_release(flags.chart, {ns, flags.kube_version, false, 1});
+  auto rendered = render_release(flags.chart, {ns, flags.kube_version, false, 1, false});
   context.out << (flags.include_crds ? rendered.template_output_with_crds : rendered.template_output);
   return kExitSuccess;
 }
