@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <mutex>
 #include <thread>
 
 namespace kb::kube {
@@ -69,7 +70,8 @@ json::value parse_body(const std::string& body, const std::string& method, const
   if (body.empty()) return nullptr;
   json::error_code ec;
   json::value value = json::parse(body, ec);
-  if (ec) throw KubeError("the API server's answer to " + method + " " + path + " is not valid JSON (" + ec.message() + ")");
+  if (ec)
+    throw KubeError("the API server's answer to " + method + " " + path + " is not valid JSON (" + ec.message() + ")");
   return value;
 }
 
@@ -100,20 +102,67 @@ struct Client::Impl {
     return t;
   }
 
+  std::mutex metrics_mutex;
+  ClientMetrics counters;
+
+  // Waits for the rate limiter and accounts for the wait; false when stop was requested.
+  bool wait_for_turn(std::stop_token stop = {}) {
+    auto delay = limiter.reserve();
+    if (delay > TokenBucket::Clock::duration::zero()) {
+      {
+        std::lock_guard lock(metrics_mutex);
+        counters.rate_limit_wait_seconds += std::chrono::duration<double>(delay).count();
+      }
+      if (!sleep_for(delay, stop)) return false;
+    }
+    return !stop.stop_requested();
+  }
+
+  void count(int status, std::chrono::steady_clock::duration took = {}) {
+    std::lock_guard lock(metrics_mutex);
+    ++counters.requests;
+    counters.request_seconds += std::chrono::duration<double>(took).count();
+    if (status == 0)
+      ++counters.transport_errors;
+    else if (status < 300)
+      ++counters.responses_2xx;
+    else if (status < 400)
+      ++counters.responses_3xx;
+    else if (status < 500)
+      ++counters.responses_4xx;
+    else
+      ++counters.responses_5xx;
+  }
+
+  void count_retry(bool credentials_refreshed) {
+    std::lock_guard lock(metrics_mutex);
+    ++(credentials_refreshed ? counters.credential_refreshes : counters.retries_after);
+  }
+
   RawResponse execute(const RawRequest& request) {
     bool refreshed_auth = false;
     for (int attempt = 0;; ++attempt) {
-      limiter.wait();
+      wait_for_turn();
       Credentials creds = credentials.current();
-      TransportResponse response = transport.send(to_transport(request, creds), creds);
+      auto started = std::chrono::steady_clock::now();
+      TransportResponse response;
+      try {
+        response = transport.send(to_transport(request, creds), creds);
+      } catch (const TransportError&) {
+        count(0, std::chrono::steady_clock::now() - started);
+        throw;
+      }
+      count(response.status, std::chrono::steady_clock::now() - started);
       if (response.status == 401 && !refreshed_auth && credentials.refresh_after_unauthorized(creds)) {
         refreshed_auth = true;
+        count_retry(true);
         continue;
       }
       if ((response.status == 429 || response.status == 503) && attempt < kMaxRetryAfterAttempts) {
         if (auto wait = retry_after_of(response.headers)) {
-          std::this_thread::sleep_for(std::min<std::chrono::seconds>(std::max(*wait, std::chrono::seconds(1)),
-                                                                     kMaxRetryAfter));
+          count_retry(false);
+          std::this_thread::sleep_for(
+              std::min<std::chrono::seconds>(std::max(*wait, std::chrono::seconds(1)), kMaxRetryAfter));
           continue;
         }
       }
@@ -141,24 +190,33 @@ struct Client::Impl {
   }
 
   void stream(const std::string& path, const std::function<bool(std::string_view)>& on_data, std::stop_token stop,
-              std::chrono::milliseconds idle_timeout) {
+              std::chrono::milliseconds idle_timeout, const std::string& accept = "*/*") {
     bool refreshed_auth = false;
     for (int attempt = 0;; ++attempt) {
-      if (!limiter.wait(stop)) return;
+      if (!wait_for_turn(stop)) return;
       Credentials creds = credentials.current();
       RawRequest raw;
       raw.path = path;
-      raw.accept = "";
+      raw.accept = accept;
       TransportRequest request = to_transport(raw, creds);
       request.timeout = {};
-      TransportResponse response = transport.stream(request, creds, on_data, stop, idle_timeout);
+      TransportResponse response;
+      try {
+        response = transport.stream(request, creds, on_data, stop, idle_timeout);
+      } catch (const TransportError&) {
+        count(0);
+        throw;
+      }
       if (stop.stop_requested() && response.status == 0) return;
+      count(response.status);
       if (response.status == 401 && !refreshed_auth && credentials.refresh_after_unauthorized(creds)) {
         refreshed_auth = true;
+        count_retry(true);
         continue;
       }
       if ((response.status == 429 || response.status == 503) && attempt < kMaxRetryAfterAttempts) {
         if (auto wait = retry_after_of(response.headers)) {
+          count_retry(false);
           if (!sleep_for(std::min<std::chrono::seconds>(std::max(*wait, std::chrono::seconds(1)), kMaxRetryAfter),
                          stop))
             return;
@@ -166,7 +224,8 @@ struct Client::Impl {
         }
       }
       if (response.status >= 300)
-        throw decode_api_error(response.status, response.body, "GET", path_only(path), retry_after_of(response.headers));
+        throw decode_api_error(response.status, response.body, "GET", path_only(path),
+                               retry_after_of(response.headers));
       return;
     }
   }
@@ -179,6 +238,13 @@ Client Client::from_options(const ClientOptions& options) { return Client(load_c
 const ClusterConfig& Client::config() const { return impl_->config; }
 const std::string& Client::default_namespace() const { return impl_->config.namespace_name; }
 void Client::reset_connections() const { impl_->transport.reset(); }
+
+ClientMetrics Client::metrics() const {
+  std::lock_guard lock(impl_->metrics_mutex);
+  ClientMetrics m = impl_->counters;
+  m.connections_opened = impl_->transport.connections_opened();
+  return m;
+}
 
 std::string list_query(const ListOptions& options) {
   Query q;
@@ -273,7 +339,8 @@ ListResult Client::list(const ResourceRef& collection, const ListOptions& option
   return all;
 }
 
-json::value Client::create(const ResourceRef& collection, const json::value& object, const WriteOptions& options) const {
+json::value Client::create(const ResourceRef& collection, const json::value& object,
+                           const WriteOptions& options) const {
   Query q;
   add_write_options(q, options.dry_run, options.field_manager, options.field_validation);
   // POST goes to the collection, or to a named object's subresource (serviceaccounts/x/token, pods/x/eviction).
@@ -287,7 +354,8 @@ json::value Client::update(const ResourceRef& ref, const json::value& object, co
   return impl_->json_call("PUT", ref.path() + q.str(), &object);
 }
 
-json::value Client::update_status(const ResourceRef& ref, const json::value& object, const WriteOptions& options) const {
+json::value Client::update_status(const ResourceRef& ref, const json::value& object,
+                                  const WriteOptions& options) const {
   return update(ref.sub("status"), object, options);
 }
 
@@ -310,10 +378,18 @@ json::value Client::patch(const ResourceRef& ref, PatchType type, const json::va
                           const PatchOptions& options) const {
   std::string content_type;
   switch (type) {
-    case PatchType::Merge: content_type = "application/merge-patch+json"; break;
-    case PatchType::Json: content_type = "application/json-patch+json"; break;
-    case PatchType::StrategicMerge: content_type = "application/strategic-merge-patch+json"; break;
-    case PatchType::Apply: content_type = "application/apply-patch+yaml"; break;  // JSON is YAML
+    case PatchType::Merge:
+      content_type = "application/merge-patch+json";
+      break;
+    case PatchType::Json:
+      content_type = "application/json-patch+json";
+      break;
+    case PatchType::StrategicMerge:
+      content_type = "application/strategic-merge-patch+json";
+      break;
+    case PatchType::Apply:
+      content_type = "application/apply-patch+yaml";
+      break;  // JSON is YAML
   }
   if (type == PatchType::Apply && options.field_manager.empty())
     throw KubeError("server-side apply of " + ref.describe() + " needs a field manager");
@@ -379,7 +455,8 @@ std::string Client::watch(const ResourceRef& collection, const WatchOptions& opt
   WatchDecoder decoder;
   const std::string path = collection.collection().path() + watch_query(options);
   // The server ends the watch after timeout_seconds; allow it a margin before calling the stream dead.
-  auto idle = std::chrono::milliseconds(std::chrono::seconds(options.timeout_seconds > 0 ? options.timeout_seconds + 30 : 0));
+  auto idle =
+      std::chrono::milliseconds(std::chrono::seconds(options.timeout_seconds > 0 ? options.timeout_seconds + 30 : 0));
   impl_->stream(
       path,
       [&](std::string_view data) {
@@ -393,7 +470,7 @@ std::string Client::watch(const ResourceRef& collection, const WatchOptions& opt
         });
         return keep_going;
       },
-      stop, idle);
+      stop, idle, "application/json");
   return last_rv;
 }
 

@@ -38,10 +38,10 @@ namespace kb::kube {
 struct ListOptions {
   std::string label_selector;
   std::string field_selector;
-  std::int64_t limit = 0;             // page size; 0: server default (no paging)
-  std::string continue_token;         // to fetch one page yourself with list_page()
-  std::string resource_version;       // "" (consistent read), "0" (any, from cache), or an RV
-  std::string resource_version_match; // "NotOlderThan" / "Exact"
+  std::int64_t limit = 0;              // page size; 0: server default (no paging)
+  std::string continue_token;          // to fetch one page yourself with list_page()
+  std::string resource_version;        // "" (consistent read), "0" (any, from cache), or an RV
+  std::string resource_version_match;  // "NotOlderThan" / "Exact"
   std::optional<int> timeout_seconds;
 };
 
@@ -52,13 +52,13 @@ struct ListResult {
 };
 
 struct WriteOptions {
-  bool dry_run = false;             // dryRun=All
-  std::string field_manager;        // fieldManager
-  std::string field_validation;     // "Strict", "Warn", "Ignore"; empty: server default
+  bool dry_run = false;          // dryRun=All
+  std::string field_manager;     // fieldManager
+  std::string field_validation;  // "Strict", "Warn", "Ignore"; empty: server default
 };
 
 struct DeleteOptions {
-  std::string propagation_policy;   // "Foreground", "Background", "Orphan"; empty: server default
+  std::string propagation_policy;  // "Foreground", "Background", "Orphan"; empty: server default
   std::optional<std::int64_t> grace_period_seconds;
   std::string precondition_uid;
   std::string precondition_resource_version;
@@ -82,9 +82,9 @@ struct ApplyOptions {
 struct WatchOptions {
   std::string label_selector;
   std::string field_selector;
-  std::string resource_version;        // start after this RV; "" means "start at the most recent"
+  std::string resource_version;  // start after this RV; "" means "start at the most recent"
   bool allow_bookmarks = true;
-  int timeout_seconds = 300;           // server closes the watch after this; the caller rewatches
+  int timeout_seconds = 300;  // server closes the watch after this; the caller rewatches
   bool send_initial_events = false;
 };
 
@@ -106,6 +106,18 @@ struct RawResponse {
   std::string header(std::string_view name) const;  // case-insensitive; "" when absent
 };
 
+// Counters since the Client was made (shared by its copies), for pkg/observe to export.
+struct ClientMetrics {
+  std::uint64_t requests = 0;  // HTTP exchanges, retries included
+  std::uint64_t responses_2xx = 0, responses_3xx = 0, responses_4xx = 0, responses_5xx = 0;
+  std::uint64_t transport_errors = 0;      // no answer (connect, TLS, timeout, closed)
+  std::uint64_t retries_after = 0;         // 429/503 retried after Retry-After
+  std::uint64_t credential_refreshes = 0;  // 401 answered by re-running the exec plugin / re-reading the token
+  double rate_limit_wait_seconds = 0;      // time spent waiting for the client-side token bucket
+  double request_seconds = 0;              // total time of non-streaming exchanges
+  std::uint64_t connections_opened = 0;
+};
+
 class Client {
  public:
   explicit Client(ClusterConfig config);
@@ -115,9 +127,9 @@ class Client {
   const std::string& default_namespace() const;
 
   boost::json::value get(const ResourceRef& ref) const;
-  std::optional<boost::json::value> get_if_exists(const ResourceRef& ref) const;  // nullopt on 404
-  ListResult list(const ResourceRef& collection, const ListOptions& options = {}) const;   // all pages
-  ListResult list_page(const ResourceRef& collection, const ListOptions& options) const;   // one page
+  std::optional<boost::json::value> get_if_exists(const ResourceRef& ref) const;          // nullopt on 404
+  ListResult list(const ResourceRef& collection, const ListOptions& options = {}) const;  // all pages
+  ListResult list_page(const ResourceRef& collection, const ListOptions& options) const;  // one page
   // POSTs to the collection (a name in `collection` is ignored), or, when a subresource is set, to
   // that subresource of the named object (e.g. serviceaccounts/x/token, pods/x/eviction).
   boost::json::value create(const ResourceRef& collection, const boost::json::value& object,
@@ -132,7 +144,8 @@ class Client {
                            const PatchOptions& options = {}) const;
   boost::json::value apply(const ResourceRef& ref, const boost::json::value& object, const ApplyOptions& options) const;
   boost::json::value get_scale(const ResourceRef& ref) const;
-  boost::json::value update_scale(const ResourceRef& ref, std::int64_t replicas, const WriteOptions& options = {}) const;
+  boost::json::value update_scale(const ResourceRef& ref, std::int64_t replicas,
+                                  const WriteOptions& options = {}) const;
 
   // Raw access. raw() never throws on an HTTP status; request() throws ApiError on >= 400 and
   // returns the body.
@@ -159,6 +172,7 @@ class Client {
 
   // Drops pooled connections (e.g. after the server's certificate changed).
   void reset_connections() const;
+  ClientMetrics metrics() const;
 
   struct Impl;
 

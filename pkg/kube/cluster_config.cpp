@@ -25,8 +25,10 @@ std::string trim(std::string s) {
 
 std::string ClusterConfig::describe() const {
   std::string text = server;
-  if (!context_name.empty()) text += " (context " + context_name + " from " + origin + ")";
-  else if (!origin.empty()) text += " (" + origin + ")";
+  if (!context_name.empty())
+    text += " (context " + context_name + " from " + origin + ")";
+  else if (!origin.empty())
+    text += " (" + origin + ")";
   return text;
 }
 
@@ -36,6 +38,34 @@ void apply_client_options(ClusterConfig& config, const ClientOptions& options) {
   config.qps = options.qps;
   config.burst = options.burst;
   if (!options.user_agent.empty()) config.user_agent = options.user_agent;
+
+  if (!options.server.empty()) {
+    if (!options.server.starts_with("https://") && !options.server.starts_with("http://"))
+      throw ConfigError("--server", "", "\"" + options.server + "\" is not an http(s) URL");
+    config.server = options.server;
+    while (config.server.size() > 8 && config.server.back() == '/') config.server.pop_back();
+  }
+  if (!options.certificate_authority.empty()) {
+    std::ifstream in(options.certificate_authority, std::ios::binary);
+    if (!in) throw ConfigError("--certificate-authority", "", "cannot read file " + options.certificate_authority);
+    std::ostringstream text;
+    text << in.rdbuf();
+    config.tls.ca_pem = text.str();
+    config.tls.ca_origin = "--certificate-authority " + options.certificate_authority;
+    config.tls.insecure_skip_verify = false;
+  }
+  if (options.insecure_skip_tls_verify) {
+    config.tls.insecure_skip_verify = true;
+    config.tls.ca_pem.clear();  // kubectl refuses both at once; the flag is the later, explicit word
+    config.tls.ca_origin.clear();
+  }
+  if (!options.tls_server_name.empty()) config.tls.server_name = options.tls_server_name;
+  if (!options.token.empty()) {
+    config.auth = AuthConfig{};
+    config.auth.token = options.token;
+    config.tls.client_cert_pem.clear();
+    config.tls.client_key_pem.clear();
+  }
 }
 
 ClusterConfig load_in_cluster_config(const fs::path& service_account_dir) {

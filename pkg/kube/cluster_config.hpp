@@ -17,11 +17,11 @@
 namespace kb::kube {
 
 struct TlsConfig {
-  std::string ca_pem;              // trusted CA bundle (PEM); empty: the system's default trust store
-  std::string ca_origin;           // where ca_pem came from, for error messages ("file /x/ca.crt", "inline data")
+  std::string ca_pem;     // trusted CA bundle (PEM); empty: the system's default trust store
+  std::string ca_origin;  // where ca_pem came from, for error messages ("file /x/ca.crt", "inline data")
   bool insecure_skip_verify = false;
-  std::string server_name;         // tls-server-name: SNI and the name verified instead of the URL's host
-  std::string client_cert_pem;     // client certificate (PEM), with client_key_pem
+  std::string server_name;      // tls-server-name: SNI and the name verified instead of the URL's host
+  std::string client_cert_pem;  // client certificate (PEM), with client_key_pem
   std::string client_key_pem;
 };
 
@@ -37,10 +37,10 @@ struct ExecConfig {
 };
 
 struct AuthConfig {
-  std::string token;                   // static bearer token
-  std::filesystem::path token_file;    // re-read when it changes (service-account tokens rotate)
+  std::string token;                 // static bearer token
+  std::filesystem::path token_file;  // re-read when it changes (service-account tokens rotate)
   std::optional<ExecConfig> exec;
-  std::string username;                // basic auth (rare; kept for completeness)
+  std::string username;  // basic auth (rare; kept for completeness)
   std::string password;
 };
 
@@ -49,8 +49,8 @@ struct ClusterConfig {
   std::string namespace_name;  // the default namespace for namespaced calls
   TlsConfig tls;
   AuthConfig auth;
-  std::string context_name;    // empty for in-cluster
-  std::string origin;          // "kubeconfig /home/u/.kube/config" or "in-cluster"
+  std::string context_name;  // empty for in-cluster
+  std::string origin;        // "kubeconfig /home/u/.kube/config" or "in-cluster"
 
   std::chrono::milliseconds request_timeout{0};
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
@@ -68,7 +68,9 @@ ClusterConfig load_cluster_config(const ClientOptions& options);
 ClusterConfig load_in_cluster_config(
     const std::filesystem::path& service_account_dir = "/var/run/secrets/kubernetes.io/serviceaccount");
 
-// Copies the rate-limit/timeout/user-agent part of options into config.
+// Copies the rate-limit/timeout/user-agent part of options into config, and applies the
+// connection overrides (--server, --certificate-authority, --insecure-skip-tls-verify,
+// --tls-server-name, --token). Throws ConfigError for an unreadable CA file or a malformed server.
 void apply_client_options(ClusterConfig& config, const ClientOptions& options);
 
 }  // namespace kb::kube

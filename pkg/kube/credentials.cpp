@@ -152,15 +152,16 @@ ExecCredential run_exec_plugin(const ExecConfig& exec, const ClusterConfig& clus
   json::error_code ec;
   json::value parsed = json::parse(result.out, ec);
   // Never quote the output: it holds the credential.
-  if (ec || !parsed.is_object()) throw ConfigError(source, "", "printed something that is not an ExecCredential JSON object");
+  if (ec || !parsed.is_object())
+    throw ConfigError(source, "", "printed something that is not an ExecCredential JSON object");
   const auto& root = parsed.as_object();
   if (json_string(root, "kind") != "ExecCredential")
     throw ConfigError(source, "kind", "expected ExecCredential, got \"" + json_string(root, "kind") + "\"");
   std::string api_version = json_string(root, "apiVersion");
   if (api_version != exec.api_version)
-    throw ConfigError(source, "apiVersion",
-                      "the plugin answered with \"" + api_version + "\" but the kubeconfig asks for \"" +
-                          exec.api_version + "\"");
+    throw ConfigError(
+        source, "apiVersion",
+        "the plugin answered with \"" + api_version + "\" but the kubeconfig asks for \"" + exec.api_version + "\"");
   auto* status_value = root.if_contains("status");
   if (!status_value || !status_value->is_object()) throw ConfigError(source, "status", "is missing");
   const auto& status = status_value->as_object();
@@ -188,8 +189,8 @@ std::string CredentialProvider::token_from_file_locked() {
   auto mtime = fs::last_write_time(config_.auth.token_file, ec);
   auto now = std::chrono::steady_clock::now();
   // Re-read when the file changed, and at least once a minute (like client-go's cached token source).
-  if (!last_token_.empty() && !ec && mtime == token_mtime_ && token_read_at_ != std::chrono::steady_clock::time_point{} &&
-      now - token_read_at_ < std::chrono::minutes(1))
+  if (!last_token_.empty() && !ec && mtime == token_mtime_ &&
+      token_read_at_ != std::chrono::steady_clock::time_point{} && now - token_read_at_ < std::chrono::minutes(1))
     return last_token_;
   std::ifstream in(config_.auth.token_file, std::ios::binary);
   if (!in) {

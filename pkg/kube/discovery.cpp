@@ -2,6 +2,8 @@
 
 #include <boost/json/parse.hpp>
 
+#include <algorithm>
+
 namespace kb::kube {
 namespace json = boost::json;
 
@@ -44,6 +46,7 @@ std::vector<ApiResource> parse_api_resource_list(const json::value& list) {
     for (auto& r : out)
       if (r.resource == name.substr(0, slash)) r.subresources.push_back(name.substr(slash + 1));
   }
+  for (auto& r : out) std::sort(r.subresources.begin(), r.subresources.end());
   return out;
 }
 

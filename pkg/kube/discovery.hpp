@@ -22,7 +22,7 @@ struct ApiResource {
   std::string kind;
   bool namespaced = false;
   std::vector<std::string> verbs;
-  std::vector<std::string> subresources;  // "status", "scale", ...
+  std::vector<std::string> subresources;  // sorted: "scale", "status", ...
 
   ResourceRef ref() const { return ResourceRef::of(group, version, resource); }
 };

@@ -71,7 +71,10 @@ ApiError::ApiError(int code, std::string reason, std::string message, std::vecto
       retry_after_(retry_after) {}
 
 TransportError::TransportError(Kind kind, std::string server, std::string detail)
-    : KubeError(transport_text(kind, server, detail)), kind_(kind), server_(std::move(server)), detail_(std::move(detail)) {}
+    : KubeError(transport_text(kind, server, detail)),
+      kind_(kind),
+      server_(std::move(server)),
+      detail_(std::move(detail)) {}
 
 ConfigError::ConfigError(std::string source, std::string field, std::string problem)
     : KubeError(source + (field.empty() ? "" : ": " + field) + ": " + problem),
@@ -81,22 +84,38 @@ ConfigError::ConfigError(std::string source, std::string field, std::string prob
 
 std::string_view reason_for_code(int http_status) {
   switch (http_status) {
-    case 400: return "BadRequest";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "NotFound";
-    case 405: return "MethodNotAllowed";
-    case 406: return "NotAcceptable";
-    case 409: return "Conflict";
-    case 410: return "Gone";
-    case 413: return "RequestEntityTooLarge";
-    case 415: return "UnsupportedMediaType";
-    case 422: return "Invalid";
-    case 429: return "TooManyRequests";
-    case 500: return "InternalError";
-    case 503: return "ServiceUnavailable";
-    case 504: return "Timeout";
-    default: return "";
+    case 400:
+      return "BadRequest";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "NotFound";
+    case 405:
+      return "MethodNotAllowed";
+    case 406:
+      return "NotAcceptable";
+    case 409:
+      return "Conflict";
+    case 410:
+      return "Gone";
+    case 413:
+      return "RequestEntityTooLarge";
+    case 415:
+      return "UnsupportedMediaType";
+    case 422:
+      return "Invalid";
+    case 429:
+      return "TooManyRequests";
+    case 500:
+      return "InternalError";
+    case 503:
+      return "ServiceUnavailable";
+    case 504:
+      return "Timeout";
+    default:
+      return "";
   }
 }
 
@@ -132,7 +151,8 @@ ApiError decode_api_error(int http_status, std::string_view body, std::string_vi
   if (!ec && parsed.is_object() && string_field(parsed.as_object(), "kind") == "Status") {
     ApiError from_status = api_error_from_status(parsed, method, path);
     int code = from_status.code() != 0 ? from_status.code() : http_status;
-    std::string reason = from_status.reason().empty() ? std::string(reason_for_code(http_status)) : from_status.reason();
+    std::string reason =
+        from_status.reason().empty() ? std::string(reason_for_code(http_status)) : from_status.reason();
     return ApiError(code, std::move(reason), from_status.server_message(), from_status.causes(), std::move(parsed),
                     std::string(method), std::string(path), retry_after ? retry_after : from_status.retry_after());
   }

@@ -40,13 +40,13 @@ class ApiError : public KubeError {
            boost::json::value status, std::string method, std::string path,
            std::optional<std::chrono::seconds> retry_after = std::nullopt);
 
-  int code() const { return code_; }                                // HTTP status code
-  const std::string& reason() const { return reason_; }             // metav1.StatusReason, e.g. "NotFound"
-  const std::string& server_message() const { return message_; }    // Status.message as sent
+  int code() const { return code_; }                              // HTTP status code
+  const std::string& reason() const { return reason_; }           // metav1.StatusReason, e.g. "NotFound"
+  const std::string& server_message() const { return message_; }  // Status.message as sent
   const std::vector<StatusCause>& causes() const { return causes_; }
-  const boost::json::value& status() const { return status_; }      // the whole Status, or null
+  const boost::json::value& status() const { return status_; }  // the whole Status, or null
   const std::string& method() const { return method_; }
-  const std::string& path() const { return path_; }                 // request path without query
+  const std::string& path() const { return path_; }  // request path without query
   std::optional<std::chrono::seconds> retry_after() const { return retry_after_; }
 
  private:

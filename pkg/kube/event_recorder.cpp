@@ -140,8 +140,8 @@ void EventRecorder::post(const Pending& p) {
   if (series) {
     json::value patch;
     if (series->api == 1) {
-      patch = json::object{{"series", json::object{{"count", series->count + 1},
-                                                   {"lastObservedTime", format_micro_time(p.when)}}}};
+      patch = json::object{
+          {"series", json::object{{"count", series->count + 1}, {"lastObservedTime", format_micro_time(p.when)}}}};
     } else {
       patch = json::object{{"count", series->count + 1}, {"lastTimestamp", format_time(p.when)}};
     }

@@ -41,8 +41,8 @@ class EventRecorder {
               std::string note);
   // Blocks until everything recorded so far was posted (for tests and orderly shutdown).
   void flush();
-  std::uint64_t posted() const;     // creates + updates that succeeded
-  std::uint64_t aggregated() const; // how many of them bumped an existing Event
+  std::uint64_t posted() const;      // creates + updates that succeeded
+  std::uint64_t aggregated() const;  // how many of them bumped an existing Event
 
  private:
   struct Pending;
@@ -57,7 +57,7 @@ class EventRecorder {
   std::deque<std::shared_ptr<Pending>> queue_;
   std::size_t in_flight_ = 0;
   std::map<std::string, std::shared_ptr<Series>> series_;  // aggregation key -> the Event we created
-  int api_ = 0;  // 0 unknown, 1 events.k8s.io/v1, 2 core/v1
+  int api_ = 0;                                            // 0 unknown, 1 events.k8s.io/v1, 2 core/v1
   std::uint64_t posted_ = 0;
   std::uint64_t aggregated_ = 0;
   std::jthread thread_;

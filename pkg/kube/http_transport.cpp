@@ -3,6 +3,9 @@
 
 #include "pkg/kube/errors.hpp"
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -10,9 +13,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 
 #include <mutex>
 #include <optional>
@@ -29,7 +29,7 @@ namespace {
 
 struct ServerUrl {
   bool tls = true;
-  std::string host;         // without brackets
+  std::string host;  // without brackets
   std::string port;
   std::string prefix;       // path prefix without trailing '/'
   std::string host_header;  // as in the URL
@@ -54,9 +54,11 @@ ServerUrl parse_server_url(const std::string& server) {
   url.host_header = std::string(authority);
   if (authority.starts_with("[")) {
     auto close = authority.find(']');
-    if (close == std::string_view::npos) throw ConfigError("server", "", "\"" + server + "\" has a malformed IPv6 address");
+    if (close == std::string_view::npos)
+      throw ConfigError("server", "", "\"" + server + "\" has a malformed IPv6 address");
     url.host = std::string(authority.substr(1, close - 1));
-    if (close + 1 < authority.size() && authority[close + 1] == ':') url.port = std::string(authority.substr(close + 2));
+    if (close + 1 < authority.size() && authority[close + 1] == ':')
+      url.port = std::string(authority.substr(close + 2));
   } else {
     auto colon = authority.rfind(':');
     url.host = std::string(authority.substr(0, colon));
@@ -65,7 +67,8 @@ ServerUrl parse_server_url(const std::string& server) {
   if (url.host.empty()) throw ConfigError("server", "", "\"" + server + "\" has no host");
   if (url.port.empty()) url.port = url.tls ? "443" : "80";
   bool ipv6 = url.host.find(':') != std::string::npos;
-  url.display = std::string(url.tls ? "https://" : "http://") + (ipv6 ? "[" + url.host + "]" : url.host) + ":" + url.port;
+  url.display =
+      std::string(url.tls ? "https://" : "http://") + (ipv6 ? "[" + url.host + "]" : url.host) + ":" + url.port;
   return url;
 }
 
@@ -89,8 +92,9 @@ std::shared_ptr<ssl::context> make_tls_context(const TlsConfig& tls, const std::
     } else {
       ERR_clear_error();
       ctx->add_certificate_authority(net::buffer(tls.ca_pem), ec);
-      if (ec) throw ConfigError(tls.ca_origin.empty() ? "certificate-authority" : tls.ca_origin, "",
-                                "the CA bundle is not valid PEM (" + ec.message() + ")");
+      if (ec)
+        throw ConfigError(tls.ca_origin.empty() ? "certificate-authority" : tls.ca_origin, "",
+                          "the CA bundle is not valid PEM (" + ec.message() + ")");
     }
   }
   if (!cert_pem.empty()) {
@@ -135,8 +139,10 @@ struct Connection {
   beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
 
   void set_deadline(std::optional<Clock::time_point> deadline) {
-    if (deadline) lowest().expires_at(*deadline);
-    else lowest().expires_never();
+    if (deadline)
+      lowest().expires_at(*deadline);
+    else
+      lowest().expires_never();
   }
 
   // Runs one asynchronous operation to completion on this thread; the tcp_stream timer bounds it.
@@ -171,7 +177,7 @@ struct HttpTransport::Impl {
   std::vector<std::unique_ptr<Connection>> idle;
   std::shared_ptr<ssl::context> tls_context;  // for the current identity
   std::uint64_t tls_generation = 0;
-  std::uint64_t identity_generation = 0;     // Credentials::generation the context was built for
+  std::uint64_t identity_generation = 0;  // Credentials::generation the context was built for
   std::uint64_t opened = 0;
 
   Impl(const ClusterConfig& c, std::size_t max_idle_connections)
@@ -255,10 +261,13 @@ struct HttpTransport::Impl {
     if (!ip) SSL_set_tlsext_host_name(native, verify_name.c_str());
     if (!config.tls.insecure_skip_verify) {
       X509_VERIFY_PARAM* param = SSL_get0_param(native);
-      if (ip) X509_VERIFY_PARAM_set1_ip_asc(param, verify_name.c_str());
-      else X509_VERIFY_PARAM_set1_host(param, verify_name.c_str(), 0);
+      if (ip)
+        X509_VERIFY_PARAM_set1_ip_asc(param, verify_name.c_str());
+      else
+        X509_VERIFY_PARAM_set1_host(param, verify_name.c_str(), 0);
     }
-    auto ec = c.run(deadline, [&](auto handler) { c.tls->async_handshake(ssl::stream_base::client, std::move(handler)); });
+    auto ec =
+        c.run(deadline, [&](auto handler) { c.tls->async_handshake(ssl::stream_base::client, std::move(handler)); });
     if (!ec) return;
     if (ec == beast::error::timeout)
       throw TransportError(TransportError::Kind::Timeout, url.display, "the TLS handshake did not finish in time");
@@ -297,8 +306,9 @@ struct HttpTransport::Impl {
   [[noreturn]] void fail(const beast::error_code& ec, const TransportRequest& request,
                          std::chrono::milliseconds timeout, const char* phase) {
     if (ec == beast::error::timeout)
-      throw TransportError(TransportError::Kind::Timeout, url.display,
-                           "no answer to " + request.method + " " + path_of(request) + " within " + seconds_text(timeout));
+      throw TransportError(
+          TransportError::Kind::Timeout, url.display,
+          "no answer to " + request.method + " " + path_of(request) + " within " + seconds_text(timeout));
     if (is_stale_connection_error(ec))
       throw TransportError(TransportError::Kind::Closed, url.display,
                            std::string(phase) + " " + request.method + " " + path_of(request) + ": " + ec.message());
@@ -306,7 +316,9 @@ struct HttpTransport::Impl {
                          std::string(phase) + " " + request.method + " " + path_of(request) + ": " + ec.message());
   }
 
-  static std::string path_of(const TransportRequest& request) { return request.target.substr(0, request.target.find('?')); }
+  static std::string path_of(const TransportRequest& request) {
+    return request.target.substr(0, request.target.find('?'));
+  }
 };
 
 namespace {
@@ -433,15 +445,16 @@ TransportResponse HttpTransport::stream(const TransportRequest& request, const C
       if (ec) {
         if (stop.stop_requested()) return response;
         if (ec == beast::error::timeout)
-          throw TransportError(TransportError::Kind::Timeout, impl.url.display,
-                               "no data on " + request.method + " " + Impl::path_of(request) + " for " +
-                                   seconds_text(idle_timeout));
+          throw TransportError(
+              TransportError::Kind::Timeout, impl.url.display,
+              "no data on " + request.method + " " + Impl::path_of(request) + " for " + seconds_text(idle_timeout));
         impl.fail(ec, request, idle_timeout, "streaming");
       }
     }
-    // Detach the stop callback first: a pooled connection may soon run on another thread.
+    // Detach the stop callback first: a pooled connection may soon run on another thread. If stop
+    // fired meanwhile, a cancel may be queued on this connection's io_context: do not reuse it.
     on_stop.reset();
-    if (!stopped_early && parser.get().keep_alive()) impl.release(std::move(c));
+    if (!stopped_early && !stop.stop_requested() && parser.get().keep_alive()) impl.release(std::move(c));
     return response;
   }
 }

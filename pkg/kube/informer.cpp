@@ -13,6 +13,8 @@ ReflectorOptions reflector_options(const InformerOptions& options) {
   r.field_selector = options.field_selector;
   r.page_size = options.page_size;
   r.min_watch_timeout_seconds = options.min_watch_timeout_seconds;
+  r.backoff_base = options.backoff_base;
+  r.backoff_max = options.backoff_max;
   return r;
 }
 }  // namespace
@@ -20,12 +22,13 @@ ReflectorOptions reflector_options(const InformerOptions& options) {
 Informer::Informer(Client client, InformerOptions options)
     : options_(std::move(options)),
       reflector_(std::move(client), reflector_options(options_),
-                 ReflectorSink{
-                     [this](std::vector<json::value>&& items, const std::string& rv) { on_replace(std::move(items), rv); },
-                     [this](WatchEvent&& event) { on_event(std::move(event)); },
-                     [this](const std::string& message) {
-                       if (options_.on_error) options_.on_error(message);
-                     }}) {}
+                 ReflectorSink{[this](std::vector<json::value>&& items, const std::string& rv) {
+                                 on_replace(std::move(items), rv);
+                               },
+                               [this](WatchEvent&& event) { on_event(std::move(event)); },
+                               [this](const std::string& message) {
+                                 if (options_.on_error) options_.on_error(message);
+                               }}) {}
 
 Informer::~Informer() { stop(); }
 

@@ -36,6 +36,8 @@ struct InformerOptions {
   std::function<void(boost::json::value&)> transform = drop_managed_fields;
   std::int64_t page_size = 500;
   int min_watch_timeout_seconds = 300;
+  std::chrono::milliseconds backoff_base{800};  // reconnect back-off after failures (jittered)
+  std::chrono::milliseconds backoff_max{30000};
   std::function<void(const std::string&)> on_error;  // list/watch failures (retried automatically)
 };
 

@@ -88,8 +88,8 @@ void absolutize(json::object& body, std::string_view key, const fs::path& dir, b
 }
 
 // Reads one of the named lists ("clusters", "users", "contexts") into `into`; first definition wins.
-void merge_named(const json::object& root, std::string_view list_key, std::string_view body_key,
-                 const fs::path& origin, std::map<std::string, KubeconfigEntry>& into) {
+void merge_named(const json::object& root, std::string_view list_key, std::string_view body_key, const fs::path& origin,
+                 std::map<std::string, KubeconfigEntry>& into) {
   const std::string source = origin.string();
   auto* v = root.if_contains(list_key);
   if (!v || v->is_null()) return;
@@ -97,11 +97,13 @@ void merge_named(const json::object& root, std::string_view list_key, std::strin
   std::size_t index = 0;
   for (auto& item : v->as_array()) {
     std::string where = std::string(list_key) + "[" + std::to_string(index++) + "]";
-    if (!item.is_object()) throw ConfigError(source, where, "expected a mapping with name and " + std::string(body_key));
+    if (!item.is_object())
+      throw ConfigError(source, where, "expected a mapping with name and " + std::string(body_key));
     Fields fields(item.as_object(), source, where);
     std::string name = fields.str("name");
     if (name.empty()) throw ConfigError(source, where + ".name", "is missing");
-    const json::object* body = Fields(item.as_object(), source, std::string(list_key) + "[" + name + "]").object(body_key);
+    const json::object* body =
+        Fields(item.as_object(), source, std::string(list_key) + "[" + name + "]").object(body_key);
     if (into.contains(name)) continue;
     KubeconfigEntry entry{body ? *body : json::object{}, origin};
     const fs::path dir = origin.parent_path();
@@ -139,8 +141,9 @@ json::value parse_document(std::string_view text, const fs::path& origin) {
   try {
     return base::parse_yaml(text, origin.string());
   } catch (const base::YamlError& e) {
-    throw ConfigError(origin.string(), "",
-                      "line " + std::to_string(e.line()) + ", column " + std::to_string(e.column()) + ": " + e.problem());
+    throw ConfigError(
+        origin.string(), "",
+        "line " + std::to_string(e.line()) + ", column " + std::to_string(e.column()) + ": " + e.problem());
   }
 }
 
@@ -245,9 +248,9 @@ ClusterConfig resolve_kubeconfig(const Kubeconfig& config, const ClientOptions& 
   if (!context_name.empty()) {
     auto it = config.contexts.find(context_name);
     if (it == config.contexts.end())
-      throw ConfigError(files_desc, "contexts",
-                        "context \"" + context_name + "\" does not exist; the kubeconfig has: " +
-                            join(config.context_names()));
+      throw ConfigError(
+          files_desc, "contexts",
+          "context \"" + context_name + "\" does not exist; the kubeconfig has: " + join(config.context_names()));
     context = &it->second;
   } else if (options.cluster.empty()) {
     throw ConfigError(files_desc, "current-context",

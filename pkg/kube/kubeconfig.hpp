@@ -22,8 +22,8 @@ namespace kb::kube {
 
 // One named entry (cluster, user or context) and the file it came from.
 struct KubeconfigEntry {
-  boost::json::object body;       // the inner object: the value of "cluster", "user" or "context"
-  std::filesystem::path origin;   // the file that defined it
+  boost::json::object body;      // the inner object: the value of "cluster", "user" or "context"
+  std::filesystem::path origin;  // the file that defined it
 };
 
 struct Kubeconfig {

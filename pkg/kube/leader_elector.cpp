@@ -35,20 +35,21 @@ std::string LeaderElector::current_leader() const {
 
 bool LeaderElector::try_acquire_or_renew() {
   const auto now = system_clock::now();
-  const std::int64_t duration_seconds = std::max<std::int64_t>(1, duration_cast<seconds>(config_.lease_duration).count());
+  const std::int64_t duration_seconds =
+      std::max<std::int64_t>(1, duration_cast<seconds>(config_.lease_duration).count());
   const ResourceRef ref = refs::leases(config_.lease_namespace, config_.lease_name);
   auto lease = client_.get_if_exists(ref);
   std::string new_leader;
   if (!lease) {
-    json::value fresh = json::object{
-        {"apiVersion", "coordination.k8s.io/v1"},
-        {"kind", "Lease"},
-        {"metadata", json::object{{"name", config_.lease_name}, {"namespace", config_.lease_namespace}}},
-        {"spec", json::object{{"holderIdentity", config_.identity},
-                              {"leaseDurationSeconds", duration_seconds},
-                              {"acquireTime", format_micro_time(now)},
-                              {"renewTime", format_micro_time(now)},
-                              {"leaseTransitions", 0}}}};
+    json::value fresh =
+        json::object{{"apiVersion", "coordination.k8s.io/v1"},
+                     {"kind", "Lease"},
+                     {"metadata", json::object{{"name", config_.lease_name}, {"namespace", config_.lease_namespace}}},
+                     {"spec", json::object{{"holderIdentity", config_.identity},
+                                           {"leaseDurationSeconds", duration_seconds},
+                                           {"acquireTime", format_micro_time(now)},
+                                           {"renewTime", format_micro_time(now)},
+                                           {"leaseTransitions", 0}}}};
     try {
       json::value created = client_.create(ref.collection(), fresh);
       std::lock_guard lock(mutex_);
@@ -146,7 +147,8 @@ void LeaderElector::run(std::stop_token stop) {
     leading_ = true;
     std::stop_source lead;
     std::jthread work;
-    if (config_.on_started_leading) work = std::jthread([&, token = lead.get_token()] { config_.on_started_leading(token); });
+    if (config_.on_started_leading)
+      work = std::jthread([&, token = lead.get_token()] { config_.on_started_leading(token); });
     auto last_renew = steady_clock::now();
     while (!stop.stop_requested()) {
       if (!sleep_for(config_.retry_period, stop)) break;

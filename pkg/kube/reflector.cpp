@@ -34,6 +34,7 @@ void Reflector::run(std::stop_token stop) {
   const int min_timeout = std::max(1, options_.min_watch_timeout_seconds);
   std::uniform_int_distribution<int> timeout_dist(min_timeout, 2 * min_timeout - 1);
   bool need_list = true;
+  int consecutive_relists = 0;  // relists forced by the server with no watch event in between
   auto report = [&](const std::string& message) {
     if (sink_.on_error) sink_.on_error(options_.collection.describe() + ": " + message);
   };
@@ -57,8 +58,10 @@ void Reflector::run(std::stop_token stop) {
           options_.collection, watch_options,
           [&](const WatchEvent& event) {
             ++events;
+            consecutive_relists = 0;
             std::string rv = resource_version_of(event.object);
-            if (event.type != WatchEventType::Bookmark && sink_.apply) sink_.apply(WatchEvent{event.type, event.object});
+            if (event.type != WatchEventType::Bookmark && sink_.apply)
+              sink_.apply(WatchEvent{event.type, event.object});
             if (!rv.empty()) {
               std::lock_guard lock(mutex_);
               last_rv_ = rv;
@@ -74,10 +77,14 @@ void Reflector::run(std::stop_token stop) {
         backoff.reset();
       }
     } catch (const ApiError& e) {
-      if (is_gone(e)) {
-        // The resourceVersion we hold was compacted away: only a fresh list can tell what changed.
+      // The resourceVersion we hold was compacted away (410), or is ahead of this API server
+      // (another replica served the list): only a fresh list can tell what changed.
+      const bool too_large = e.server_message().find("Too large resource version") != std::string::npos;
+      if (is_gone(e) || too_large) {
         need_list = true;
-        report("resourceVersion expired, relisting");
+        report(too_large ? "resourceVersion too large, relisting" : "resourceVersion expired, relisting");
+        // Relist at once the first time; back off if the server keeps rejecting fresh lists.
+        if (++consecutive_relists > 1) sleep_for(backoff.next(), stop);
         continue;
       }
       report(e.what());

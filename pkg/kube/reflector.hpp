@@ -16,12 +16,12 @@ namespace kb::kube {
 
 struct ReflectorSink {
   std::function<void(std::vector<boost::json::value>&& items, const std::string& resource_version)> replace;
-  std::function<void(WatchEvent&& event)> apply;          // Added / Modified / Deleted
+  std::function<void(WatchEvent&& event)> apply;             // Added / Modified / Deleted
   std::function<void(const std::string& message)> on_error;  // a list/watch failure that will be retried
 };
 
 struct ReflectorOptions {
-  ResourceRef collection;         // namespace empty: all namespaces
+  ResourceRef collection;  // namespace empty: all namespaces
   std::string label_selector;
   std::string field_selector;
   std::int64_t page_size = 500;
@@ -35,7 +35,7 @@ class Reflector {
   Reflector(Client client, ReflectorOptions options, ReflectorSink sink);
   void run(std::stop_token stop);
   std::string last_resource_version() const;
-  std::uint64_t list_count() const { return lists_.load(); }   // how many (re)lists happened
+  std::uint64_t list_count() const { return lists_.load(); }  // how many (re)lists happened
   std::uint64_t watch_count() const { return watches_.load(); }
 
  private:

@@ -34,10 +34,10 @@ struct ResourceRef {
   ResourceRef sub(std::string s) const;
   ResourceRef collection() const;  // the same without name and subresource
 
-  std::string api_version() const;  // "v1" or "apps/v1"
+  std::string api_version() const;         // "v1" or "apps/v1"
   std::string group_version_path() const;  // "/api/v1" or "/apis/apps/v1"
-  std::string path() const;  // URL path, segments percent-encoded
-  std::string describe() const;  // "statefulsets.apps \"x\" in namespace \"ns\"" for messages
+  std::string path() const;                // URL path, segments percent-encoded
+  std::string describe() const;            // "statefulsets.apps \"x\" in namespace \"ns\"" for messages
 
   friend bool operator==(const ResourceRef&, const ResourceRef&) = default;
 };

@@ -55,9 +55,9 @@ class Store {
 };
 
 // Index functions for the common cases.
-IndexFunc index_by_owner_uid();                 // every metadata.ownerReferences[].uid
-IndexFunc index_by_controller_uid();            // the ownerReference with controller: true
-IndexFunc index_by_label(std::string label);    // the label's value, when present
+IndexFunc index_by_owner_uid();               // every metadata.ownerReferences[].uid
+IndexFunc index_by_controller_uid();          // the ownerReference with controller: true
+IndexFunc index_by_label(std::string label);  // the label's value, when present
 IndexFunc index_by_namespace();
 
 // The default informer transform: drops metadata.managedFields and the

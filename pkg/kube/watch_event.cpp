@@ -9,11 +9,16 @@ namespace json = boost::json;
 
 std::string_view to_string(WatchEventType type) {
   switch (type) {
-    case WatchEventType::Added: return "ADDED";
-    case WatchEventType::Modified: return "MODIFIED";
-    case WatchEventType::Deleted: return "DELETED";
-    case WatchEventType::Bookmark: return "BOOKMARK";
-    case WatchEventType::Error: return "ERROR";
+    case WatchEventType::Added:
+      return "ADDED";
+    case WatchEventType::Modified:
+      return "MODIFIED";
+    case WatchEventType::Deleted:
+      return "DELETED";
+    case WatchEventType::Bookmark:
+      return "BOOKMARK";
+    case WatchEventType::Error:
+      return "ERROR";
   }
   return "UNKNOWN";
 }
@@ -36,12 +41,18 @@ WatchEvent to_event(json::value&& value) {
   if (!type || !type->is_string()) throw KubeError("watch stream: an event has no \"type\"");
   std::string_view t = type->as_string();
   WatchEventType kind;
-  if (t == "ADDED") kind = WatchEventType::Added;
-  else if (t == "MODIFIED") kind = WatchEventType::Modified;
-  else if (t == "DELETED") kind = WatchEventType::Deleted;
-  else if (t == "BOOKMARK") kind = WatchEventType::Bookmark;
-  else if (t == "ERROR") kind = WatchEventType::Error;
-  else throw KubeError("watch stream: unknown event type \"" + std::string(t.substr(0, 40)) + "\"");
+  if (t == "ADDED")
+    kind = WatchEventType::Added;
+  else if (t == "MODIFIED")
+    kind = WatchEventType::Modified;
+  else if (t == "DELETED")
+    kind = WatchEventType::Deleted;
+  else if (t == "BOOKMARK")
+    kind = WatchEventType::Bookmark;
+  else if (t == "ERROR")
+    kind = WatchEventType::Error;
+  else
+    throw KubeError("watch stream: unknown event type \"" + std::string(t.substr(0, 40)) + "\"");
   json::value object;
   if (auto* obj = o->if_contains("object")) object = std::move(*obj);
   return WatchEvent{kind, std::move(object)};

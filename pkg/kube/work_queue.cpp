@@ -137,7 +137,8 @@ WorkQueueMetrics WorkQueue::metrics() const {
   m.processing = processing_.size();
   auto now = Clock::now();
   for (auto& [key, started] : processing_)
-    m.longest_running_seconds = std::max(m.longest_running_seconds, std::chrono::duration<double>(now - started).count());
+    m.longest_running_seconds =
+        std::max(m.longest_running_seconds, std::chrono::duration<double>(now - started).count());
   return m;
 }
 

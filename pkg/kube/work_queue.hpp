@@ -31,16 +31,16 @@ struct WorkQueueOptions {
 };
 
 struct WorkQueueMetrics {
-  std::size_t depth = 0;          // keys waiting (not counting delayed ones)
-  std::size_t delayed = 0;        // keys waiting for their delay
+  std::size_t depth = 0;    // keys waiting (not counting delayed ones)
+  std::size_t delayed = 0;  // keys waiting for their delay
   std::size_t processing = 0;
-  std::uint64_t adds = 0;         // add() calls that queued a key
-  std::uint64_t retries = 0;      // add_rate_limited() calls
+  std::uint64_t adds = 0;                // add() calls that queued a key
+  std::uint64_t retries = 0;             // add_rate_limited() calls
   double queue_latency_seconds_sum = 0;  // time from queued to get()
   std::uint64_t queue_latency_count = 0;
   double work_duration_seconds_sum = 0;  // time from get() to done()
   std::uint64_t work_duration_count = 0;
-  double longest_running_seconds = 0;    // the oldest key currently processing
+  double longest_running_seconds = 0;  // the oldest key currently processing
 };
 
 class WorkQueue {
@@ -73,8 +73,8 @@ class WorkQueue {
   mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<std::string> queue_;
-  std::set<std::string> dirty_;                             // queued or to be re-queued
-  std::map<std::string, Clock::time_point> processing_;     // key -> start time
+  std::set<std::string> dirty_;                          // queued or to be re-queued
+  std::map<std::string, Clock::time_point> processing_;  // key -> start time
   std::map<std::string, Clock::time_point> queued_at_;
   std::multimap<Clock::time_point, std::string> delayed_;
   std::map<std::string, Clock::time_point> delayed_until_;  // earliest due time per delayed key

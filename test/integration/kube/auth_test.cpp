@@ -4,9 +4,9 @@
 #include "pkg/kube/kubeconfig.hpp"
 #include "support/cluster.hpp"
 
+#include <doctest/doctest.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <doctest/doctest.h>
 
 #include <filesystem>
 #include <fstream>
@@ -35,11 +35,11 @@ struct ScratchDir {
 };
 
 std::string service_account_token(const Client& admin, const std::string& ns) {
-  admin.create(refs::service_accounts(ns), json::object{{"apiVersion", "v1"}, {"kind", "ServiceAccount"},
+  admin.create(refs::service_accounts(ns), json::object{{"apiVersion", "v1"},
+                                                        {"kind", "ServiceAccount"},
                                                         {"metadata", {{"name", "kb-it"}, {"namespace", ns}}}});
-  json::value request = {{"apiVersion", "authentication.k8s.io/v1"},
-                         {"kind", "TokenRequest"},
-                         {"spec", {{"expirationSeconds", 600}}}};
+  json::value request = {
+      {"apiVersion", "authentication.k8s.io/v1"}, {"kind", "TokenRequest"}, {"spec", {{"expirationSeconds", 600}}}};
   auto answer = admin.create(refs::service_accounts(ns, "kb-it").sub("token"), request);
   return std::string(answer.at("status").at("token").as_string());
 }
@@ -78,14 +78,19 @@ TEST_CASE("bearer token, token file, exec plugin and in-cluster layout") {
       {"apiVersion", "v1"},
       {"kind", "Config"},
       {"current-context", "exec"},
-      {"clusters", json::array{{{"name", "c"}, {"cluster", {{"server", base.server}, {"certificate-authority", "ca.crt"}}}}}},
-      {"contexts", json::array{{{"name", "exec"}, {"context", {{"cluster", "c"}, {"user", "plugin"}, {"namespace", ns.name()}}}}}},
-      {"users", json::array{{{"name", "plugin"},
-                             {"user", {{"exec", {{"apiVersion", "client.authentication.k8s.io/v1"},
-                                                 {"command", "./plugin.sh"},
-                                                 {"interactiveMode", "Never"},
-                                                 {"env", json::array{{{"name", "TOKEN_FILE"},
-                                                                      {"value", (dir.path / "token").string()}}}}}}}}}}}};
+      {"clusters",
+       json::array{{{"name", "c"}, {"cluster", {{"server", base.server}, {"certificate-authority", "ca.crt"}}}}}},
+      {"contexts",
+       json::array{{{"name", "exec"}, {"context", {{"cluster", "c"}, {"user", "plugin"}, {"namespace", ns.name()}}}}}},
+      {"users",
+       json::array{
+           {{"name", "plugin"},
+            {"user",
+             {{"exec",
+               {{"apiVersion", "client.authentication.k8s.io/v1"},
+                {"command", "./plugin.sh"},
+                {"interactiveMode", "Never"},
+                {"env", json::array{{{"name", "TOKEN_FILE"}, {"value", (dir.path / "token").string()}}}}}}}}}}}};
   dir.write("ca.crt", ca_data);
   auto kubeconfig_file = dir.write("kubeconfig", json::serialize(kubeconfig));  // JSON is YAML
   Client exec_client = Client::from_options({.kubeconfig = kubeconfig_file.string()});

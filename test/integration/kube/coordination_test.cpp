@@ -39,8 +39,14 @@ TEST_CASE("Lease handover between two electors") {
   std::mutex log_mutex;
   std::vector<std::string> log;
   auto logged = [&](std::string who, LeaderElectionConfig c) {
-    c.on_error = [&, who](const std::string& m) { std::lock_guard l(log_mutex); log.push_back(who + ": " + m); };
-    c.on_new_leader = [&, who](const std::string& m) { std::lock_guard l(log_mutex); log.push_back(who + " sees leader " + m); };
+    c.on_error = [&, who](const std::string& m) {
+      std::lock_guard l(log_mutex);
+      log.push_back(who + ": " + m);
+    };
+    c.on_new_leader = [&, who](const std::string& m) {
+      std::lock_guard l(log_mutex);
+      log.push_back(who + " sees leader " + m);
+    };
     return c;
   };
   auto dump = [&] {
@@ -78,9 +84,10 @@ TEST_CASE("Lease handover between two electors") {
 TEST_CASE("EventRecorder aggregates repeats into one Event") {
   Client admin = admin_client();
   TestNamespace ns(admin);
-  json::value cm = admin.create(refs::config_maps(ns.name()),
-                                json::object{{"apiVersion", "v1"}, {"kind", "ConfigMap"},
-                                             {"metadata", {{"name", "subject"}, {"namespace", ns.name()}}}});
+  json::value cm = admin.create(
+      refs::config_maps(ns.name()),
+      json::object{
+          {"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", "subject"}, {"namespace", ns.name()}}}});
   {
     EventRecorder recorder(admin, {.controller = "kubectl-bitcoin.test/kube-it", .instance = "it-0"});
     for (int i = 0; i < 3; ++i) recorder.record(cm, EventKind::Normal, "Tested", "Test", "repeated note");

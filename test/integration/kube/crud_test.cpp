@@ -2,16 +2,15 @@
 #include "pkg/kube/client.hpp"
 #include "support/cluster.hpp"
 
-#include <boost/json/parse.hpp>
 #include <doctest/doctest.h>
+#include <boost/json/parse.hpp>
 
 using namespace kb::kube;
 using namespace kb::kube::itest;
 namespace json = boost::json;
 
 namespace {
-json::value config_map(const std::string& ns, const std::string& name, json::object data,
-                       json::object labels = {}) {
+json::value config_map(const std::string& ns, const std::string& name, json::object data, json::object labels = {}) {
   return json::object{{"apiVersion", "v1"},
                       {"kind", "ConfigMap"},
                       {"metadata", {{"name", name}, {"namespace", ns}, {"labels", std::move(labels)}}},

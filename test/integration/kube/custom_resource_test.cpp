@@ -4,7 +4,6 @@
 #include "pkg/kube/discovery.hpp"
 #include "support/cluster.hpp"
 
-#include <boost/json/parse.hpp>
 #include <doctest/doctest.h>
 
 using namespace kb::kube;
@@ -12,44 +11,29 @@ using namespace kb::kube::itest;
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-namespace {
-const char* kGroup = "kube-it.kubectl-bitcoin.test";
-
-json::value widget_crd() {
-  return json::parse(std::string(R"({
-    "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-    "metadata": {"name": "widgets.)") + kGroup + R"("},
-    "spec": {"group": ")" + kGroup + R"(", "scope": "Namespaced",
-      "names": {"plural": "widgets", "singular": "widget", "kind": "Widget", "listKind": "WidgetList"},
-      "versions": [{"name": "v1", "served": true, "storage": true,
-        "subresources": {"status": {}, "scale": {"specReplicasPath": ".spec.replicas", "statusReplicasPath": ".status.replicas"}},
-        "schema": {"openAPIV3Schema": {"type": "object", "properties": {
-          "spec": {"type": "object", "properties": {"replicas": {"type": "integer", "minimum": 0}, "color": {"type": "string"}}},
-          "status": {"type": "object", "properties": {"replicas": {"type": "integer"}, "phase": {"type": "string"}}}}}}}]}})");
-}
-
-bool established(const json::value& crd) {
-  auto* status = crd.as_object().if_contains("status");
-  if (!status) return false;
-  auto* conditions = status->as_object().if_contains("conditions");
-  if (!conditions || !conditions->is_array()) return false;
-  for (auto& c : conditions->as_array())
-    if (c.at("type") == "Established" && c.at("status") == "True") return true;
-  return false;
-}
-}  // namespace
-
 TEST_CASE("custom resources: CRD, discovery, CRUD, status and scale subresources") {
   Client client = admin_client();
-  auto crd_ref = refs::custom_resource_definitions(std::string("widgets.") + kGroup);
-  if (!client.get_if_exists(crd_ref)) client.create(crd_ref.collection(), widget_crd());
-  REQUIRE(eventually([&] { return established(client.get(crd_ref)); }, 30s));
+  const std::string group = unique_test_group();
+  const char* kGroup = group.c_str();
+  install_widget_crd(client, group);
+  struct Cleanup {
+    const Client& client;
+    const std::string& group;
+    ~Cleanup() {
+      try {
+        client.remove(refs::custom_resource_definitions("widgets." + group));
+      } catch (...) {
+      }
+    }
+  } cleanup{client, group};
 
   Discovery discovery(client);
-  REQUIRE(eventually([&] {
-    discovery.invalidate();
-    return discovery.has_resource(kGroup, "v1", "widgets");
-  }, 30s));
+  REQUIRE(eventually(
+      [&] {
+        discovery.invalidate();
+        return discovery.has_resource(kGroup, "v1", "widgets");
+      },
+      30s));
   auto resource = discovery.resource_for_kind(std::string(kGroup) + "/v1", "Widget");
   REQUIRE(resource);
   CHECK(resource->namespaced);
@@ -97,5 +81,4 @@ TEST_CASE("custom resources: CRD, discovery, CRUD, status and scale subresources
 
   client.remove(ref);
   CHECK(eventually([&] { return !client.get_if_exists(ref); }, 10s));
-  client.remove(crd_ref);
 }

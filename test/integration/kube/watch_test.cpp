@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 
@@ -40,7 +41,8 @@ struct Recorder {
   std::map<std::string, int> seen;  // "TYPE name rv" -> count
   void add(const WatchEvent& e) {
     std::string line = std::string(to_string(e.type)) + " " +
-                       std::string(e.object.at("metadata").at("name").as_string()) + " " + resource_version_of(e.object);
+                       std::string(e.object.at("metadata").at("name").as_string()) + " " +
+                       resource_version_of(e.object);
     std::lock_guard lock(mutex);
     events.push_back(line);
     ++seen[line];
@@ -63,12 +65,15 @@ TEST_CASE("a watch survives a dropped connection and resumes without missing or 
   std::atomic<int> replaces{0};
   std::vector<std::string> errors;
   Reflector reflector(Client(through(proxy)),
-                      {.collection = refs::config_maps(ns.name()), .label_selector = "kb-watch=yes",
-                       .backoff_base = 200ms, .backoff_max = 1000ms},
-                      {.replace = [&](std::vector<json::value>&& items, const std::string&) {
-                         ++replaces;
-                         CHECK(items.size() == 2);
-                       },
+                      {.collection = refs::config_maps(ns.name()),
+                       .label_selector = "kb-watch=yes",
+                       .backoff_base = 200ms,
+                       .backoff_max = 1000ms},
+                      {.replace =
+                           [&](std::vector<json::value>&& items, const std::string&) {
+                             ++replaces;
+                             CHECK(items.size() == 2);
+                           },
                        .apply = [&](WatchEvent&& e) { recorder.add(e); },
                        .on_error = [&](const std::string& m) { errors.push_back(m); }});
   std::jthread thread([&](std::stop_token stop) { reflector.run(stop); });
@@ -93,7 +98,11 @@ TEST_CASE("a watch survives a dropped connection and resumes without missing or 
   thread.join();
 
   std::lock_guard lock(recorder.mutex);
-  INFO("events: " << [&] { std::string s; for (auto& e : recorder.events) s += e + "; "; return s; }());
+  INFO("events: " << [&] {
+    std::string s;
+    for (auto& e : recorder.events) s += e + "; ";
+    return s;
+  }());
   REQUIRE(recorder.events.size() == 4);
   CHECK(recorder.events[0].starts_with("MODIFIED a"));
   CHECK(recorder.events[1].starts_with("ADDED c"));
@@ -105,33 +114,95 @@ TEST_CASE("a watch survives a dropped connection and resumes without missing or 
   CHECK_FALSE(errors.empty());  // the cut was noticed and reported
 }
 
-TEST_CASE("an expired resourceVersion is reported as Gone") {
+TEST_CASE("a resourceVersion older than the API server's watch cache is Gone (410 Expired)") {
   Client admin = admin_client();
   TestNamespace ns(admin);
-  admin.create(refs::config_maps(ns.name()), config_map(ns.name(), "x", "1"));
-  // resourceVersion 1 is older than anything the API server's watch cache holds: it answers with an
-  // ERROR event (410 Expired). Right after its watch cache was re-initialised (e.g. after an etcd
-  // compaction) it may instead replay the current objects as ADDED, so allow a few tries and report
-  // what came back.
-  bool gone = false;
-  for (int attempt = 0; attempt < 3 && !gone; ++attempt) {
-    try {
-      admin.watch(refs::config_maps(ns.name()), {.resource_version = "1", .timeout_seconds = 3},
-                  [](const WatchEvent& e) {
-                    MESSAGE("unexpected event " << to_string(e.type) << " rv " << resource_version_of(e.object));
-                    return true;
-                  });
-      MESSAGE("attempt " << attempt << ": the watch from resourceVersion 1 ended without an error");
-      std::this_thread::sleep_for(2s);
-    } catch (const ApiError& e) {
-      gone = is_gone(e);
-      CHECK(is_resource_expired(e));
-    }
+  std::string old_rv =
+      resource_version_of(admin.create(refs::config_maps(ns.name()), config_map(ns.name(), "before-the-crd", "1")));
+  // A fresh CRD gets a fresh watch cache that starts after old_rv; etcd is compacted as well.
+  const std::string group = unique_test_group();
+  ResourceRef widgets = install_widget_crd(admin, group).in(ns.name());
+  compact_etcd();
+  try {
+    admin.watch(widgets, {.resource_version = old_rv, .timeout_seconds = 5}, [](const WatchEvent& e) {
+      MESSAGE("unexpected event " << to_string(e.type));
+      return true;
+    });
+    FAIL("expected 410 Gone");
+  } catch (const ApiError& e) {
+    CHECK(is_gone(e));
+    CHECK(is_resource_expired(e));
   }
-  CHECK(gone);
+  uninstall_widget_crd(admin, group);
 }
 
-TEST_CASE("informer: store follows the server through a cut, an etcd compaction and a relist") {
+TEST_CASE("informer: an expired resourceVersion after a long disconnect triggers a relist that ends right") {
+  Client admin = admin_client();
+  TestNamespace ns(admin);
+  const std::string group = unique_test_group();
+  ResourceRef widgets = install_widget_crd(admin, group).in(ns.name());
+  auto widget = [&](const std::string& name, int replicas) {
+    return json::value{{"apiVersion", group + "/v1"},
+                       {"kind", "Widget"},
+                       {"metadata", {{"name", name}, {"namespace", ns.name()}}},
+                       {"spec", {{"replicas", replicas}}}};
+  };
+  for (int i = 0; i < 5; ++i) admin.create(widgets, widget("w" + std::to_string(i), i));
+
+  TcpProxy proxy("127.0.0.1", apiserver_port());
+  std::mutex mutex;
+  std::map<std::string, std::int64_t> seen;  // maintained from handler calls only
+  std::vector<std::string> deletions;
+  Informer informer(
+      Client(through(proxy)),
+      {.collection = widgets, .min_watch_timeout_seconds = 5, .backoff_base = 200ms, .backoff_max = 2000ms});
+  auto record = [&](const ObjectPtr& o) {
+    std::lock_guard lock(mutex);
+    seen[std::string(o->at("metadata").at("name").as_string())] = o->at("spec").at("replicas").as_int64();
+  };
+  informer.add_handlers({.on_add = record,
+                         .on_update = [&](const ObjectPtr&, const ObjectPtr& o) { record(o); },
+                         .on_delete =
+                             [&](const ObjectPtr& o) {
+                               std::lock_guard lock(mutex);
+                               std::string name(o->at("metadata").at("name").as_string());
+                               seen.erase(name);
+                               deletions.push_back(name);
+                             }});
+  informer.start();
+  REQUIRE(informer.wait_for_sync(10s));
+  CHECK(informer.store().size() == 5);
+
+  // While we are cut off, the resource is deleted and recreated (a new watch cache on the server,
+  // so our resourceVersion is expired there), objects change, and etcd is compacted.
+  proxy.set_refusing(true);
+  proxy.sever();
+  uninstall_widget_crd(admin, group);
+  install_widget_crd(admin, group);
+  admin.create(widgets, widget("w1", 10));
+  admin.create(widgets, widget("w9", 9));
+  compact_etcd();
+  proxy.set_refusing(false);
+
+  std::map<std::string, std::int64_t> expected{{"w1", 10}, {"w9", 9}};
+  REQUIRE(eventually(
+      [&] {
+        std::lock_guard lock(mutex);
+        return seen == expected;
+      },
+      60s));
+  CHECK(informer.store().keys() == std::vector<std::string>{ns.name() + "/w1", ns.name() + "/w9"});
+  CHECK(informer.reflector().list_count() >= 2);  // relisted
+  {
+    std::lock_guard lock(mutex);
+    std::sort(deletions.begin(), deletions.end());
+    CHECK(deletions == std::vector<std::string>{"w0", "w2", "w3", "w4"});  // w1 came back: an update, not a delete
+  }
+  informer.stop();
+  uninstall_widget_crd(admin, group);
+}
+
+TEST_CASE("informer: the store follows the server through a cut and an etcd compaction") {
   Client admin = admin_client();
   TestNamespace ns(admin);
   TcpProxy proxy("127.0.0.1", apiserver_port());
@@ -140,18 +211,20 @@ TEST_CASE("informer: store follows the server through a cut, an etcd compaction 
 
   std::mutex mutex;
   std::map<std::string, std::string> seen;  // name -> value, maintained from handler calls only
-  Informer informer(Client(through(proxy)), {.collection = refs::config_maps(ns.name()),
-                                             .label_selector = "kb-watch=yes", .min_watch_timeout_seconds = 5});
+  Informer informer(
+      Client(through(proxy)),
+      {.collection = refs::config_maps(ns.name()), .label_selector = "kb-watch=yes", .min_watch_timeout_seconds = 5});
   auto record = [&](const ObjectPtr& o) {
     std::lock_guard lock(mutex);
     seen[std::string(o->at("metadata").at("name").as_string())] = std::string(o->at("data").at("v").as_string());
   };
   informer.add_handlers({.on_add = record,
                          .on_update = [&](const ObjectPtr&, const ObjectPtr& o) { record(o); },
-                         .on_delete = [&](const ObjectPtr& o) {
-                           std::lock_guard lock(mutex);
-                           seen.erase(std::string(o->at("metadata").at("name").as_string()));
-                         }});
+                         .on_delete =
+                             [&](const ObjectPtr& o) {
+                               std::lock_guard lock(mutex);
+                               seen.erase(std::string(o->at("metadata").at("name").as_string()));
+                             }});
   informer.start();
   REQUIRE(informer.wait_for_sync(10s));
   CHECK(informer.store().size() == 5);
@@ -168,15 +241,19 @@ TEST_CASE("informer: store follows the server through a cut, an etcd compaction 
   compact_etcd();
   proxy.set_refusing(false);
 
-  auto expected = std::map<std::string, std::string>{{"cm0", "3"}, {"cm1", "3"}, {"cm2", "3"}, {"cm3", "3"}, {"cm5", "new"}};
-  REQUIRE(eventually([&] {
-    std::lock_guard lock(mutex);
-    return seen == expected;
-  }, 30s));
+  auto expected =
+      std::map<std::string, std::string>{{"cm0", "3"}, {"cm1", "3"}, {"cm2", "3"}, {"cm3", "3"}, {"cm5", "new"}};
+  REQUIRE(eventually(
+      [&] {
+        std::lock_guard lock(mutex);
+        return seen == expected;
+      },
+      30s));
   std::vector<std::string> keys;
   for (auto& [name, value] : expected) keys.push_back(ns.name() + "/" + name);
   CHECK(informer.store().keys() == keys);
-  MESSAGE("lists: " << informer.reflector().list_count() << ", watches: " << informer.reflector().watch_count()
-                    << " (a relist happens only when the API server's watch cache no longer holds our resourceVersion)");
+  MESSAGE(
+      "lists: " << informer.reflector().list_count() << ", watches: " << informer.reflector().watch_count()
+                << " (a relist happens only when the API server's watch cache no longer holds our resourceVersion)");
   informer.stop();
 }

@@ -6,8 +6,8 @@
 #include "support/fake_api_server.hpp"
 #include "support/temp_dir.hpp"
 
-#include <boost/json/parse.hpp>
 #include <doctest/doctest.h>
+#include <boost/json/parse.hpp>
 
 #include <atomic>
 #include <fstream>
@@ -29,7 +29,8 @@ ClusterConfig config_for(const FakeApiServer& server) {
   return c;
 }
 
-const std::string kPod = R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"ns","resourceVersion":"5"}})";
+const std::string kPod =
+    R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"ns","resourceVersion":"5"}})";
 
 std::string file(const std::string& name) {
   std::ifstream in(std::string(KB_TEST_DATA) + "/tls/" + name);
@@ -99,6 +100,12 @@ TEST_CASE("Retry-After on 429 is honoured, then the answer is returned") {
   client.get(refs::pods("ns", "p"));
   CHECK(std::chrono::steady_clock::now() - start >= 900ms);
   CHECK(calls == 2);
+  ClientMetrics m = client.metrics();
+  CHECK(m.requests == 2);
+  CHECK(m.responses_4xx == 1);
+  CHECK(m.responses_2xx == 1);
+  CHECK(m.retries_after == 1);
+  CHECK(m.connections_opened == 1);
 }
 
 TEST_CASE("401 re-runs the exec plugin and retries once") {
@@ -120,9 +127,8 @@ TEST_CASE("401 re-runs the exec plugin and retries once") {
   client.get(refs::pods("ns", "p"));
   CHECK(server.requests().size() == 2);
   // A server that keeps refusing yields Unauthorized after one retry.
-  FakeApiServer refusing([](const FakeRequest&) {
-    return FakeResponse::json(401, status_json(401, "Unauthorized", "Unauthorized"));
-  });
+  FakeApiServer refusing(
+      [](const FakeRequest&) { return FakeResponse::json(401, status_json(401, "Unauthorized", "Unauthorized")); });
   c.server = refusing.url();
   CHECK_THROWS_WITH_AS(Client(c).get(refs::pods("ns", "p")), doctest::Contains("Unauthorized"), ApiError);
   CHECK(refusing.requests().size() == 2);
@@ -165,7 +171,8 @@ TEST_CASE("write verbs: methods, content types, query options and delete options
   client.patch(ref, PatchType::Json, json::array{json::object{{"op", "remove"}, {"path", "/x"}}});
   client.patch(ref, PatchType::StrategicMerge, json::object{});
   client.apply(ref, pod, {.field_manager = "kubectl-bitcoin", .force = true});
-  client.remove(ref, {.propagation_policy = "Foreground", .precondition_uid = "u-1", .precondition_resource_version = "5"});
+  client.remove(ref,
+                {.propagation_policy = "Foreground", .precondition_uid = "u-1", .precondition_resource_version = "5"});
   client.update_scale(refs::stateful_sets("ns", "s"), 3);
   CHECK_THROWS_AS(client.apply(ref, pod, {}), KubeError);  // SSA needs a field manager
 
@@ -192,9 +199,12 @@ TEST_CASE("write verbs: methods, content types, query options and delete options
 }
 
 TEST_CASE("watch decodes events split across HTTP chunks and returns the last resourceVersion") {
-  std::string e1 = R"({"type":"ADDED","object":{"metadata":{"name":"a","resourceVersion":"11"}}})" "\n";
-  std::string e2 = R"({"type":"MODIFIED","object":{"metadata":{"name":"a","resourceVersion":"12"}}})" "\n";
-  std::string e3 = R"({"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"15"}}})" "\n";
+  std::string e1 = R"({"type":"ADDED","object":{"metadata":{"name":"a","resourceVersion":"11"}}})"
+                   "\n";
+  std::string e2 = R"({"type":"MODIFIED","object":{"metadata":{"name":"a","resourceVersion":"12"}}})"
+                   "\n";
+  std::string e3 = R"({"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"15"}}})"
+                   "\n";
   std::string all = e1 + e2 + e3;
   FakeApiServer server([&](const FakeRequest& r) {
     CHECK(r.query_param("watch") == "1");
@@ -211,11 +221,11 @@ TEST_CASE("watch decodes events split across HTTP chunks and returns the last re
   });
   Client client(config_for(server));
   std::vector<WatchEvent> events;
-  std::string rv = client.watch(refs::pods("ns"), {.resource_version = "10", .timeout_seconds = 30},
-                                [&](const WatchEvent& e) {
-                                  events.push_back(e);
-                                  return true;
-                                });
+  std::string rv =
+      client.watch(refs::pods("ns"), {.resource_version = "10", .timeout_seconds = 30}, [&](const WatchEvent& e) {
+        events.push_back(e);
+        return true;
+      });
   REQUIRE(events.size() == 3);
   CHECK(events[0].type == WatchEventType::Added);
   CHECK(events[1].type == WatchEventType::Modified);
@@ -227,7 +237,8 @@ TEST_CASE("watch: an ERROR event with 410 is thrown as Gone; a stop request ends
   FakeApiServer server([](const FakeRequest& r) {
     FakeResponse response;
     if (r.query_param("resourceVersion") == "1") {
-      response.chunks = {R"J({"type":"ERROR","object":{"kind":"Status","code":410,"reason":"Expired","message":"too old resource version: 1 (9)"}})J"};
+      response.chunks = {
+          R"J({"type":"ERROR","object":{"kind":"Status","code":410,"reason":"Expired","message":"too old resource version: 1 (9)"}})J"};
     } else {
       response.hold_open = true;
     }
@@ -246,7 +257,8 @@ TEST_CASE("watch: an ERROR event with 410 is thrown as Gone; a stop request ends
     stop.request_stop();
   });
   auto start = std::chrono::steady_clock::now();
-  client.watch(refs::pods(), {.resource_version = "2"}, [](const WatchEvent&) { return true; }, stop.get_token());
+  client.watch(
+      refs::pods(), {.resource_version = "2"}, [](const WatchEvent&) { return true; }, stop.get_token());
   CHECK(std::chrono::steady_clock::now() - start < 5s);
 }
 
@@ -384,7 +396,8 @@ TEST_CASE("discovery: served resources, kinds and subresources") {
         {"name":"statefulsets","namespaced":true,"kind":"StatefulSet","verbs":["get","list"]},
         {"name":"statefulsets/scale","namespaced":true,"kind":"Scale","verbs":["get"]},
         {"name":"statefulsets/status","namespaced":true,"kind":"StatefulSet","verbs":["get"]}]})");
-    if (r.path == "/apis/apps") return FakeResponse::json(200, R"({"preferredVersion":{"groupVersion":"apps/v1","version":"v1"}})");
+    if (r.path == "/apis/apps")
+      return FakeResponse::json(200, R"({"preferredVersion":{"groupVersion":"apps/v1","version":"v1"}})");
     return FakeResponse::json(404, "404 page not found");
   });
   Discovery discovery(Client(config_for(server)));

@@ -63,8 +63,8 @@ TEST_CASE("a body that is not a Status keeps the code and a short excerpt") {
 }
 
 TEST_CASE("a watch ERROR event's Status is decoded") {
-  boost::json::value status = {{"kind", "Status"}, {"code", 410}, {"reason", "Expired"},
-                               {"message", "too old resource version: 1 (5)"}};
+  boost::json::value status = {
+      {"kind", "Status"}, {"code", 410}, {"reason", "Expired"}, {"message", "too old resource version: 1 (5)"}};
   ApiError e = api_error_from_status(status, "WATCH", "/api/v1/pods");
   CHECK(e.code() == 410);
   CHECK(is_gone(e));
@@ -78,7 +78,8 @@ TEST_CASE("Retry-After from details.retryAfterSeconds") {
 }
 
 TEST_CASE("transport and config errors say where and why") {
-  TransportError tls(TransportError::Kind::TlsVerify, "https://10.0.0.1:6443", "unable to get local issuer certificate");
+  TransportError tls(TransportError::Kind::TlsVerify, "https://10.0.0.1:6443",
+                     "unable to get local issuer certificate");
   std::string text = tls.what();
   CHECK(text.find("https://10.0.0.1:6443") != std::string::npos);
   CHECK(text.find("certificate-authority") != std::string::npos);

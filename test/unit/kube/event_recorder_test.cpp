@@ -2,8 +2,8 @@
 #include "pkg/kube/event_recorder.hpp"
 #include "support/fake_api_server.hpp"
 
-#include <boost/json/parse.hpp>
 #include <doctest/doctest.h>
+#include <boost/json/parse.hpp>
 
 using namespace kb::kube;
 using namespace kb::kube::testing;
@@ -41,8 +41,8 @@ TEST_CASE("events.k8s.io/v1: the first event is created, repeats bump the series
   CHECK(created.at("reportingController") == "bitcoin.example.io/controller");
   CHECK(created.at("type") == "Normal");
   CHECK(requests[2].method == "PATCH");
-  CHECK(requests[2].path == "/apis/events.k8s.io/v1/namespaces/ns/events/" +
-                                std::string(created.at("metadata").at("name").as_string()));
+  CHECK(requests[2].path ==
+        "/apis/events.k8s.io/v1/namespaces/ns/events/" + std::string(created.at("metadata").at("name").as_string()));
   CHECK(json::parse(requests[2].body).at("series").at("count") == 2);
   CHECK(requests[3].method == "POST");
 }

@@ -74,14 +74,29 @@ TEST_CASE("list, watch, resume from the last resourceVersion, relist after 410, 
   informer.store().add_index("owner", index_by_owner_uid());
   auto name = [](const ObjectPtr& o) { return std::string(o->at("metadata").at("name").as_string()); };
   informer.add_handlers({
-      .on_add = [&](const ObjectPtr& o) { std::lock_guard l(log_mutex); log.push_back("add " + name(o)); },
-      .on_update = [&](const ObjectPtr&, const ObjectPtr& o) { std::lock_guard l(log_mutex); log.push_back("update " + name(o)); },
-      .on_delete = [&](const ObjectPtr& o) { std::lock_guard l(log_mutex); log.push_back("delete " + name(o)); },
+      .on_add =
+          [&](const ObjectPtr& o) {
+            std::lock_guard l(log_mutex);
+            log.push_back("add " + name(o));
+          },
+      .on_update =
+          [&](const ObjectPtr&, const ObjectPtr& o) {
+            std::lock_guard l(log_mutex);
+            log.push_back("update " + name(o));
+          },
+      .on_delete =
+          [&](const ObjectPtr& o) {
+            std::lock_guard l(log_mutex);
+            log.push_back("delete " + name(o));
+          },
   });
   CHECK_FALSE(informer.has_synced());
   informer.start();
   REQUIRE(informer.wait_for_sync(5s));
-  REQUIRE(eventually([&] { return informer.last_resource_version() == "20" && informer.store().get("ns/p4"); }));
+  REQUIRE(eventually([&] {
+    std::lock_guard lock(mutex);
+    return informer.last_resource_version() == "20" && informer.store().get("ns/p4") && watch_rvs.size() >= 3;
+  }));
   informer.stop();
 
   CHECK(informer.store().keys() == std::vector<std::string>{"ns/p1", "ns/p4"});

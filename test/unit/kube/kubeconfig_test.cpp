@@ -148,8 +148,8 @@ current-context: x
 contexts: [{name: x, context: {cluster: c, user: u}}]
 clusters: [{name: c, cluster: {server: "https://h:1", certificate-authority-data: )") +
                      kb::base::base64_encode("CA") + R"(}}]
-users: [{name: u, user: {client-certificate-data: )" + kb::base::base64_encode("CERT") +
-                     ", client-key-data: " + kb::base::base64_encode("KEY") + "}}]\n";
+users: [{name: u, user: {client-certificate-data: )" +
+                     kb::base::base64_encode("CERT") + ", client-key-data: " + kb::base::base64_encode("KEY") + "}}]\n";
   ClusterConfig c = resolve_kubeconfig(parse_kubeconfig(yaml, "/k"), {});
   CHECK(c.tls.ca_pem == "CA");
   CHECK(c.tls.client_cert_pem == "CERT");
@@ -168,8 +168,8 @@ clusters: [{name: c, cluster: {server: "https://h:1", certificate-authority-data
 TEST_CASE("malformed kubeconfigs name the file and the field") {
   CHECK_THROWS_WITH_AS(parse_kubeconfig("clusters: [\n  - name: a\n  bad", "/k/broken"),
                        doctest::Contains("/k/broken: line"), ConfigError);
-  CHECK_THROWS_WITH_AS(parse_kubeconfig("clusters: {a: 1}", "/k/c"), doctest::Contains("/k/c: clusters: expected a list"),
-                       ConfigError);
+  CHECK_THROWS_WITH_AS(parse_kubeconfig("clusters: {a: 1}", "/k/c"),
+                       doctest::Contains("/k/c: clusters: expected a list"), ConfigError);
   std::string wrong_type = R"(
 current-context: x
 contexts: [{name: x, context: {cluster: c, user: u}}]
@@ -243,4 +243,39 @@ TEST_CASE("in-cluster config: service host/port, token file, CA and namespace") 
   unsetenv("KUBERNETES_SERVICE_HOST");
   CHECK_THROWS_AS(load_in_cluster_config(dir.path() / "sa"), ConfigError);
   unsetenv("KUBERNETES_SERVICE_PORT");
+}
+
+TEST_CASE("kubectl's connection flags override the kubeconfig") {
+  TempDir dir;
+  auto ca = dir.write("flag-ca.crt", "FLAG-CA");
+  Kubeconfig config = parse_kubeconfig(R"(
+current-context: x
+contexts: [{name: x, context: {cluster: c, user: u}}]
+clusters: [{name: c, cluster: {server: "https://h:1", certificate-authority-data: Q0E=}}]
+users: [{name: u, user: {client-certificate-data: Q0VSVA==, client-key-data: S0VZ}}]
+)",
+                                       "/k/config");
+  ClientOptions options;
+  options.server = "https://other:6443/";
+  options.certificate_authority = ca.string();
+  options.tls_server_name = "api.example";
+  options.token = "flag-token";
+  ClusterConfig c = resolve_kubeconfig(config, options);
+  CHECK(c.server == "https://other:6443");
+  CHECK(c.tls.ca_pem == "FLAG-CA");
+  CHECK(c.tls.ca_origin.find("--certificate-authority") == 0);
+  CHECK(c.tls.server_name == "api.example");
+  CHECK(c.auth.token == "flag-token");
+  CHECK(c.tls.client_cert_pem.empty());  // --token replaces the user's credentials
+
+  ClientOptions insecure;
+  insecure.insecure_skip_tls_verify = true;
+  ClusterConfig i = resolve_kubeconfig(config, insecure);
+  CHECK(i.tls.insecure_skip_verify);
+  CHECK(i.tls.ca_pem.empty());
+  CHECK(i.tls.client_cert_pem == "CERT");
+
+  ClientOptions bad;
+  bad.certificate_authority = (dir.path() / "missing.crt").string();
+  CHECK_THROWS_WITH_AS(resolve_kubeconfig(config, bad), doctest::Contains("--certificate-authority"), ConfigError);
 }

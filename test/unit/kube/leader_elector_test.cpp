@@ -3,9 +3,9 @@
 #include "pkg/kube/leader_elector.hpp"
 #include "support/fake_api_server.hpp"
 
+#include <doctest/doctest.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <doctest/doctest.h>
 
 #include <atomic>
 #include <mutex>

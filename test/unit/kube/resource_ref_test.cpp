@@ -1,5 +1,5 @@
-#include "pkg/kube/client.hpp"
 #include "pkg/kube/resource_ref.hpp"
+#include "pkg/kube/client.hpp"
 #include "pkg/kube/time_format.hpp"
 
 #include <doctest/doctest.h>
@@ -21,8 +21,8 @@ TEST_CASE("paths for core, grouped and custom resources") {
 }
 
 TEST_CASE("refs from objects and apiVersions") {
-  boost::json::value object = {{"apiVersion", "apps/v1"}, {"kind", "StatefulSet"},
-                               {"metadata", {{"name", "s"}, {"namespace", "ns"}}}};
+  boost::json::value object = {
+      {"apiVersion", "apps/v1"}, {"kind", "StatefulSet"}, {"metadata", {{"name", "s"}, {"namespace", "ns"}}}};
   auto ref = ResourceRef::for_object(object, "statefulsets");
   CHECK(ref.path() == "/apis/apps/v1/namespaces/ns/statefulsets/s");
   CHECK(ResourceRef::of_api_version("v1", "pods").group.empty());

@@ -1,7 +1,7 @@
 #include "pkg/kube/store.hpp"
 
-#include <boost/json/parse.hpp>
 #include <doctest/doctest.h>
+#include <boost/json/parse.hpp>
 
 #include <atomic>
 #include <thread>
@@ -10,7 +10,8 @@ using namespace kb::kube;
 namespace json = boost::json;
 
 namespace {
-ObjectPtr pod(const std::string& ns, const std::string& name, const std::string& owner = "", const std::string& app = "") {
+ObjectPtr pod(const std::string& ns, const std::string& name, const std::string& owner = "",
+              const std::string& app = "") {
   json::object meta{{"name", name}, {"namespace", ns}};
   if (!owner.empty())
     meta["ownerReferences"] = json::array{json::object{{"uid", owner}, {"controller", true}, {"kind", "StatefulSet"}}};

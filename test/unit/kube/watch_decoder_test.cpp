@@ -25,7 +25,8 @@ std::vector<WatchEvent> decode_in_pieces(const std::vector<std::size_t>& cuts) {
   std::vector<WatchEvent> events;
   std::size_t start = 0;
   for (std::size_t cut : cuts) {
-    decoder.feed(std::string_view(kStream).substr(start, cut - start), [&](WatchEvent&& e) { events.push_back(std::move(e)); });
+    decoder.feed(std::string_view(kStream).substr(start, cut - start),
+                 [&](WatchEvent&& e) { events.push_back(std::move(e)); });
     start = cut;
   }
   decoder.feed(std::string_view(kStream).substr(start), [&](WatchEvent&& e) { events.push_back(std::move(e)); });

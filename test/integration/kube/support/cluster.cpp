@@ -1,5 +1,6 @@
 #include "cluster.hpp"
 
+#include "pkg/kube/discovery.hpp"
 #include "pkg/kube/kubeconfig.hpp"
 
 #include <boost/json/parse.hpp>
@@ -50,7 +51,8 @@ std::string random_suffix() {
 
 TestNamespace::TestNamespace(Client client, const std::string& prefix)
     : client_(std::move(client)), name_(prefix + "-" + random_suffix()) {
-  client_.create(refs::namespaces(), json::object{{"apiVersion", "v1"}, {"kind", "Namespace"},
+  client_.create(refs::namespaces(), json::object{{"apiVersion", "v1"},
+                                                  {"kind", "Namespace"},
                                                   {"metadata", {{"name", name_}, {"labels", {{"kb-test", "kube"}}}}}});
 }
 
@@ -200,9 +202,55 @@ std::int64_t compact_etcd() {
   Client client(etcd);
   auto range = json::parse(client.request("POST", "/v3/kv/range", R"({"key":"AA==","range_end":"AA=="})"));
   std::int64_t revision = std::stoll(std::string(range.at("header").at("revision").as_string()));
-  client.request("POST", "/v3/kv/compaction",
-                 R"({"revision":")" + std::to_string(revision) + R"(","physical":true})");
+  client.request("POST", "/v3/kv/compaction", R"({"revision":")" + std::to_string(revision) + R"(","physical":true})");
   return revision;
+}
+
+// ---------------------------------------------------------------- CRDs
+
+std::string unique_test_group() { return "kube-it-" + random_suffix() + ".kubectl-bitcoin.test"; }
+
+ResourceRef install_widget_crd(const Client& client, const std::string& group) {
+  json::value crd = json::parse(R"({
+    "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+    "metadata": {"name": ""},
+    "spec": {"group": "", "scope": "Namespaced",
+      "names": {"plural": "widgets", "singular": "widget", "kind": "Widget", "listKind": "WidgetList"},
+      "versions": [{"name": "v1", "served": true, "storage": true,
+        "subresources": {"status": {}, "scale": {"specReplicasPath": ".spec.replicas", "statusReplicasPath": ".status.replicas"}},
+        "schema": {"openAPIV3Schema": {"type": "object", "properties": {
+          "spec": {"type": "object", "properties": {"replicas": {"type": "integer", "minimum": 0}, "color": {"type": "string"}}},
+          "status": {"type": "object", "properties": {"replicas": {"type": "integer"}, "phase": {"type": "string"}}}}}}}]}})");
+  crd.at("metadata").as_object()["name"] = "widgets." + group;
+  crd.at("spec").as_object()["group"] = group;
+  client.create(refs::custom_resource_definitions(), crd);
+  ResourceRef widgets = ResourceRef::of(group, "v1", "widgets");
+  Discovery discovery(client);
+  bool served = eventually(
+      [&] {
+        discovery.invalidate();
+        if (!discovery.has_resource(group, "v1", "widgets")) return false;
+        try {
+          client.list(widgets);
+          return true;
+        } catch (const ApiError&) {
+          return false;
+        }
+      },
+      std::chrono::seconds(60), std::chrono::milliseconds(200));
+  if (!served) throw std::runtime_error("the CRD widgets." + group + " was not served within 60 s");
+  return widgets;
+}
+
+void uninstall_widget_crd(const Client& client, const std::string& group) {
+  auto ref = refs::custom_resource_definitions("widgets." + group);
+  try {
+    client.remove(ref);
+  } catch (const ApiError& e) {
+    if (!is_not_found(e)) throw;
+  }
+  if (!eventually([&] { return !client.get_if_exists(ref); }, std::chrono::seconds(60), std::chrono::milliseconds(200)))
+    throw std::runtime_error("the CRD widgets." + group + " was not deleted within 60 s");
 }
 
 }  // namespace kb::kube::itest

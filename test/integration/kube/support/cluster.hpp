@@ -37,7 +37,7 @@ class TcpProxy {
   TcpProxy(std::string target_host, int target_port);
   ~TcpProxy();
   int port() const;
-  void sever();                 // close every connection now open
+  void sever();                    // close every connection now open
   void set_refusing(bool refuse);  // new connections are closed at once while true
   std::size_t accepted() const;
 
@@ -50,8 +50,18 @@ class TcpProxy {
 // The revision etcd compacted to.
 std::int64_t compact_etcd();
 
+// A namespaced CRD "widgets.<group>" (kind Widget, version v1, status and scale subresources, a
+// schema with spec.replicas >= 0); returns once the API server serves it. A fresh CRD also means a
+// fresh watch cache on the API server: resourceVersions from before it are expired there.
+ResourceRef install_widget_crd(const Client& client, const std::string& group);
+// Deletes the CRD and waits until it (and every Widget) is gone.
+void uninstall_widget_crd(const Client& client, const std::string& group);
+// A group name unique to this run, under kubectl-bitcoin.test.
+std::string unique_test_group();
+
 template <class P>
-bool eventually(P predicate, std::chrono::milliseconds timeout, std::chrono::milliseconds step = std::chrono::milliseconds(50)) {
+bool eventually(P predicate, std::chrono::milliseconds timeout,
+                std::chrono::milliseconds step = std::chrono::milliseconds(50)) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (predicate()) return true;

@@ -10,10 +10,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <csignal>
 #include <atomic>
 #include <cctype>
 #include <condition_variable>
+#include <csignal>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -89,16 +89,26 @@ struct Peer {
 
 const char* reason_phrase(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 401: return "Unauthorized";
-    case 404: return "Not Found";
-    case 409: return "Conflict";
-    case 410: return "Gone";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "Status";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 401:
+      return "Unauthorized";
+    case 404:
+      return "Not Found";
+    case 409:
+      return "Conflict";
+    case 410:
+      return "Gone";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Status";
   }
 }
 }  // namespace
@@ -168,7 +178,8 @@ struct FakeApiServer::Impl {
         }
         pos = end + 2;
       }
-      std::size_t length = request.headers.contains("content-length") ? std::stoul(request.headers["content-length"]) : 0;
+      std::size_t length =
+          request.headers.contains("content-length") ? std::stoul(request.headers["content-length"]) : 0;
       while (buffer.size() < length) {
         long n = peer.read_some(chunk, sizeof chunk);
         if (n <= 0) return;
@@ -185,8 +196,10 @@ struct FakeApiServer::Impl {
       std::string out = "HTTP/1.1 " + std::to_string(response.status) + " " + reason_phrase(response.status) + "\r\n";
       for (auto& [n, v] : response.headers) out += n + ": " + v + "\r\n";
       const bool chunked = !response.chunks.empty() || response.hold_open;
-      if (chunked) out += "Transfer-Encoding: chunked\r\n";
-      else out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
+      if (chunked)
+        out += "Transfer-Encoding: chunked\r\n";
+      else
+        out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
       if (response.close) out += "Connection: close\r\n";
       out += "\r\n";
       if (!chunked) out += response.body;
