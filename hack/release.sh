@@ -8,11 +8,13 @@
 #   hack/release.sh                 version from CMakeLists.txt (project VERSION)
 #   VERSION=0.2.0 hack/release.sh   override (must match the binary's own version unless FORCE=1)
 #   BUILD_DIR=build hack/release.sh reuse an existing build directory (default: build-release)
+#   SKIP_BUILD=1                    package the binary already in BUILD_DIR as it is
+#   DIST_DIR=/tmp/out               write the artefacts there instead of dist/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_dir=${BUILD_DIR:-build-release}
-dist=dist
+dist=${DIST_DIR:-dist}
 project_version=$(sed -n 's/^project(kubectl-bitcoin VERSION \([0-9][0-9.]*\).*/\1/p' CMakeLists.txt)
 version=${VERSION:-$project_version}
 if [[ -z $version ]]; then
@@ -20,11 +22,14 @@ if [[ -z $version ]]; then
   exit 1
 fi
 
-echo "== building kubectl-bitcoin $version in $build_dir"
-if [[ ! -f $build_dir/build.ninja ]]; then
-  cmake -S . -B "$build_dir" -G Ninja -DKB_WERROR=ON -DKB_STATIC=ON -DCMAKE_BUILD_TYPE=Release >/dev/null
+if [[ ${SKIP_BUILD:-0} != 1 ]]; then
+  echo "== building kubectl-bitcoin $version in $build_dir"
+  if [[ ! -f $build_dir/build.ninja ]]; then
+    cmake -S . -B "$build_dir" -G Ninja -DKB_WERROR=ON -DKB_STATIC=ON -DCMAKE_BUILD_TYPE=Release >/dev/null
+  fi
+  cmake --build "$build_dir" --target kubectl-bitcoin -j "$(nproc)"
 fi
-cmake --build "$build_dir" --target kubectl-bitcoin -j "$(nproc)"
+[[ -x $build_dir/kubectl-bitcoin ]] || { echo "release: no binary at $build_dir/kubectl-bitcoin" >&2; exit 1; }
 
 binary_version=$("$build_dir/kubectl-bitcoin" version -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["version"])')
 if [[ $binary_version != "$version" && ${FORCE:-0} != 1 ]]; then
@@ -60,7 +65,7 @@ archive=kubectl-bitcoin_${version}_linux_amd64.tar.gz
 mtime=$(git log -1 --format=%cI 2>/dev/null || date -u +%Y-%m-%dT%H:%M:%SZ)
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="$mtime" -C "$stage" -cf - "${files[@]}" |
   gzip -n -9 >"$dist/$archive"
-(cd "$dist" && sha256sum kubectl-bitcoin_*_linux_amd64.tar.gz > checksums.txt)
+(cd "$dist" && sha256sum kubectl-bitcoin_*_linux_amd64.tar.gz >checksums.txt)
 sha=$(sha256sum "$dist/$archive" | cut -d' ' -f1)
 
 sed -e "s/@VERSION@/$version/g" -e "s/@SHA256_LINUX_AMD64@/$sha/g" "${drop_license[@]}" hack/krew/bitcoin.yaml > "$dist/bitcoin.yaml"
@@ -73,6 +78,6 @@ if grep -q '@[A-Z0-9_]*@' "$dist/bitcoin.yaml"; then
   exit 1
 fi
 
-echo "== dist/"
+echo "== $dist/"
 ls -l "$dist"
 echo "sha256 $sha  $archive"

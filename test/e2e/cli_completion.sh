@@ -45,7 +45,8 @@ contains "$OUT" "status" "kubectl __complete bitcoin st"
 
 # Network names come from the cluster.
 need_controller
-ns="$(new_namespace)"
+new_namespace
+ns=$NS
 expect 0 kubectl bitcoin create alpha --nodes 0 -n "$ns"
 expect 0 kubectl bitcoin create beta --nodes 0 -n "$ns"
 expect 0 kubectl bitcoin __complete -n "$ns" status ""

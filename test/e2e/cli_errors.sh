@@ -26,30 +26,13 @@ contains "$ERR" "missing.kubeconfig"
 expect 1 kubectl bitcoin status --kubeconfig "$E2E_TMP/closed.kubeconfig" --context nowhere
 contains "$ERR" "nowhere"
 
-# CRD not installed (a fake API server that does not serve bitcoinnetworks).
-start_fake_apiserver no-crd
-for args in "status" "status demo" "scale demo --nodes 2" "delete demo" "logs demo" "create demo --nodes 1"; do
-  # shellcheck disable=SC2086
-  expect 1 kubectl bitcoin $args --kubeconfig "$FAKE_KUBECONFIG"
-  contains "$ERR" "the BitcoinNetwork CRD is not installed" "kubectl bitcoin $args (no CRD)"
-  contains "$ERR" "run kubectl bitcoin install" "kubectl bitcoin $args (no CRD)"
-done
-
-# Controller not installed: status still answers, and says so.
-start_fake_apiserver no-controller
-expect 0 kubectl bitcoin status --kubeconfig "$FAKE_KUBECONFIG"
-contains "$OUT" "No BitcoinNetworks found in default namespace"
-contains "$OUT" "Controller: not installed"
-contains "$OUT" "kubectl bitcoin install"
-expect 1 kubectl bitcoin status --check --kubeconfig "$FAKE_KUBECONFIG"
-contains "$ERR" "no BitcoinNetworks"
-expect 1 kubectl bitcoin status nosuch --kubeconfig "$FAKE_KUBECONFIG"
-contains "$ERR" 'network "nosuch" not found in namespace "default"'
-contains "$ERR" "there are no networks in that namespace"
+# "CRD not installed" and "controller not installed" are checked on the real cluster by
+# test/system/install_lifecycle_test.py, right after it uninstalls them.
 
 # Unknown network on the real cluster: the message lists the networks that do exist.
 need_controller
-ns="$(new_namespace)"
+new_namespace
+ns=$NS
 expect 0 kubectl bitcoin create present --nodes 0 -n "$ns"
 for args in "status absent" "scale absent --nodes 1" "delete absent" "logs absent"; do
   # shellcheck disable=SC2086

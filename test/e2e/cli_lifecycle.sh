@@ -3,7 +3,8 @@
 # --check, logs (also -f), scale, delete --wait; plus a network that never becomes Ready.
 source "$(dirname "$0")/lib.sh"
 need_controller
-ns="$(new_namespace)"
+new_namespace
+ns=$NS
 log "namespace $ns"
 
 expect 0 kubectl bitcoin create demo --nodes 2 --mining-interval 5 -n "$ns"
@@ -46,12 +47,16 @@ expect 0 kubectl bitcoin status -o yaml -n "$ns"
 is_yaml <<<"$OUT" || fail "status -o yaml is not YAML"
 contains "$OUT" "kind: List"
 
+expect 0 kubectl bitcoin status -o name -n "$ns"
+[[ $OUT == "bitcoinnetwork.bitcoin.kubectl-bitcoin.dev/demo" ]] || fail "status -o name: $OUT"
+
 # One network: nodes, conditions, events.
 expect 0 kubectl bitcoin status demo -n "$ns"
 for text in "Name:       demo" "Ready:      2/2 nodes" "ORDINAL" "BEST-HASH" "demo-sts-0" "demo-sts-1" \
-  "Conditions:" "Ready   True" "Events:"; do
+  "Conditions:" "Events:" "bitcoin.kubectl-bitcoin.dev/controller"; do
   contains "$OUT" "$text" "status demo"
 done
+grep -Eq '^Ready +True +AllNodesReady' <<<"$OUT" || fail "status demo shows no Ready=True condition"
 expect 0 kubectl bitcoin status demo -o wide -n "$ns"
 contains "$OUT" "DNS"
 expect 0 kubectl bitcoin status demo -o json -n "$ns"
@@ -59,11 +64,6 @@ expect 0 kubectl bitcoin status demo -o json -n "$ns"
 expect 0 kubectl bitcoin status demo -o yaml -n "$ns"
 is_yaml <<<"$OUT" || fail "status demo -o yaml is not YAML"
 contains "$OUT" "readyNodes: 2"
-
-# --watch redraws until interrupted (mining changes the height, so more than one frame arrives).
-run timeout 14 kubectl bitcoin status demo -w --interval 1s -n "$ns"
-[[ $CODE == 124 ]] || { show "status -w"; fail "status -w ended by itself"; }
-[[ $(grep -c '^Name:       demo' <<<"$OUT") -ge 2 ]] || { show "status -w"; fail "status -w drew fewer than two frames"; }
 
 # logs: the last lines, and -f keeps streaming.
 expect 0 kubectl bitcoin logs demo --node 1 --tail 5 -n "$ns"
@@ -73,9 +73,20 @@ run timeout 8 kubectl bitcoin logs demo -f --tail 2 -n "$ns"
 [[ $CODE == 124 ]] || { show "logs -f"; fail "logs -f ended by itself"; }
 [[ -n $OUT ]] || fail "logs -f printed nothing"
 
+# --watch draws a new frame when the network changes, until interrupted; scaling changes it.
+timeout 25 kubectl bitcoin status demo -w --interval 1s -n "$ns" >"$E2E_TMP/watch.out" 2>&1 &
+watcher=$!
+sleep 4
 # scale through the scale subresource.
 expect 0 kubectl bitcoin scale demo --nodes 3 -n "$ns"
 contains "$OUT" "scaled from 2 to 3 nodes"
+set +e
+wait "$watcher"
+watch_code=$?
+set -e
+[[ $watch_code == 124 ]] || { cat "$E2E_TMP/watch.out" >&2; fail "status -w ended by itself (exit $watch_code)"; }
+[[ $(grep -c '^Name:       demo' "$E2E_TMP/watch.out") -ge 2 ]] || { cat "$E2E_TMP/watch.out" >&2; fail "status -w drew no new frame after the scale"; }
+grep -q '/3 nodes' "$E2E_TMP/watch.out" || { cat "$E2E_TMP/watch.out" >&2; fail "status -w never showed 3 desired nodes"; }
 [[ $(kubectl get btcnet demo -n "$ns" -o jsonpath='{.spec.nodes}') == 3 ]] || fail "spec.nodes is not 3"
 eventually 300 bash -c "kubectl bitcoin status demo -n $ns | grep -q 'Ready:      3/3 nodes'"
 eventually 120 kubectl bitcoin status demo --check -n "$ns"

@@ -118,43 +118,12 @@ need_controller() {
   fi
 }
 
-# A fresh namespace, deleted when the test ends.
+# A fresh namespace in $NS, deleted when the test ends. Call it directly (not in $(...): the
+# cleanup must be registered in the test's own shell).
 new_namespace() {
-  local ns
-  ns="e2e-$E2E_NAME-$(tr -dc 'a-z0-9' </dev/urandom | head -c 6)"
-  ns="${ns//_/-}"
-  kubectl create namespace "$ns" >/dev/null
-  on_exit "kubectl delete namespace $ns --wait=false"
-  echo "$ns"
+  NS="e2e-$E2E_NAME-$(tr -dc 'a-z0-9' </dev/urandom | head -c 6 || true)"
+  NS="${NS//_/-}"
+  kubectl create namespace "$NS" >/dev/null
+  on_exit "kubectl delete namespace $NS --wait=false"
 }
 
-# A fake API server (test/e2e/fake_apiserver.py MODE) and a kubeconfig pointing at it; sets FAKE_KUBECONFIG.
-start_fake_apiserver() {
-  local mode=$1
-  local port_file="$E2E_TMP/fake-$mode.port"
-  python3 "$E2E_DIR/fake_apiserver.py" "$mode" "$port_file" 2>"$E2E_TMP/fake-$mode.log" &
-  local pid=$!
-  on_exit "kill $pid"
-  local i
-  for ((i = 0; i < 50; i++)); do
-    [[ -s $port_file ]] && break
-    sleep 0.1
-  done
-  [[ -s $port_file ]] || fail "the fake API server did not start: $(cat "$E2E_TMP/fake-$mode.log")"
-  FAKE_KUBECONFIG="$E2E_TMP/fake-$mode.kubeconfig"
-  cat >"$FAKE_KUBECONFIG" <<KUBECONFIG
-apiVersion: v1
-kind: Config
-clusters:
-- name: fake
-  cluster:
-    server: http://127.0.0.1:$(cat "$port_file")
-users:
-- name: fake
-  user: {}
-contexts:
-- name: fake
-  context: {cluster: fake, user: fake, namespace: default}
-current-context: fake
-KUBECONFIG
-}

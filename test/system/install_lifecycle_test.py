@@ -60,12 +60,22 @@ def test_uninstall_keeps_crd_and_networks_then_crds_flag_removes_them():
         assert kubectl_json("get", "crd", "bitcoinnetworks." + GROUP)
         assert get_network(ns, "keep")["metadata"]["name"] == "keep"
         assert kubectl_json("-n", CONTROLLER_NS, "get", "secrets", "-l", "owner=helm")["items"] == []
+        # The CLI notices the missing controller and says what to do.
+        _, out, _ = plugin("status", "-n", ns)
+        assert "Controller: not installed" in out and "kubectl bitcoin install" in out, out
         code, out, err = plugin("uninstall", "--crds", check=False)
         assert code != 0 and "--yes" in err, (code, err)  # no terminal: must confirm with --yes
         plugin("install", "--wait", "--timeout", "4m")
         plugin("uninstall", "--crds", "--yes", "--wait")
         code, _, _ = run(["kubectl", "get", "crd", "bitcoinnetworks." + GROUP], check=False)
         assert code != 0, "the CRD is still there"
+        # Every command that needs the CRD says it is missing and what to run.
+        for args in (["status"], ["status", "demo"], ["scale", "demo", "--nodes", "2"], ["delete", "demo"],
+                     ["logs", "demo"], ["create", "demo", "--nodes", "1"], ["rpc", "demo", "getblockcount"],
+                     ["mine", "demo"]):
+            code, _, err = plugin(*args, "-n", ns, check=False)
+            assert code == 1 and "BitcoinNetwork CRD is not installed" in err and "kubectl bitcoin install" in err, (
+                args, code, err)
     finally:
         delete_namespace(ns)
 

@@ -5,15 +5,15 @@
 #include "pkg/cli/status_command.hpp"
 #include "test/unit/cli/support/run_cli.hpp"
 
-#include <CLI/CLI.hpp>
 #include <doctest/doctest.h>
+#include <CLI/CLI.hpp>
 
+#include <unistd.h>
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
-#include <unistd.h>
 
 using kb::test::run_cli;
 
@@ -76,7 +76,7 @@ TEST_CASE("flags of the command and the global flags complete after a dash") {
 
 TEST_CASE("flag values complete from fixed sets") {
   CHECK(complete({"create", "demo", "--topology", ""}) == std::vector<std::string>{"custom", "mesh", "ring", "star"});
-  CHECK(complete({"status", "-o", ""}) == std::vector<std::string>{"json", "wide", "yaml"});
+  CHECK(complete({"status", "-o", ""}) == std::vector<std::string>{"json", "name", "wide", "yaml"});
   CHECK(complete({"create", "x", "--output", "y"}) == std::vector<std::string>{"yaml"});
   CHECK(complete({"completion", ""}) == std::vector<std::string>{"bash", "fish", "zsh"});
 }
@@ -91,12 +91,16 @@ TEST_CASE("network names come from the cluster for the commands that take an exi
   kb::cli::add_status_command(root, context);
   kb::cli::add_create_command(root, context);
   kb::cli::add_scale_command(root, context);
-  kb::cli::CompletionSources sources{
-      .networks = [](const kb::cli::GlobalOptions& global) {
-        return global.namespace_name == "lab" ? std::vector<std::string>{"demo", "dev"}
-                                              : std::vector<std::string>{"other"};
-      },
-      .namespaces = [](const kb::cli::GlobalOptions&) { return std::vector<std::string>{"default", "lab"}; }};
+  kb::cli::CompletionSources sources{.networks =
+                                         [](const kb::cli::GlobalOptions& global) {
+                                           return global.namespace_name == "lab"
+                                                      ? std::vector<std::string>{"demo", "dev"}
+                                                      : std::vector<std::string>{"other"};
+                                         },
+                                     .namespaces =
+                                         [](const kb::cli::GlobalOptions&) {
+                                           return std::vector<std::string>{"default", "lab"};
+                                         }};
   using V = std::vector<std::string>;
   CHECK(kb::cli::complete_words(root, {"status"}, "", sources) == V{"other"});
   CHECK(kb::cli::complete_words(root, {"-n", "lab", "status"}, "d", sources) == V{"demo", "dev"});
@@ -114,7 +118,8 @@ TEST_CASE("the scripts are valid shell and call the engine") {
     CHECK(result.out.find("kubectl-bitcoin __complete") != std::string::npos);
   }
   CHECK(shell_accepts("bash", run_cli({"completion", "bash"}).out));
-  if (std::system("command -v zsh >/dev/null 2>&1") == 0) CHECK(shell_accepts("zsh", run_cli({"completion", "zsh"}).out));
+  if (std::system("command -v zsh >/dev/null 2>&1") == 0)
+    CHECK(shell_accepts("zsh", run_cli({"completion", "zsh"}).out));
   if (std::system("command -v fish >/dev/null 2>&1") == 0) {
     CHECK(shell_accepts("fish", run_cli({"completion", "fish"}).out));
   }

@@ -1,7 +1,7 @@
 // create builds the object from flags; --dry-run=client needs no cluster, so it is tested end to end here.
+#include "pkg/cli/create_command.hpp"
 #include "pkg/base/yaml_parse.hpp"
 #include "pkg/cli/command.hpp"
-#include "pkg/cli/create_command.hpp"
 #include "test/unit/cli/support/run_cli.hpp"
 
 #include <doctest/doctest.h>
@@ -12,7 +12,8 @@ namespace json = boost::json;
 using kb::test::run_cli;
 
 TEST_CASE("create --dry-run=client -o yaml prints a parseable BitcoinNetwork") {
-  auto result = run_cli({"create", "demo", "--nodes", "3", "--mining-interval", "10", "--dry-run=client", "-o", "yaml"});
+  auto result =
+      run_cli({"create", "demo", "--nodes", "3", "--mining-interval", "10", "--dry-run=client", "-o", "yaml"});
   REQUIRE(result.code == 0);
   auto object = kb::base::parse_yaml(result.out);
   CHECK(object.at("apiVersion") == "bitcoin.kubectl-bitcoin.dev/v1");

@@ -1,6 +1,6 @@
 // -o json and -o yaml must be valid and read back to the same object; ages read like kubectl's.
-#include "pkg/base/yaml_parse.hpp"
 #include "pkg/cli/output_format.hpp"
+#include "pkg/base/yaml_parse.hpp"
 
 #include <doctest/doctest.h>
 

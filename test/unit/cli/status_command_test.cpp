@@ -56,8 +56,8 @@ TEST_CASE("summary: heights as a range, sync when every ready node has the same 
   CHECK(in_sync.is_ready);
   CHECK(in_sync.mining == "10s@node0");
 
-  auto apart = kb::cli::summarize_network(
-      network({node(0, true, 118, "aa", 1), node(1, true, 120, "bb", 2)}, false), kNow);
+  auto apart =
+      kb::cli::summarize_network(network({node(0, true, 118, "aa", 1), node(1, true, 120, "bb", 2)}, false), kNow);
   CHECK(apart.height == "118-120");
   CHECK(apart.sync == "no");
   CHECK(apart.peers == "1");
@@ -79,8 +79,9 @@ TEST_CASE("summary: heights as a range, sync when every ready node has the same 
 TEST_CASE("network table: NAMESPACE only across namespaces, wide adds columns") {
   auto summary = kb::cli::summarize_network(network({node(0, true, 120, "aa", 2)}), kNow);
   auto table = kb::cli::render_network_table({summary}, false, false);
-  CHECK(table == "NAME   READY   HEIGHT   SYNC   PEERS   AGE\n"
-                 "demo   2/3     120      yes    2       5m\n");
+  CHECK(table ==
+        "NAME   READY   HEIGHT   SYNC   PEERS   AGE\n"
+        "demo   2/3     120      yes    2       5m\n");
   auto all = kb::cli::render_network_table({summary}, true, false);
   CHECK(all.starts_with("NAMESPACE   NAME   READY"));
   CHECK(all.find("\nlab         demo   2/3") != std::string::npos);
@@ -143,7 +144,11 @@ TEST_CASE("network names and the sentences for unknown networks") {
   CHECK_FALSE(kb::cli::network_name_problem("Demo").empty());
   CHECK_FALSE(kb::cli::network_name_problem("-demo").empty());
   CHECK_FALSE(kb::cli::network_name_problem("de_mo").empty());
-  CHECK_FALSE(kb::cli::network_name_problem(std::string(51, 'a')).empty());
+  CHECK(kb::cli::network_name_problem(std::string(48, 'a'), true).empty());
+  CHECK_FALSE(kb::cli::network_name_problem(std::string(49, 'a'), true).empty());
+  CHECK(kb::cli::network_name_problem(std::string(60, 'a')).empty());  // made elsewhere: can be looked up
+  CHECK(kb::cli::network_name_problem("a.b").empty());
+  CHECK_FALSE(kb::cli::network_name_problem("a.b", true).empty());
   CHECK(kb::cli::unknown_network_message("x", "lab", {"a", "b"}) ==
         "network \"x\" not found in namespace \"lab\"; networks there: a, b (or pick another namespace with -n)");
   CHECK(kb::cli::unknown_network_message("x", "lab", {}).find("there are no networks in that namespace") !=
