@@ -51,20 +51,37 @@ std::string host_name() {
   return buffer;
 }
 
-// Blocks SIGTERM/SIGINT in every thread and turns them into a stop request on a dedicated thread.
-std::jthread stop_on_signals(std::stop_source& source, observe::Logger& log) {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  return std::jthread([signals, &source, &log](std::stop_token) {
-    int received = 0;
-    sigwait(&signals, &received);
-    log.info("signal received; shutting down", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
-    source.request_stop();
-  });
-}
+// Turns SIGTERM/SIGINT into a stop request. The signals are blocked in every thread (this must be
+// constructed before any other thread starts) and received by one thread with sigwait; the
+// destructor wakes that thread so that an early return or an exception never hangs on it.
+class SignalStopper {
+ public:
+  SignalStopper(std::stop_source& source, observe::Logger& log) {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    thread_ = std::thread([this, signals, &source, &log] {
+      int received = 0;
+      sigwait(&signals, &received);
+      if (closing_) return;
+      log.info("signal received; shutting down", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
+      source.request_stop();
+    });
+  }
+  ~SignalStopper() {
+    closing_ = true;
+    pthread_kill(thread_.native_handle(), SIGTERM);
+    thread_.join();
+  }
+  SignalStopper(const SignalStopper&) = delete;
+  SignalStopper& operator=(const SignalStopper&) = delete;
+
+ private:
+  std::atomic<bool> closing_{false};
+  std::thread thread_;
+};
 
 int run_serve(Context& context, const ServeOptions& options) {
   auto level = observe::parse_log_level(options.log_level);
@@ -76,7 +93,7 @@ int run_serve(Context& context, const ServeOptions& options) {
   observe::Logger log(context.err, level, format);
   observe::MetricsRegistry metrics;
   std::stop_source stop;
-  auto signal_thread = stop_on_signals(stop, log);
+  SignalStopper signals(stop, log);
 
   auto client = make_client(context.global, options.qps, options.burst);
   log.info("starting controller", {{"version", std::string(version::project())},
@@ -162,7 +179,6 @@ int run_serve(Context& context, const ServeOptions& options) {
     elector.run(stop.get_token());
     if (!stop.stop_requested()) {
       log.error("lost leadership; exiting so that a fresh process can campaign again");
-      std::raise(SIGTERM);
       return kExitFailure;
     }
   } else {
@@ -172,7 +188,6 @@ int run_serve(Context& context, const ServeOptions& options) {
   if (gateway) gateway->stop();
   health_server.stop();
   log.info("controller stopped");
-  std::raise(SIGTERM);  // wake the signal thread so it can be joined
   return kExitSuccess;
 }
 
