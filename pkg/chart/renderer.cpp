@@ -127,9 +127,21 @@ class FilesObject : public Object {
 class KubeVersionObject : public Object {
  public:
   explicit KubeVersionObject(std::string version) : version_(std::move(version)) {
-    static const std::regex pattern(R"(v?([0-9]+)\.([0-9]+).*)");
-    std::smatch m;
-    if (std::regex_match(version_, m, pattern)) major_ = m[1].str(), minor_ = m[2].str();
+    // v?([0-9]+)\.([0-9]+).* , by hand: compiling a std::regex costs more than the whole render.
+    std::string_view v = version_;
+    if (!v.empty() && v[0] == 'v') v.remove_prefix(1);
+    auto digits = [&](std::size_t from) {
+      std::size_t i = from;
+      while (i < v.size() && v[i] >= '0' && v[i] <= '9') ++i;
+      return i - from;
+    };
+    std::size_t major = digits(0);
+    if (major > 0 && major < v.size() && v[major] == '.') {
+      if (std::size_t minor = digits(major + 1); minor > 0 && v.find_first_of("\n\r") == std::string_view::npos) {
+        major_ = std::string(v.substr(0, major));
+        minor_ = std::string(v.substr(major + 1, minor));
+      }
+    }
   }
   std::string type_name() const override { return "chartutil.KubeVersion"; }
   std::string kind_name() const override { return "struct"; }

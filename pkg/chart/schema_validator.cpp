@@ -1,6 +1,7 @@
 #include "pkg/chart/schema_validator.hpp"
 
 #include "pkg/chart/go_format.hpp"
+#include "pkg/chart/simple_regex.hpp"
 
 #include <boost/json.hpp>
 
@@ -11,6 +12,12 @@ namespace kb::chart {
 namespace json = boost::json;
 
 namespace {
+
+// std::regex_search with an ECMAScript pattern; most schema patterns skip compiling a std::regex.
+bool regex_search(std::string_view pattern, std::string_view text) {
+  if (auto simple = simple_regex_search(pattern, text)) return *simple;
+  return std::regex_search(std::string(text), std::regex(std::string(pattern), std::regex::ECMAScript));
+}
 
 std::string json_type(const json::value& v) {
   switch (v.kind()) {
@@ -206,7 +213,7 @@ class Validator {
     if (const auto* p = s.if_contains("pattern")) {
       std::string pattern(p->as_string());
       try {
-        if (!std::regex_search(std::string(str), std::regex(pattern, std::regex::ECMAScript)))
+        if (!regex_search(pattern, str))
           add("pattern", "'" + std::string(str) + "' does not match pattern '" + pattern + "'");
       } catch (const std::regex_error&) {
         throw std::invalid_argument("invalid pattern in schema: " + pattern);
@@ -282,7 +289,7 @@ class Validator {
         }
       if (patterns)
         for (const auto& kv : *patterns)
-          if (std::regex_search(key, std::regex(std::string(kv.key()), std::regex::ECMAScript))) {
+          if (regex_search(kv.key(), key)) {
             matched = true;
             validate(value, kv.value(), child, out, depth + 1);
           }

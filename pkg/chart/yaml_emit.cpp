@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <regex>
 #include <vector>
 
 namespace kb::chart {
@@ -415,23 +414,115 @@ bool yaml_key_less(std::string_view a_text, std::string_view b_text) {
   return ar.size() < br.size();
 }
 
+namespace {
+
+// Hand-written matchers for the forms below (each matches the whole string, like std::regex_match
+// on the pattern in its comment). std::regex would cost ~10M instructions just to compile them,
+// several times the rest of a `kubectl bitcoin template` run.
+bool digit(char c) { return c >= '0' && c <= '9'; }
+bool digit_or_underscore(char c) { return digit(c) || c == '_'; }
+bool hex_or_underscore(char c) { return digit_or_underscore(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+std::string_view skip_sign(std::string_view s) {
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
+  return s;
+}
+
+// Length of the run of characters from `from` satisfying `pred`.
+template <typename Pred>
+std::size_t run(std::string_view s, std::size_t from, Pred pred) {
+  std::size_t i = from;
+  while (i < s.size() && pred(s[i])) ++i;
+  return i - from;
+}
+
+// [-+]?0[oObBxX][0-9a-fA-F_]+|[-+]?[0-9][0-9_]*
+bool go_integer(std::string_view s) {
+  s = skip_sign(s);
+  if (s.size() >= 3 && s[0] == '0' && std::string_view("oObBxX").find(s[1]) != std::string_view::npos &&
+      run(s, 2, hex_or_underscore) == s.size() - 2)
+    return true;
+  return !s.empty() && digit(s[0]) && run(s, 1, digit_or_underscore) == s.size() - 1;
+}
+
+// [-+]?([0-9][0-9_]*)?\.?[0-9_]+([eE][-+]?[0-9]+)?
+bool go_float(std::string_view s) {
+  s = skip_sign(s);
+  std::string_view mantissa = s;
+  if (auto e = s.find_first_of("eE"); e != std::string_view::npos) {
+    mantissa = s.substr(0, e);
+    std::string_view exponent = skip_sign(s.substr(e + 1));
+    if (exponent.empty() || run(exponent, 0, digit) != exponent.size()) return false;
+  }
+  auto dot = mantissa.find('.');
+  if (dot == std::string_view::npos)
+    return !mantissa.empty() && run(mantissa, 0, digit_or_underscore) == mantissa.size();
+  std::string_view before = mantissa.substr(0, dot), after = mantissa.substr(dot + 1);
+  if (!before.empty() && !(digit(before[0]) && run(before, 1, digit_or_underscore) == before.size() - 1)) return false;
+  return !after.empty() && run(after, 0, digit_or_underscore) == after.size();
+}
+
+// [0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(([Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\.[0-9]*)?([ \t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?)?
+bool timestamp(std::string_view s) {
+  auto blank = [](char c) { return c == ' ' || c == '\t'; };
+  std::size_t i = 0;
+  // `n` digits, exactly or (with `up_to`) one to n.
+  auto digits = [&](std::size_t n, bool up_to) {
+    std::size_t k = run(s, i, digit);
+    if (up_to ? (k < 1 || k > n) : k != n) return false;
+    i += k;
+    return true;
+  };
+  auto literal = [&](char c) {
+    if (i >= s.size() || s[i] != c) return false;
+    ++i;
+    return true;
+  };
+  if (!digits(4, false) || !literal('-') || !digits(2, true) || !literal('-') || !digits(2, true)) return false;
+  if (i == s.size()) return true;
+  if (s[i] == 'T' || s[i] == 't') ++i;
+  else if (std::size_t k = run(s, i, blank); k > 0) i += k;
+  else return false;
+  if (!digits(2, true) || !literal(':') || !digits(2, false) || !literal(':') || !digits(2, false)) return false;
+  if (literal('.')) i += run(s, i, digit);
+  if (i == s.size()) return true;
+  i += run(s, i, blank);
+  if (literal('Z')) return i == s.size();
+  if (!literal('-') && !literal('+')) return false;
+  if (!digits(2, true)) return false;
+  if (i == s.size()) return true;
+  return literal(':') && digits(2, false) && i == s.size();
+}
+
+// [-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?
+bool base60(std::string_view s) {
+  s = skip_sign(s);
+  if (s.empty() || !digit(s[0])) return false;
+  std::size_t i = 1 + run(s, 1, digit_or_underscore);
+  bool group = false;
+  while (i < s.size() && s[i] == ':') {
+    std::size_t k = run(s, i + 1, digit);
+    if (k == 0 || k > 2 || (k == 2 && s[i + 1] > '5')) return false;
+    i += 1 + k;
+    group = true;
+  }
+  if (!group) return false;
+  if (i == s.size()) return true;
+  return s[i] == '.' && run(s, i + 1, digit_or_underscore) == s.size() - i - 1;
+}
+
+}  // namespace
+
 bool yaml_string_needs_quotes(std::string_view s) {
   if (s.empty()) return true;  // resolves to null
   if (!kb::base::resolve_plain_scalar(s).is_string()) return true;
   // Forms go-yaml v2 also resolves to non-strings: Go's base-prefixed integers with underscores,
   // timestamps, and YAML 1.1 sexagesimal floats.
-  static const std::regex go_integer(R"([-+]?0[oObBxX][0-9a-fA-F_]+|[-+]?[0-9][0-9_]*)");
-  static const std::regex go_float(R"([-+]?([0-9][0-9_]*)?\.?[0-9_]+([eE][-+]?[0-9]+)?)");
-  static const std::regex timestamp(
-      R"([0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(([Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\.[0-9]*)?([ \t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?)?)");
-  static const std::regex base60(R"([-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?)");
   // The remaining forms all start with a digit, a sign or a dot; most strings are ruled out here.
   char first = s[0];
   if (!((first >= '0' && first <= '9') || first == '-' || first == '+' || first == '.')) return false;
-  std::string text(s);
-  if (text.find_first_of("0123456789") == std::string::npos) return false;
-  return std::regex_match(text, go_integer) || std::regex_match(text, go_float) || std::regex_match(text, timestamp) ||
-         std::regex_match(text, base60);
+  if (s.find_first_of("0123456789") == std::string_view::npos) return false;
+  return go_integer(s) || go_float(s) || timestamp(s) || base60(s);
 }
 
 std::string to_yaml(const boost::json::value& v) {

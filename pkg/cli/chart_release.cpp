@@ -78,9 +78,8 @@ RenderedRelease render_release(const ChartFlags& flags, const RenderOptions& opt
   value_options.file_values = flags.set_file;
   json::object user_values;
   try {
-    user_values = chart::merge_user_values(value_options, [](const std::string& path) {
-      return read_file_or_fail(path, "--set-file");
-    });
+    user_values = chart::merge_user_values(
+        value_options, [](const std::string& path) { return read_file_or_fail(path, "--set-file"); });
   } catch (const chart::SetParseError& e) {
     throw UsageError(e.what());
   } catch (const base::YamlError& e) {

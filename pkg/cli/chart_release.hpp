@@ -32,7 +32,7 @@ struct RenderOptions {
 struct RenderedRelease {
   std::vector<install::Manifest> crds;
   std::vector<install::Manifest> objects;
-  std::string template_output;           // `helm template` text of the objects
+  std::string template_output;  // `helm template` text of the objects
   std::string template_output_with_crds;
   std::string notes;
   boost::json::value chart_metadata;

@@ -9,8 +9,8 @@
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 
-#include <iostream>
 #include <unistd.h>
+#include <iostream>
 
 namespace kb::cli {
 namespace json = boost::json;
@@ -60,8 +60,8 @@ void print_summary(std::ostream& out, const install::InstallReport& report, bool
         << (report.revision ? " (release revision " + std::to_string(report.revision) + ")" : std::string()) << ".\n";
     return;
   }
-  out << (dry_run ? "Would change: " : "Done: ") << created << " created, " << configured << " configured, "
-      << pruned << " pruned, " << unchanged << " unchanged";
+  out << (dry_run ? "Would change: " : "Done: ") << created << " created, " << configured << " configured, " << pruned
+      << " pruned, " << unchanged << " unchanged";
   if (!dry_run) out << " (release revision " << report.revision << ")";
   out << ".\n";
 }
@@ -80,7 +80,7 @@ int run_install(Context& context, const InstallFlags& flags, bool called_as_upgr
     context.err << "upgrade is the same as install: it updates the installed release in place.\n";
   }
   auto timeout = timeout_or_fail(flags.timeout);
-  install::DryRun dry_run = flags.dry_run == "client" ? install::DryRun::client
+  install::DryRun dry_run = flags.dry_run == "client"   ? install::DryRun::client
                             : flags.dry_run == "server" ? install::DryRun::server
                                                         : install::DryRun::none;
   auto client = make_client(context.global, 20, 40);
@@ -112,9 +112,8 @@ int run_install(Context& context, const InstallFlags& flags, bool called_as_upgr
   request.timeout = timeout;
   request.dry_run = dry_run;
   request.force_conflicts = flags.force_conflicts;
-  context.out << (current ? "Upgrading" : "Installing") << " release " << request.release_name << " in namespace "
-              << ns << (dry_run != install::DryRun::none ? " (dry run: " + flags.dry_run + ")" : std::string())
-              << "\n";
+  context.out << (current ? "Upgrading" : "Installing") << " release " << request.release_name << " in namespace " << ns
+              << (dry_run != install::DryRun::none ? " (dry run: " + flags.dry_run + ")" : std::string()) << "\n";
   try {
     auto report = installer.install(request);
     print_summary(context.out, report, dry_run != install::DryRun::none);
@@ -143,8 +142,9 @@ int run_uninstall(Context& context, const UninstallFlags& flags) {
   if (flags.crds) {
     if (!flags.yes) {
       if (!::isatty(STDIN_FILENO)) {
-        throw UsageError("--crds deletes the BitcoinNetwork CRD and with it every network in the cluster; "
-                         "add --yes to confirm");
+        throw UsageError(
+            "--crds deletes the BitcoinNetwork CRD and with it every network in the cluster; "
+            "add --yes to confirm");
       }
       context.out << "--crds deletes the BitcoinNetwork CRD and every network in the cluster. Continue? [y/N] "
                   << std::flush;

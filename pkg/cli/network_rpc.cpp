@@ -26,8 +26,9 @@ kube::ResourceRef networks_ref(const std::string& ns) {
 
 void add_gateway_flags(CLI::App& command, GatewayLocation& gateway) {
   if (const char* ns = std::getenv("KUBECTL_BITCOIN_NAMESPACE"); ns && *ns) gateway.namespace_name = ns;
-  command.add_option("--controller-namespace", gateway.namespace_name,
-                     "Namespace of the installed controller (env KUBECTL_BITCOIN_NAMESPACE)")
+  command
+      .add_option("--controller-namespace", gateway.namespace_name,
+                  "Namespace of the installed controller (env KUBECTL_BITCOIN_NAMESPACE)")
       ->capture_default_str();
   command.add_option("--controller-service", gateway.service_name, "Service of the controller's RPC gateway")
       ->capture_default_str();
@@ -42,8 +43,9 @@ json::value get_network_or_fail(const kube::Client& client, const std::string& n
       existing += (existing.empty() ? "" : ", ") + std::string(item.at("metadata").at("name").as_string());
     }
     throw CommandError("network " + name + " not found in namespace " + ns +
-                       (existing.empty() ? " (there are none; create one with kubectl bitcoin create " + name + " --nodes 3)"
-                                         : " (networks there: " + existing + ")"));
+                       (existing.empty()
+                            ? " (there are none; create one with kubectl bitcoin create " + name + " --nodes 3)"
+                            : " (networks there: " + existing + ")"));
   } catch (const CommandError&) {
     throw;
   } catch (const std::exception& e) {
@@ -61,7 +63,8 @@ json::value call_node(const kube::Client& client, const GatewayLocation& gateway
     throw CommandError("network " + network.name + " has no node " + std::to_string(ordinal) + " (it has nodes 0 to " +
                        std::to_string(network.spec.nodes - 1) + ")");
   }
-  auto secret_name = network.spec.secret.empty() ? controller::generated_secret_name(network.name) : network.spec.secret;
+  auto secret_name =
+      network.spec.secret.empty() ? controller::generated_secret_name(network.name) : network.spec.secret;
   std::optional<json::value> secret;
   try {
     secret = client.get_if_exists(kube::refs::secrets(network.namespace_name, secret_name));
@@ -73,8 +76,9 @@ json::value call_node(const kube::Client& client, const GatewayLocation& gateway
     fail_with_kube_error(e, "read the network's RPC credentials");
   }
   if (!secret) {
-    throw CommandError("Secret " + secret_name + " with the network's RPC credentials does not exist yet" +
-                       (network.spec.secret.empty() ? std::string(" (the controller creates it; is it running?)") : ""));
+    throw CommandError(
+        "Secret " + secret_name + " with the network's RPC credentials does not exist yet" +
+        (network.spec.secret.empty() ? std::string(" (the controller creates it; is it running?)") : ""));
   }
   std::string problem;
   auto credentials = controller::credentials_from_secret(*secret, problem);

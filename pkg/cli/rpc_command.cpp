@@ -72,7 +72,7 @@ int run_mine(Context& context, const MineOptions& options) {
   auto ns = effective_namespace(context.global, client);
   auto object = get_network_or_fail(client, ns, options.network);
   auto network = controller::parse_network(object);
-  auto address = !options.address.empty()              ? options.address
+  auto address = !options.address.empty()               ? options.address
                  : !network.spec.mining.address.empty() ? network.spec.mining.address
                                                         : controller::derived_regtest_address(network.uid);
   try {

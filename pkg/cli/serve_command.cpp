@@ -2,9 +2,9 @@
 
 #include "pkg/base/duration.hpp"
 #include "pkg/base/version_info.hpp"
-#include "pkg/cli/cluster_access.hpp"
 #include "pkg/bitcoin/gateway_handler.hpp"
 #include "pkg/bitcoin/rpc_gateway.hpp"
+#include "pkg/cli/cluster_access.hpp"
 #include "pkg/controller/cached_node_directory.hpp"
 #include "pkg/controller/controller.hpp"
 #include "pkg/kube/event_recorder.hpp"
@@ -15,11 +15,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
 #include <thread>
-#include <unistd.h>
 
 namespace kb::cli {
 namespace {
@@ -158,24 +158,30 @@ int run_serve(Context& context, const ServeOptions& options) {
     auto lease_namespace = options.leader_election_namespace.empty()
                                ? env_or("POD_NAMESPACE", effective_namespace(context.global, client))
                                : options.leader_election_namespace;
-    kube::LeaderElector elector(
-        client, {.lease_namespace = lease_namespace,
-                 .lease_name = options.leader_election_id,
-                 .identity = identity,
-                 .exit_on_loss = true,  // like kube-controller-manager: a fresh process campaigns again
-                 .on_started_leading =
-                     [&](std::stop_token lead) {
-                       leading = true;
-                       log.info("became leader", {{"identity", identity}});
-                       controller.run_workers(lead);
-                     },
-                 .on_stopped_leading =
-                     [&] {
-                       leading = false;
-                       log.info("stopped leading", {{"identity", identity}});
-                     },
-                 .on_new_leader = [&](const std::string& leader) { log.info("leader is", {{"identity", leader}}); },
-                 .on_error = [&](const std::string& e) { log.warn("leader election", {{"error", e}}); }});
+    kube::LeaderElector elector(client,
+                                {.lease_namespace = lease_namespace,
+                                 .lease_name = options.leader_election_id,
+                                 .identity = identity,
+                                 .exit_on_loss = true,  // like kube-controller-manager: a fresh process campaigns again
+                                 .on_started_leading =
+                                     [&](std::stop_token lead) {
+                                       leading = true;
+                                       log.info("became leader", {{"identity", identity}});
+                                       controller.run_workers(lead);
+                                     },
+                                 .on_stopped_leading =
+                                     [&] {
+                                       leading = false;
+                                       log.info("stopped leading", {{"identity", identity}});
+                                     },
+                                 .on_new_leader =
+                                     [&](const std::string& leader) {
+                                       log.info("leader is", {{"identity", leader}});
+                                     },
+                                 .on_error =
+                                     [&](const std::string& e) {
+                                       log.warn("leader election", {{"error", e}});
+                                     }});
     elector.run(stop.get_token());
     if (!stop.stop_requested()) {
       log.error("lost leadership; exiting so that a fresh process can campaign again");
@@ -211,12 +217,11 @@ void add_serve_command(CLI::App& root, Context& context) {
   command->add_flag("--leader-elect", options->leader_elect, "Elect one active replica through a Lease");
   command->add_option("--leader-election-namespace", options->leader_election_namespace,
                       "Namespace of the Lease (default: $POD_NAMESPACE)");
-  command->add_option("--leader-election-id", options->leader_election_id, "Name of the Lease")
-      ->capture_default_str();
+  command->add_option("--leader-election-id", options->leader_election_id, "Name of the Lease")->capture_default_str();
   command->add_option("--metrics-bind-address", options->metrics_address, "Address of /metrics, /healthz, /readyz")
       ->capture_default_str();
-  command->add_option("--gateway-bind-address", options->gateway_address,
-                      "Address of the RPC gateway (\"0\" disables it)")
+  command
+      ->add_option("--gateway-bind-address", options->gateway_address, "Address of the RPC gateway (\"0\" disables it)")
       ->capture_default_str();
   command->add_option("--kube-api-qps", options->qps, "Client-side rate limit towards the API server")
       ->capture_default_str();

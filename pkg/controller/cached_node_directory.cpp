@@ -32,8 +32,7 @@ std::optional<bitcoin::NetworkRoute> CachedNodeDirectory::find_network(std::stri
     route.nodes.push_back(bitcoin::NetworkNode{ordinal, pod_ip(*pod), static_cast<std::uint16_t>(kRpcPort),
                                                pod_is_ready(*pod) && !pod_is_terminating(*pod)});
   }
-  std::sort(route.nodes.begin(), route.nodes.end(),
-            [](const auto& a, const auto& b) { return a.ordinal < b.ordinal; });
+  std::sort(route.nodes.begin(), route.nodes.end(), [](const auto& a, const auto& b) { return a.ordinal < b.ordinal; });
   return route;
 }
 

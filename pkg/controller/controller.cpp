@@ -76,22 +76,22 @@ void Controller::enqueue_owner(const kube::ObjectPtr& object) {
 }
 
 void Controller::start_informers() {
-  for (auto* informer : {networks_.get(), statefulsets_.get(), services_.get(), pods_.get(), secrets_.get(),
-                         network_policies_.get()}) {
+  for (auto* informer :
+       {networks_.get(), statefulsets_.get(), services_.get(), pods_.get(), secrets_.get(), network_policies_.get()}) {
     informer->start();
   }
 }
 
 void Controller::stop_informers() {
-  for (auto* informer : {networks_.get(), statefulsets_.get(), services_.get(), pods_.get(), secrets_.get(),
-                         network_policies_.get()}) {
+  for (auto* informer :
+       {networks_.get(), statefulsets_.get(), services_.get(), pods_.get(), secrets_.get(), network_policies_.get()}) {
     if (informer) informer->stop();
   }
 }
 
 bool Controller::synced() const {
-  for (auto* informer : {networks_.get(), statefulsets_.get(), services_.get(), pods_.get(), secrets_.get(),
-                         network_policies_.get()}) {
+  for (auto* informer :
+       {networks_.get(), statefulsets_.get(), services_.get(), pods_.get(), secrets_.get(), network_policies_.get()}) {
     if (!informer->has_synced()) return false;
   }
   return true;
@@ -99,8 +99,8 @@ bool Controller::synced() const {
 
 bool Controller::wait_for_sync(std::chrono::milliseconds timeout) const {
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (auto* informer : {networks_.get(), statefulsets_.get(), services_.get(), pods_.get(), secrets_.get(),
-                         network_policies_.get()}) {
+  for (auto* informer :
+       {networks_.get(), statefulsets_.get(), services_.get(), pods_.get(), secrets_.get(), network_policies_.get()}) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0 || !informer->wait_for_sync(left)) return false;
   }
@@ -112,9 +112,12 @@ const kube::Store& Controller::pods() const { return pods_->store(); }
 
 void Controller::publish_queue_metrics() {
   auto m = queue_.metrics();
-  metrics_.gauge("kubectl_bitcoin_workqueue_depth", "Keys waiting in the work queue.").set(static_cast<double>(m.depth));
-  metrics_.gauge("kubectl_bitcoin_workqueue_adds", "Keys added to the work queue (total).").set(static_cast<double>(m.adds));
-  metrics_.gauge("kubectl_bitcoin_workqueue_retries", "Rate-limited re-adds (total).").set(static_cast<double>(m.retries));
+  metrics_.gauge("kubectl_bitcoin_workqueue_depth", "Keys waiting in the work queue.")
+      .set(static_cast<double>(m.depth));
+  metrics_.gauge("kubectl_bitcoin_workqueue_adds", "Keys added to the work queue (total).")
+      .set(static_cast<double>(m.adds));
+  metrics_.gauge("kubectl_bitcoin_workqueue_retries", "Rate-limited re-adds (total).")
+      .set(static_cast<double>(m.retries));
 }
 
 void Controller::worker(std::stop_token stop) {

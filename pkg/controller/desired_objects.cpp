@@ -35,21 +35,14 @@ json::object tcp_probe(int port, int period, int failures) {
 }  // namespace
 
 std::vector<std::string> bitcoind_base_args() {
-  return {"-regtest",
-          "-server=1",
-          "-listen=1",
-          "-printtoconsole=1",
-          "-datadir=/data",
-          "-rpcbind=0.0.0.0",
-          "-rpcallowip=0.0.0.0/0",
-          "-rpcport=" + std::to_string(kRpcPort),
-          "-port=" + std::to_string(kP2pPort),
+  return {"-regtest", "-server=1", "-listen=1", "-printtoconsole=1", "-datadir=/data", "-rpcbind=0.0.0.0",
+          "-rpcallowip=0.0.0.0/0", "-rpcport=" + std::to_string(kRpcPort), "-port=" + std::to_string(kP2pPort),
           // Expanded by the kubelet from the environment; the value is a salted hash, never the password.
           "-rpcauth=$(" + std::string(kRpcAuthKey) + ")"};
 }
 
 json::object owner_reference(const BitcoinNetwork& network) {
-  return {{"apiVersion", kApiVersion}, {"kind", kKind},           {"name", network.name},
+  return {{"apiVersion", kApiVersion}, {"kind", kKind},      {"name", network.name},
           {"uid", network.uid},        {"controller", true}, {"blockOwnerDeletion", true}};
 }
 
@@ -62,11 +55,10 @@ json::value desired_service(const BitcoinNetwork& network) {
        {{"clusterIP", "None"},
         {"publishNotReadyAddresses", true},  // peers may dial a node before its RPC is ready
         {"selector", selector_labels(network.name)},
-        {"ports",
-         json::array{
-             {{"name", "p2p"}, {"port", kP2pPort}, {"targetPort", kP2pPort}, {"protocol", "TCP"}},
-             {{"name", "rpc"}, {"port", kRpcPort}, {"targetPort", kRpcPort}, {"protocol", "TCP"}},
-         }}}}};
+        {"ports", json::array{
+                      {{"name", "p2p"}, {"port", kP2pPort}, {"targetPort", kP2pPort}, {"protocol", "TCP"}},
+                      {{"name", "rpc"}, {"port", kRpcPort}, {"targetPort", kRpcPort}, {"protocol", "TCP"}},
+                  }}}}};
 }
 
 json::value desired_statefulset(const BitcoinNetwork& network, std::string_view rpcauth_hash) {
@@ -80,10 +72,9 @@ json::value desired_statefulset(const BitcoinNetwork& network, std::string_view 
       {"image", spec.image},
       {"imagePullPolicy", spec.image_pull_policy},
       {"args", std::move(args)},
-      {"env",
-       json::array{{{"name", kRpcAuthKey},
-                    {"valueFrom",
-                     {{"secretKeyRef", {{"name", rpcauth_secret_name(network.name)}, {"key", kRpcAuthKey}}}}}}}},
+      {"env", json::array{{{"name", kRpcAuthKey},
+                           {"valueFrom",
+                            {{"secretKeyRef", {{"name", rpcauth_secret_name(network.name)}, {"key", kRpcAuthKey}}}}}}}},
       {"ports", json::array{{{"name", "p2p"}, {"containerPort", kP2pPort}, {"protocol", "TCP"}},
                             {{"name", "rpc"}, {"containerPort", kRpcPort}, {"protocol", "TCP"}}}},
       {"readinessProbe", tcp_probe(kRpcPort, 2, 3)},
@@ -140,13 +131,12 @@ json::value desired_statefulset(const BitcoinNetwork& network, std::string_view 
 
 json::value desired_generated_secret(const BitcoinNetwork& network, const std::string& user,
                                      const std::string& password) {
-  return json::object{{"apiVersion", "v1"},
-                      {"kind", "Secret"},
-                      {"metadata", object_meta(network, generated_secret_name(network.name))},
-                      {"type", "Opaque"},
-                      {"data",
-                       {{kRpcUserKey, base::base64_encode(user)},
-                        {kRpcPasswordKey, base::base64_encode(password)}}}};
+  return json::object{
+      {"apiVersion", "v1"},
+      {"kind", "Secret"},
+      {"metadata", object_meta(network, generated_secret_name(network.name))},
+      {"type", "Opaque"},
+      {"data", {{kRpcUserKey, base::base64_encode(user)}, {kRpcPasswordKey, base::base64_encode(password)}}}};
 }
 
 json::value desired_rpcauth_secret(const BitcoinNetwork& network, const std::string& rpcauth_line) {
@@ -159,9 +149,8 @@ json::value desired_rpcauth_secret(const BitcoinNetwork& network, const std::str
 
 json::value desired_network_policy(const BitcoinNetwork& network) {
   json::object same_network{{"podSelector", {{"matchLabels", selector_labels(network.name)}}}};
-  json::object controller{
-      {"namespaceSelector", json::object{}},
-      {"podSelector", {{"matchLabels", {{"app.kubernetes.io/name", "bitcoin-controller"}}}}}};
+  json::object controller{{"namespaceSelector", json::object{}},
+                          {"podSelector", {{"matchLabels", {{"app.kubernetes.io/name", "bitcoin-controller"}}}}}};
   return json::object{
       {"apiVersion", "networking.k8s.io/v1"},
       {"kind", "NetworkPolicy"},

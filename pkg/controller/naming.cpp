@@ -28,9 +28,7 @@ boost::json::object network_labels(std::string_view network) {
 
 boost::json::object selector_labels(std::string_view network) { return {{kNetworkLabel, network}}; }
 
-std::string label_selector(std::string_view network) {
-  return std::string(kNetworkLabel) + "=" + std::string(network);
-}
+std::string label_selector(std::string_view network) { return std::string(kNetworkLabel) + "=" + std::string(network); }
 
 int ordinal_of_pod(std::string_view network, std::string_view pod) {
   std::string prefix = statefulset_name(network) + "-";

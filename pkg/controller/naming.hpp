@@ -16,13 +16,13 @@ inline constexpr std::string_view kRpcUserKey = "BC_RPC_USER";
 inline constexpr std::string_view kRpcPasswordKey = "BC_RPC_PASSWORD";
 inline constexpr std::string_view kRpcAuthKey = "BC_RPC_AUTH";
 
-std::string service_name(std::string_view network);          // <network>-svc (as in the original design)
-std::string statefulset_name(std::string_view network);      // <network>-sts
-std::string generated_secret_name(std::string_view network); // <network>-rpc: credentials when spec.secret is empty
-std::string rpcauth_secret_name(std::string_view network);   // <network>-rpcauth: the salted hash bitcoind reads
-std::string network_policy_name(std::string_view network);   // <network>-peers
-std::string pod_name(std::string_view network, int ordinal); // <network>-sts-<ordinal>
-std::string dns_name(std::string_view network, int ordinal); // <pod>.<service>
+std::string service_name(std::string_view network);           // <network>-svc (as in the original design)
+std::string statefulset_name(std::string_view network);       // <network>-sts
+std::string generated_secret_name(std::string_view network);  // <network>-rpc: credentials when spec.secret is empty
+std::string rpcauth_secret_name(std::string_view network);    // <network>-rpcauth: the salted hash bitcoind reads
+std::string network_policy_name(std::string_view network);    // <network>-peers
+std::string pod_name(std::string_view network, int ordinal);  // <network>-sts-<ordinal>
+std::string dns_name(std::string_view network, int ordinal);  // <pod>.<service>
 
 // Labels on every object and pod of the network; the selector is the single network label.
 boost::json::object network_labels(std::string_view network);

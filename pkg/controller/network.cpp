@@ -35,8 +35,7 @@ std::string string_field(const json::object& object, std::string_view key, std::
   return std::string(v->as_string());
 }
 
-std::int64_t int_field(const json::object& object, std::string_view key, std::string_view path,
-                       std::int64_t fallback) {
+std::int64_t int_field(const json::object& object, std::string_view key, std::string_view path, std::int64_t fallback) {
   const auto* v = field(object, key);
   if (!v) return fallback;
   if (v->is_int64()) return v->as_int64();
@@ -101,8 +100,7 @@ BitcoinNetwork parse_network(const json::value& object) {
       if (!enabled->is_bool()) throw NetworkSpecError("spec.mining.enabled must be a boolean");
       out.mining.enabled = enabled->as_bool();
     }
-    out.mining.interval_seconds =
-        static_cast<int>(int_field(m, "intervalSeconds", "spec.mining.intervalSeconds", 10));
+    out.mining.interval_seconds = static_cast<int>(int_field(m, "intervalSeconds", "spec.mining.intervalSeconds", 10));
     if (out.mining.interval_seconds < 1) throw NetworkSpecError("spec.mining.intervalSeconds must be at least 1");
     out.mining.node = static_cast<int>(int_field(m, "node", "spec.mining.node", 0));
     out.mining.address = string_field(m, "address", "spec.mining.address");

@@ -29,9 +29,8 @@ const json::array* conditions_of(const json::value& status) {
   return c && c->is_array() ? &c->as_array() : nullptr;
 }
 
-json::object condition(const json::value& previous_status, std::string_view type, bool status,
-                       std::string_view reason, std::string_view message, std::int64_t generation,
-                       const std::string& now) {
+json::object condition(const json::value& previous_status, std::string_view type, bool status, std::string_view reason,
+                       std::string_view message, std::int64_t generation, const std::string& now) {
   std::string status_text = status ? "True" : "False";
   std::string transition = now;
   if (const auto* previous = conditions_of(previous_status)) {
@@ -98,15 +97,15 @@ json::value compute_status(const StatusInputs& inputs) {
   std::int64_t height = 0;
   std::set<std::string> tips;
   for (int ordinal = 0; ordinal < desired; ++ordinal) {
-    json::object node{{"ordinal", ordinal}, {"nodeName", pod_name(network.name, ordinal)},
+    json::object node{{"ordinal", ordinal},
+                      {"nodeName", pod_name(network.name, ordinal)},
                       {"dnsName", dns_name(network.name, ordinal)}};
     bool ready = false;
     if (auto it = pods.find(ordinal); it != pods.end()) {
       const auto& pod = *it->second;
       if (auto ip = pod_ip(pod); !ip.empty()) node["ip"] = ip;
       auto obs = inputs.observations.find(ordinal);
-      ready = pod_is_ready(pod) && !pod_is_terminating(pod) && obs != inputs.observations.end() &&
-              obs->second.answered;
+      ready = pod_is_ready(pod) && !pod_is_terminating(pod) && obs != inputs.observations.end() && obs->second.answered;
       if (obs != inputs.observations.end() && obs->second.answered) {
         node["blocks"] = obs->second.blocks;
         node["bestBlockHash"] = obs->second.best_block_hash;
@@ -138,8 +137,8 @@ json::value compute_status(const StatusInputs& inputs) {
                                  std::to_string(existing) + " pods exist, " + std::to_string(desired) + " desired",
                                  generation, inputs.now));
   if (inputs.problem) {
-    conditions.push_back(condition(previous, "Degraded", true, inputs.problem->reason, inputs.problem->message,
-                                   generation, inputs.now));
+    conditions.push_back(
+        condition(previous, "Degraded", true, inputs.problem->reason, inputs.problem->message, generation, inputs.now));
   } else {
     conditions.push_back(
         condition(previous, "Degraded", false, "AsExpected", "the last reconcile succeeded", generation, inputs.now));

@@ -32,7 +32,7 @@ struct ReconcileProblem {
 
 struct StatusInputs {
   const BitcoinNetwork* network = nullptr;
-  std::vector<boost::json::value> pods;        // the network's pods from the cache
+  std::vector<boost::json::value> pods;         // the network's pods from the cache
   std::map<int, NodeObservation> observations;  // by ordinal
   std::optional<ReconcileProblem> problem;
   std::string now;  // RFC 3339, used only for conditions that change

@@ -37,7 +37,6 @@ struct PeerChanges {
 // `current_addresses` maps ordinal → "ip:port" of every existing pod with an IP, ready or not.
 PeerChanges plan_peer_changes(int self, const std::vector<std::set<int>>& dials,
                               const std::map<int, std::string>& ready_addresses,
-                              const std::map<int, std::string>& current_addresses,
-                              const std::vector<AddedNode>& added);
+                              const std::map<int, std::string>& current_addresses, const std::vector<AddedNode>& added);
 
 }  // namespace kb::controller

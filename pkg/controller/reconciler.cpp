@@ -1,9 +1,9 @@
 #include "pkg/controller/reconciler.hpp"
 
 #include "pkg/base/base64.hpp"
+#include "pkg/base/json_subset.hpp"
 #include "pkg/bitcoin/rpc_error.hpp"
 #include "pkg/controller/desired_objects.hpp"
-#include "pkg/base/json_subset.hpp"
 #include "pkg/controller/naming.hpp"
 #include "pkg/controller/network_status.hpp"
 #include "pkg/controller/node_sync.hpp"
@@ -73,11 +73,16 @@ std::string rpcauth_in(const kube::ObjectPtr& secret) {
 // neither the kube nor the bitcoin layer puts them in messages).
 ReconcileProblem problem_from(const std::exception& e, std::string_view during) {
   std::string reason = "ReconcileError";
-  if (kube::is_forbidden(e)) reason = "Forbidden";
-  else if (kube::is_invalid(e)) reason = "InvalidObject";
-  else if (kube::is_conflict(e)) reason = "Conflict";
-  else if (kube::is_transport_error(e)) reason = "ApiServerUnreachable";
-  else if (dynamic_cast<const bitcoin::RpcFailure*>(&e)) reason = "NodeRpcError";
+  if (kube::is_forbidden(e))
+    reason = "Forbidden";
+  else if (kube::is_invalid(e))
+    reason = "InvalidObject";
+  else if (kube::is_conflict(e))
+    reason = "Conflict";
+  else if (kube::is_transport_error(e))
+    reason = "ApiServerUnreachable";
+  else if (dynamic_cast<const bitcoin::RpcFailure*>(&e))
+    reason = "NodeRpcError";
   return {reason, std::string(during) + ": " + e.what()};
 }
 
@@ -113,15 +118,15 @@ void Reconciler::apply_if_changed(const kube::ResourceRef& ref, const kube::Stor
     events_->record(network_object, kube::EventKind::Normal, "Created", "Create",
                     "Created " + std::string(what) + " " + ref.name);
   }
-  log_.info(live ? "updated object" : "created object", {{"kind", std::string(what)}, {"name", ref.name},
-                                                         {"namespace", ref.namespace_name}});
+  log_.info(live ? "updated object" : "created object",
+            {{"kind", std::string(what)}, {"name", ref.name}, {"namespace", ref.namespace_name}});
 }
 
 std::optional<RpcCredentials> Reconciler::credentials(const BitcoinNetwork& network) const {
   std::string problem;
   if (network.spec.secret.empty()) {
-    auto secret = caches_.secrets ? caches_.secrets->get(network.namespace_name, generated_secret_name(network.name))
-                                  : nullptr;
+    auto secret =
+        caches_.secrets ? caches_.secrets->get(network.namespace_name, generated_secret_name(network.name)) : nullptr;
     if (!secret) return std::nullopt;
     return credentials_from_secret(*secret, problem);
   }
@@ -265,8 +270,8 @@ std::chrono::milliseconds Reconciler::reconcile(const std::string& key) {
         answering[ordinal] = ready_addresses[ordinal];
       } catch (const bitcoin::RpcFailure& e) {
         state->nodes.erase(ordinal);
-        log_.debug("node not answering yet", {{"network", key}, {"ordinal", std::to_string(ordinal)},
-                                              {"error", e.what()}});
+        log_.debug("node not answering yet",
+                   {{"network", key}, {"ordinal", std::to_string(ordinal)}, {"error", e.what()}});
       }
     }
     int peer_changes = 0;
@@ -325,9 +330,8 @@ std::chrono::milliseconds Reconciler::reconcile(const std::string& key) {
   }
 
   // 6. Status, written only when it changed.
-  auto now_seconds = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
+  auto now_seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   auto status = compute_status(StatusInputs{&network, pods, observations, problem, rfc3339(now_seconds)});
   if (!(status == network.status)) {
     try {

@@ -35,7 +35,7 @@ struct ReconcilerCaches {
   const kube::Store* networks = nullptr;
   const kube::Store* statefulsets = nullptr;
   const kube::Store* services = nullptr;
-  const kube::Store* pods = nullptr;  // with the index kPodsByNetworkIndex
+  const kube::Store* pods = nullptr;     // with the index kPodsByNetworkIndex
   const kube::Store* secrets = nullptr;  // only the controller's own (label-selected)
   const kube::Store* network_policies = nullptr;
 };

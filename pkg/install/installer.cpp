@@ -113,7 +113,8 @@ ChangeAction Installer::apply_object(const json::value& object, const std::strin
   if (live && base::is_subset(desired, *live)) return ChangeAction::unchanged;
   if (request.dry_run != DryRun::client) {
     client_.apply(ref, desired,
-                  {.field_manager = kFieldManager, .force = request.force_conflicts,
+                  {.field_manager = kFieldManager,
+                   .force = request.force_conflicts,
                    .dry_run = request.dry_run == DryRun::server});
   }
   return live ? ChangeAction::configured : ChangeAction::created;

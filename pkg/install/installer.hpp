@@ -50,8 +50,8 @@ struct ObjectChange {
 
 struct InstallReport {
   std::vector<ObjectChange> changes;
-  int revision = 0;        // the release revision now in the cluster
-  bool changed = false;    // anything created, configured or pruned
+  int revision = 0;      // the release revision now in the cluster
+  bool changed = false;  // anything created, configured or pruned
 };
 
 // Thrown when the run could not finish; `report` lists what happened before.
@@ -79,7 +79,8 @@ class Installer {
     bool wait = true;
     std::chrono::milliseconds timeout{std::chrono::minutes(2)};
   };
-  InstallReport uninstall(const std::string& release, const std::string& namespace_name, const UninstallOptions& options);
+  InstallReport uninstall(const std::string& release, const std::string& namespace_name,
+                          const UninstallOptions& options);
 
   // The latest deployed record, or nullopt when the release is not installed.
   std::optional<ReleaseRecord> current_release(const std::string& release, const std::string& namespace_name);

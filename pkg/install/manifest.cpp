@@ -41,16 +41,42 @@ std::string identity(const json::value& object) {
 
 int install_rank(const std::string& kind) {
   // Helm 3's InstallOrder (pkg/releaseutil/kind_sorter.go), the kinds a chart commonly has.
-  static constexpr std::array<std::string_view, 36> order = {
-      "PriorityClass",     "Namespace",          "NetworkPolicy",     "ResourceQuota",
-      "LimitRange",        "PodSecurityPolicy",  "PodDisruptionBudget", "ServiceAccount",
-      "Secret",            "SecretList",         "ConfigMap",         "StorageClass",
-      "PersistentVolume",  "PersistentVolumeClaim", "CustomResourceDefinition", "ClusterRole",
-      "ClusterRoleList",   "ClusterRoleBinding", "ClusterRoleBindingList", "Role",
-      "RoleList",          "RoleBinding",        "RoleBindingList",   "Service",
-      "DaemonSet",         "Pod",                "ReplicationController", "ReplicaSet",
-      "Deployment",        "HorizontalPodAutoscaler", "StatefulSet", "Job",
-      "CronJob",           "IngressClass",       "Ingress",           "APIService"};
+  static constexpr std::array<std::string_view, 36> order = {"PriorityClass",
+                                                             "Namespace",
+                                                             "NetworkPolicy",
+                                                             "ResourceQuota",
+                                                             "LimitRange",
+                                                             "PodSecurityPolicy",
+                                                             "PodDisruptionBudget",
+                                                             "ServiceAccount",
+                                                             "Secret",
+                                                             "SecretList",
+                                                             "ConfigMap",
+                                                             "StorageClass",
+                                                             "PersistentVolume",
+                                                             "PersistentVolumeClaim",
+                                                             "CustomResourceDefinition",
+                                                             "ClusterRole",
+                                                             "ClusterRoleList",
+                                                             "ClusterRoleBinding",
+                                                             "ClusterRoleBindingList",
+                                                             "Role",
+                                                             "RoleList",
+                                                             "RoleBinding",
+                                                             "RoleBindingList",
+                                                             "Service",
+                                                             "DaemonSet",
+                                                             "Pod",
+                                                             "ReplicationController",
+                                                             "ReplicaSet",
+                                                             "Deployment",
+                                                             "HorizontalPodAutoscaler",
+                                                             "StatefulSet",
+                                                             "Job",
+                                                             "CronJob",
+                                                             "IngressClass",
+                                                             "Ingress",
+                                                             "APIService"};
   for (std::size_t i = 0; i < order.size(); ++i) {
     if (order[i] == kind) return static_cast<int>(i);
   }

@@ -18,9 +18,9 @@ struct ReleaseRecord {
   std::string status = "deployed";  // deployed, superseded, failed, uninstalling
   std::string first_deployed;       // RFC 3339
   std::string last_deployed;
-  std::string description;          // "Install complete", "Upgrade complete"
-  std::string notes;                // rendered NOTES.txt
-  std::string manifest;             // the rendered documents, "---\n# Source: ..." as helm template prints them
+  std::string description;            // "Install complete", "Upgrade complete"
+  std::string notes;                  // rendered NOTES.txt
+  std::string manifest;               // the rendered documents, "---\n# Source: ..." as helm template prints them
   boost::json::value chart_metadata;  // Chart.yaml as JSON (Helm's chart.Metadata field names)
   boost::json::value config;          // the user-supplied values (Helm's "config")
   boost::json::value chart_values;    // the chart's values.yaml

@@ -47,7 +47,7 @@ struct HttpServer::Impl {
 
   void serve_connection(tcp::socket socket) {
     try {
-      struct timeval tv{};
+      struct timeval tv {};
       tv.tv_sec = static_cast<long>(options.read_timeout.count() / 1000);
       tv.tv_usec = static_cast<long>((options.read_timeout.count() % 1000) * 1000);
       setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -59,7 +59,8 @@ struct HttpServer::Impl {
         beast::error_code ec;
         http::read(socket, buffer, parser, ec);
         if (ec == http::error::body_limit) {
-          write_response(socket, 11, false, HttpResponse{413, "text/plain; charset=utf-8", "request body too large\n", {}});
+          write_response(socket, 11, false,
+                         HttpResponse{413, "text/plain; charset=utf-8", "request body too large\n", {}});
           break;
         }
         if (ec) break;
@@ -78,7 +79,8 @@ struct HttpServer::Impl {
         try {
           response = handler(request);
         } catch (const std::exception& e) {
-          response = HttpResponse{500, "text/plain; charset=utf-8", std::string("internal error: ") + e.what() + "\n", {}};
+          response =
+              HttpResponse{500, "text/plain; charset=utf-8", std::string("internal error: ") + e.what() + "\n", {}};
         }
         bool keep_alive = message.keep_alive();
         if (!write_response(socket, message.version(), keep_alive, response) || !keep_alive) break;
@@ -144,8 +146,8 @@ HttpServer::HttpServer(Options options, HttpHandler handler) : impl_(std::make_u
   if (!ec) impl_->acceptor.bind(endpoint, ec);
   if (!ec) impl_->acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    throw std::runtime_error("cannot listen on " + impl_->options.address + ":" +
-                             std::to_string(impl_->options.port) + ": " + ec.message());
+    throw std::runtime_error("cannot listen on " + impl_->options.address + ":" + std::to_string(impl_->options.port) +
+                             ": " + ec.message());
   }
   impl_->accept_thread = std::thread([impl = impl_.get()] { impl->accept_loop(); });
 }

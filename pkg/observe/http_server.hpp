@@ -14,7 +14,7 @@ namespace kb::observe {
 
 struct HttpRequest {
   std::string method;
-  std::string target;  // path and query, as sent
+  std::string target;                          // path and query, as sent
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
   std::string remote_address;

@@ -124,7 +124,8 @@ std::string MetricsRegistry::expose() const {
     switch (f.type) {
       case Type::counter:
         out += "# TYPE " + name + " counter\n";
-        for (const auto& [labels, c] : f.counters) out += name + render_labels(labels) + " " + number(c->value()) + "\n";
+        for (const auto& [labels, c] : f.counters)
+          out += name + render_labels(labels) + " " + number(c->value()) + "\n";
         break;
       case Type::gauge:
         out += "# TYPE " + name + " gauge\n";

@@ -9,8 +9,9 @@
 TEST_CASE("pretty JSON keeps key order and parses back") {
   auto v = boost::json::parse(R"({"b":1,"a":[true,null,{"x":"y"}],"e":{},"f":[]})");
   auto text = kb::base::pretty_json(v);
-  CHECK(text == "{\n  \"b\": 1,\n  \"a\": [\n    true,\n    null,\n    {\n      \"x\": \"y\"\n    }\n  ],\n"
-                "  \"e\": {},\n  \"f\": []\n}");
+  CHECK(text ==
+        "{\n  \"b\": 1,\n  \"a\": [\n    true,\n    null,\n    {\n      \"x\": \"y\"\n    }\n  ],\n"
+        "  \"e\": {},\n  \"f\": []\n}");
   CHECK(boost::json::parse(text) == v);
 }
 

@@ -5,6 +5,10 @@
 
 #include <boost/json.hpp>
 
+#include <cstdint>
+#include <string>
+#include <vector>
+
 namespace json = boost::json;
 using kb::base::parse_yaml;
 using kb::base::parse_yaml_documents;
@@ -59,4 +63,104 @@ TEST_CASE("a flow collection followed by a comma is an error, not an out-of-memo
   }
   CHECK(parse_yaml("{a: 1}\n").at("a") == json::value(1));
   CHECK(parse_yaml("[\"x,\", 2]").as_array().size() == 2);
+}
+
+// parse_yaml_documents reads plain block YAML with a fast parser and leaves everything else to
+// yaml-cpp. Wherever the fast parser accepts a text, it must give exactly what yaml-cpp gives.
+namespace {
+
+std::string serialize_all(const std::vector<json::value>& docs) {
+  std::string out;
+  for (const auto& d : docs) out += json::serialize(d) + "\n";
+  return out;
+}
+
+// Whether the fast parser accepted `text`; when it did, its result must match yaml-cpp's.
+bool fast_path_agrees(const std::string& text, bool& accepted) {
+  auto fast = kb::base::parse_simple_block_yaml(text);
+  accepted = fast.has_value();
+  if (!fast) return true;
+  try {
+    return serialize_all(*fast) == serialize_all(kb::base::parse_yaml_documents_with_yaml_cpp(text));
+  } catch (const kb::base::YamlError&) {
+    return false;  // accepted what yaml-cpp rejects
+  }
+}
+
+const char* const kCorpus[] = {
+    // The shapes rendered manifests and values files have.
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\n  labels:\n    app.kubernetes.io/name: x\n"
+    "    helm.sh/chart: c-0.1.0\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n"
+    "        - name: controller\n          image: \"ghcr.io/x/y:0.1.0\"\n          args:\n            - serve\n"
+    "            - --workers=2\n          ports:\n            - name: metrics\n              containerPort: 8080\n"
+    "          securityContext:\n            capabilities:\n              drop: [\"ALL\"]\n",
+    "rules:\n  - apiGroups: [\"\", \"events.k8s.io\"]\n    resources: [pods, 'a''b']\n    verbs: [\"get\", \"list\"]\n"
+    "empty: []\nobj: {}\n",
+    "# comment\nreplicaCount: 1  # trailing\n\nimage:\n  repository: r/x\n  tag: \"\"\n  pullPolicy: IfNotPresent\n"
+    "imagePullSecrets: []\nnull_value:\ntilde: ~\nyes: yes\noctal: 010\nhex: 0x1f\nfloat: 1.5e3\nneg: -3\n"
+    "str: 'it''s'\nurl: http://x:80/y\nk: a:b\nspaces:    a  b   \nlist:\n- 1\n- 'two'\n-\n  nested: 1\n",
+    "- - 1\n",
+    "annotations:\n  a: |\n    - kind: X\n      version: v1\n\n    # not a comment\n  b: |-\n    line\n  c: x\n"
+    "seq:\n  - |\n    text\n  - k: |-\n      v\n    k2: w\n",
+    "a:\n  b:\n    c:\n      - d: 1\n        e:\n          - f\n      - g\n  h: i\nj: k\n",
+    "top: |\n  keep\n",
+    "top: |-\n  no newline",
+    "x: \"a \\\" b\"\ny: &a 1\nz: *a\nt: !!str 1\n",
+    "key: >\n  folded\n  text\n",
+    "list: [a, [b]]\nmap: {a: 1}\n",
+    "  indented: 1\n  second: 2\n",
+};
+
+}  // namespace
+
+TEST_CASE("the fast block parser agrees with yaml-cpp on everything it accepts") {
+  int accepted_total = 0;
+  for (const char* text : kCorpus) {
+    bool accepted = false;
+    INFO("text:\n" << text);
+    CHECK(fast_path_agrees(text, accepted));
+    accepted_total += accepted;
+  }
+  CHECK(accepted_total >= 7);  // the fast path covers the common shapes
+}
+
+TEST_CASE("the fast block parser agrees with yaml-cpp on mutated texts") {
+  const std::string alphabet = " \n:-#'\"|[]{},ab1~.";
+  std::uint32_t state = 2463534242u;
+  auto next = [&] {
+    state ^= state << 13;
+    state ^= state >> 17;
+    state ^= state << 5;
+    return state;
+  };
+  int accepted_total = 0, checked = 0;
+  for (const char* base : kCorpus) {
+    for (int n = 0; n < 3000; ++n) {
+      std::string text = base;
+      int edits = 1 + static_cast<int>(next() % 3);
+      for (int e = 0; e < edits && !text.empty(); ++e) {
+        std::size_t at = next() % text.size();
+        switch (next() % 4) {
+          case 0:
+            text.erase(at, 1);
+            break;
+          case 1:
+            text.insert(at, 1, alphabet[next() % alphabet.size()]);
+            break;
+          case 2:
+            text[at] = alphabet[next() % alphabet.size()];
+            break;
+          default:
+            text.insert(at, "  ");
+            break;
+        }
+      }
+      bool accepted = false;
+      INFO("text:\n" << text);
+      CHECK(fast_path_agrees(text, accepted));
+      accepted_total += accepted;
+      ++checked;
+    }
+  }
+  MESSAGE("fast path accepted " << accepted_total << " of " << checked << " mutated texts");
 }

@@ -1,9 +1,15 @@
 // to_yaml against outputs recorded from sigs.k8s.io/yaml (go-yaml v2), as Helm's toYaml prints.
 #include "pkg/chart/yaml_emit.hpp"
 
+#include "pkg/base/yaml_parse.hpp"
+
 #include <doctest/doctest.h>
 
 #include <boost/json.hpp>
+
+#include <cstdint>
+#include <regex>
+#include <string>
 
 using kb::chart::to_yaml;
 namespace json = boost::json;
@@ -49,4 +55,56 @@ TEST_CASE("keys that span lines or exceed 128 bytes use the explicit ? form") {
   o["multi\nkey"] = 1;
   o[std::string(130, 'k')] = json::object{{"a", 1}, {"b", 2}};
   CHECK(to_yaml(o) == "? " + std::string(130, 'k') + "\n: a: 1\n  b: 2\n? |-\n  multi\n  key\n: 1\n");
+}
+
+// yaml_string_needs_quotes matches go-yaml v2's non-string forms by hand; check it against the
+// regular expressions it replaced, on every short string over the characters that matter.
+TEST_CASE("yaml_string_needs_quotes agrees with the regular expressions it replaces") {
+  const std::regex go_integer(R"([-+]?0[oObBxX][0-9a-fA-F_]+|[-+]?[0-9][0-9_]*)");
+  const std::regex go_float(R"([-+]?([0-9][0-9_]*)?\.?[0-9_]+([eE][-+]?[0-9]+)?)");
+  const std::regex timestamp(
+      R"([0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(([Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\.[0-9]*)?([ \t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?)?)");
+  const std::regex base60(R"([-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?)");
+  auto expected = [&](const std::string& s) {
+    if (s.empty() || !kb::base::resolve_plain_scalar(s).is_string()) return true;
+    char first = s[0];
+    if (!((first >= '0' && first <= '9') || first == '-' || first == '+' || first == '.')) return false;
+    if (s.find_first_of("0123456789") == std::string::npos) return false;
+    return std::regex_match(s, go_integer) || std::regex_match(s, go_float) || std::regex_match(s, timestamp) ||
+           std::regex_match(s, base60);
+  };
+  auto check = [&](const std::string& s) {
+    INFO("string: '" << s << "'");
+    CHECK(kb::chart::yaml_string_needs_quotes(s) == expected(s));
+  };
+  // Exhaustive over a small alphabet up to length 4.
+  const std::string alphabet = "07_.:-+eExbZT \ta";
+  std::string s;
+  auto all = [&](auto& self, std::size_t depth) -> void {
+    check(s);
+    if (depth == 4) return;
+    for (char c : alphabet) {
+      s.push_back(c);
+      self(self, depth + 1);
+      s.pop_back();
+    }
+  };
+  all(all, 0);
+  // Longer shapes built from pieces of timestamps, sexagesimals, floats and based integers.
+  const char* pieces[] = {"2001", "-", "12", "1", "123", "T", "t", " ", "\t", ":", "30", "61", "5", ".", "Z", "+",
+                          "_", "e", "0x", "0o", "ff", "9"};
+  std::uint32_t state = 12345;
+  for (int n = 0; n < 200000; ++n) {
+    std::string t;
+    int len = 1 + static_cast<int>((state >> 8) % 9);
+    for (int k = 0; k < len; ++k) {
+      state = state * 1103515245u + 12345u;
+      t += pieces[(state >> 16) % (sizeof(pieces) / sizeof(pieces[0]))];
+    }
+    check(t);
+  }
+  for (const char* t : {"2001-12-14", "2001-12-14t21:59:43.10-05:00", "2001-12-14 21:59:43.10 -5", "2001-12-14T21:59:43Z",
+                        "2001-1-1  1:00:00 +01:00", "2001-12-14T21:59:43 Z", "2001-12-14T21:59:43 ", "190:20:30.15",
+                        "1:60", "1:59", "-1_0:5:09.", "0x_", "0b102", "+.5e-3", "1.e5", "._", "1_000"})
+    check(t);
 }

@@ -13,9 +13,11 @@ namespace json = boost::json;
 
 namespace {
 BitcoinNetwork sample(std::string_view extra_spec = "") {
-  std::string yaml = "apiVersion: bitcoin.kubectl-bitcoin.dev/v1\nkind: BitcoinNetwork\n"
-                     "metadata: {name: mynet, namespace: ns1, uid: u-1, generation: 3}\n"
-                     "spec:\n  nodes: 3\n" + std::string(extra_spec);
+  std::string yaml =
+      "apiVersion: bitcoin.kubectl-bitcoin.dev/v1\nkind: BitcoinNetwork\n"
+      "metadata: {name: mynet, namespace: ns1, uid: u-1, generation: 3}\n"
+      "spec:\n  nodes: 3\n" +
+      std::string(extra_spec);
   return parse_network(kb::base::parse_yaml(yaml));
 }
 }  // namespace
@@ -26,8 +28,9 @@ TEST_CASE("parse_network applies defaults and reads every field") {
   CHECK(net.spec.image == std::string(kDefaultImage));
   CHECK(net.spec.topology == Topology::mesh);
   CHECK_FALSE(net.spec.mining.enabled);
-  auto full = sample("  topology: custom\n  customEdges: [{from: 0, to: 2}]\n  mining: {enabled: true, intervalSeconds: 5}\n"
-                     "  args: [-txindex=1]\n  storage: {size: 1Gi}\n");
+  auto full = sample(
+      "  topology: custom\n  customEdges: [{from: 0, to: 2}]\n  mining: {enabled: true, intervalSeconds: 5}\n"
+      "  args: [-txindex=1]\n  storage: {size: 1Gi}\n");
   CHECK(full.spec.topology == Topology::custom);
   CHECK(full.spec.custom_edges == std::vector<Edge>{{0, 2}});
   CHECK(full.spec.mining.enabled);

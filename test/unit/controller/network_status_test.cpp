@@ -12,10 +12,10 @@ namespace json = boost::json;
 
 namespace {
 json::value pod(int ordinal, bool ready, std::string ip) {
-  return json::object{{"metadata", {{"name", "net-sts-" + std::to_string(ordinal)}}},
-                      {"status",
-                       {{"podIP", ip},
-                        {"conditions", json::array{{{"type", "Ready"}, {"status", ready ? "True" : "False"}}}}}}};
+  return json::object{
+      {"metadata", {{"name", "net-sts-" + std::to_string(ordinal)}}},
+      {"status",
+       {{"podIP", ip}, {"conditions", json::array{{{"type", "Ready"}, {"status", ready ? "True" : "False"}}}}}}};
 }
 
 const json::value& condition(const json::value& status, std::string_view type) {

@@ -1,6 +1,6 @@
 // Pure tests of the Helm-compatible release record and the install order; no fakes needed.
-#include "pkg/install/manifest.hpp"
 #include "pkg/install/release_record.hpp"
+#include "pkg/install/manifest.hpp"
 
 #include "pkg/base/base64.hpp"
 
@@ -63,9 +63,9 @@ TEST_CASE("decoding something that is not a release names the problem") {
 }
 
 TEST_CASE("install order follows Helm: namespaces and RBAC before workloads") {
-  std::vector<Manifest> manifests = {
-      {"d", {{"kind", "Deployment"}}}, {"s", {{"kind", "Service"}}}, {"x", {{"kind", "Unknown"}}},
-      {"r", {{"kind", "ClusterRole"}}}, {"a", {{"kind", "ServiceAccount"}}}, {"n", {{"kind", "Namespace"}}}};
+  std::vector<Manifest> manifests = {{"d", {{"kind", "Deployment"}}},     {"s", {{"kind", "Service"}}},
+                                     {"x", {{"kind", "Unknown"}}},        {"r", {{"kind", "ClusterRole"}}},
+                                     {"a", {{"kind", "ServiceAccount"}}}, {"n", {{"kind", "Namespace"}}}};
   sort_for_install(manifests);
   std::string order;
   for (const auto& m : manifests) order += m.source;

@@ -76,12 +76,13 @@ TEST_CASE("HTTP server: routes a request, enforces the body limit, reports bind 
   HttpServer server(options, [](const HttpRequest& r) {
     return HttpResponse{200, "text/plain", r.method + " " + r.target + " " + r.header("x-test") + " " + r.body, {}};
   });
-  auto ok = http_exchange(server.port(),
-                          "POST /a?b=1 HTTP/1.1\r\nHost: x\r\nX-Test: yes\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi");
+  auto ok = http_exchange(
+      server.port(),
+      "POST /a?b=1 HTTP/1.1\r\nHost: x\r\nX-Test: yes\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi");
   CHECK(ok.find("HTTP/1.1 200 OK") == 0);
   CHECK(ok.find("POST /a?b=1 yes hi") != std::string::npos);
-  auto big = http_exchange(server.port(), "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n" +
-                                              std::string(100, 'x'));
+  auto big =
+      http_exchange(server.port(), "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n" + std::string(100, 'x'));
   CHECK(big.find("HTTP/1.1 413") == 0);
   HttpServer::Options clash = options;
   clash.port = server.port();
