@@ -33,6 +33,17 @@ void add_global_flags(CLI::App& root, GlobalOptions& global) {
                   "How long to wait for a single server request (e.g. 1s, 2m); 0 means no limit")
       ->group("Global flags");
   root.add_option("-v,--v", global.verbosity, "Log level verbosity (0-9)")->group("Global flags");
+  root.add_option("-s,--server", global.server, "The address and port of the Kubernetes API server")
+      ->group("Global flags");
+  root.add_option("--token", global.token, "Bearer token for authentication to the API server")->group("Global flags");
+  root.add_option("--certificate-authority", global.certificate_authority,
+                  "Path to a cert file for the certificate authority")
+      ->group("Global flags");
+  root.add_flag("--insecure-skip-tls-verify", global.insecure_skip_tls_verify,
+                "Do not check the server's certificate (insecure)")
+      ->group("Global flags");
+  root.add_option("--tls-server-name", global.tls_server_name, "Server name to use for certificate validation")
+      ->group("Global flags");
 }
 
 // Edit distance, for "did you mean" suggestions.

@@ -12,6 +12,11 @@ kube::Client make_client(const GlobalOptions& global, double qps, int burst) {
   options.cluster = global.cluster;
   options.user = global.user;
   options.namespace_name = global.namespace_name;
+  options.server = global.server;
+  options.token = global.token;
+  options.certificate_authority = global.certificate_authority;
+  options.insecure_skip_tls_verify = global.insecure_skip_tls_verify;
+  options.tls_server_name = global.tls_server_name;
   auto timeout = base::parse_duration(global.request_timeout);
   if (!timeout) {
     throw UsageError("--request-timeout \"" + global.request_timeout +

@@ -23,6 +23,11 @@ struct GlobalOptions {
   std::string user;
   std::string namespace_name;  // -n/--namespace; empty means "from the kubeconfig context"
   std::string request_timeout = "0";
+  std::string server;                 // --server
+  std::string token;                  // --token
+  std::string certificate_authority;  // --certificate-authority
+  bool insecure_skip_tls_verify = false;
+  std::string tls_server_name;
   int verbosity = 0;
 };
 
