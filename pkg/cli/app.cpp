@@ -109,6 +109,10 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   add_completion_command(root, context);
   add_version_command(root, context);
 
+  if (argc <= 1) {  // like kubectl: no command prints the help
+    out << root.help();
+    return kExitSuccess;
+  }
   try {
     root.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
