@@ -41,6 +41,37 @@ template)
 	echo "kubectl bitcoin template:  $((ours / 1000)).$(printf %03d $((ours % 1000))) ms per run"
 	awk -v a="$theirs" -v b="$ours" 'BEGIN { printf "ratio (helm / ours):       %.1fx\n", a / b }'
 	;;
+reconcile)
+	# Time from `kubectl apply` to Ready (all nodes answering and connected per the topology) for a
+	# network of NODES nodes, then the controller's writes during REST_SECONDS at rest.
+	nodes=${NODES:-10}
+	rest=${REST_SECONDS:-60}
+	hack/local-cluster.sh up >/dev/null
+	eval "$(hack/local-cluster.sh env)"
+	export PATH=$root/build:$PATH
+	kubectl bitcoin install --wait >/dev/null
+	ns=bench-$RANDOM
+	kubectl create namespace "$ns" >/dev/null
+	metrics() { # the controller's total write count, from its /metrics
+		local ip
+		ip=$(kubectl -n bitcoin-controller get pods -l app.kubernetes.io/name=bitcoin-controller \
+			-o jsonpath='{.items[0].status.podIP}')
+		curl -s "http://$ip:8080/metrics" | awk '/^kubectl_bitcoin_controller_api_writes_total/ { s += $2 } END { print s + 0 }'
+	}
+	start=$(now_ns)
+	printf 'apiVersion: bitcoin.kubectl-bitcoin.dev/v1\nkind: BitcoinNetwork\nmetadata: {name: bench, namespace: %s}\nspec: {nodes: %d, topology: ring}\n' \
+		"$ns" "$nodes" | kubectl apply -f - >/dev/null
+	until kubectl bitcoin status bench -n "$ns" --check >/dev/null 2>&1; do sleep 0.2; done
+	ready_ms=$((($(now_ns) - start) / 1000000))
+	sleep 5
+	before=$(metrics)
+	sleep "$rest"
+	after=$(metrics)
+	echo "machine: $(nproc) cores, $(uname -r)"
+	echo "network of $nodes nodes (ring): Ready and connected after $ready_ms ms"
+	echo "controller write requests during $rest s at rest: $((after - before))"
+	kubectl delete namespace "$ns" --wait=false >/dev/null
+	;;
 *)
 	echo "usage: hack/bench.sh template|reconcile" >&2
 	exit 2
