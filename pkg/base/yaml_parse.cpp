@@ -161,9 +161,12 @@ void reject_trailing_comma_after_flow_document(std::string_view text, std::strin
         if (d == quote) quote = 0;
         continue;
       }
-      if (d == '"' || d == '\'') quote = d;
-      else if (d == '{' || d == '[') ++depth;
-      else if ((d == '}' || d == ']') && --depth == 0) break;
+      if (d == '"' || d == '\'')
+        quote = d;
+      else if (d == '{' || d == '[')
+        ++depth;
+      else if ((d == '}' || d == ']') && --depth == 0)
+        break;
     }
     std::size_t k = j + 1;
     while (k < text.size() && (text[k] == ' ' || text[k] == '\t')) ++k;
@@ -302,7 +305,11 @@ class FastBlockParser {
   }
 
   json::value mapping(std::size_t indent) {
-    json::object out;
+    // Room for every key at this indentation up front: growing an object rehashes it.
+    std::size_t keys = 0;
+    for (std::size_t j = pos_; j < lines_.size() && lines_[j].indent >= indent; ++j)
+      keys += lines_[j].indent == indent && !is_sequence_item(lines_[j].text);
+    json::object out(keys);
     while (ok_ && pos_ < lines_.size() && lines_[pos_].indent == indent) {
       std::string_view t = lines_[pos_].text;
       if (is_sequence_item(t)) return give_up();
@@ -459,6 +466,10 @@ class FastBlockParser {
 }  // namespace
 
 json::value resolve_plain_scalar(std::string_view s) {
+  // Most scalars are words: one starting with a letter and longer than "false" is none of the
+  // null or bool spellings, and no integer or float (those start with a digit, a sign or a dot).
+  if (s.size() > 5 && ((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+    return json::value(json::string_view(s.data(), s.size()));
   if (one_of(s, {"", "~", "null", "Null", "NULL"})) return nullptr;
   if (one_of(s, {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y"})) return true;
   if (one_of(s, {"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N"})) return false;

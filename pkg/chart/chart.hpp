@@ -19,13 +19,13 @@ struct ChartFile {
 };
 
 struct Chart {
-  std::string name;                       // Chart.yaml's name
-  boost::json::object metadata;           // Chart.yaml as written (lower-case keys)
-  boost::json::object values;             // values.yaml, numbers as float64 like Helm
+  std::string name;                          // Chart.yaml's name
+  boost::json::object metadata;              // Chart.yaml as written (lower-case keys)
+  boost::json::object values;                // values.yaml, numbers as float64 like Helm
   std::optional<boost::json::value> schema;  // values.schema.json
-  std::vector<ChartFile> templates;       // templates/**, sorted by path (partials and NOTES.txt included)
-  std::vector<ChartFile> crds;            // crds/*.yaml|yml|json, sorted by path
-  std::vector<ChartFile> files;           // every other file, what .Files sees (crds/ included, as in Helm)
+  std::vector<ChartFile> templates;          // templates/**, sorted by path (partials and NOTES.txt included)
+  std::vector<ChartFile> crds;               // crds/*.yaml|yml|json, sorted by path
+  std::vector<ChartFile> files;              // every other file, what .Files sees (crds/ included, as in Helm)
 };
 
 // A chart that cannot be loaded: no Chart.yaml, no name, bad schema JSON, subcharts...

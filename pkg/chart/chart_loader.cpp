@@ -71,7 +71,8 @@ Chart load_chart(const std::map<std::string, std::string>& input, const std::str
   if (!metadata.is_object()) throw ChartError("Chart.yaml: not a YAML mapping");
   chart.metadata = metadata.get_object();
   const auto* name = chart.metadata.if_contains("name");
-  if (!name || !name->is_string() || name->get_string().empty()) throw ChartError("validation: chart.metadata.name is required");
+  if (!name || !name->is_string() || name->get_string().empty())
+    throw ChartError("validation: chart.metadata.name is required");
   chart.name = std::string(name->get_string());
   IgnoreRules ignore;
   if (auto it = files.find(".helmignore"); it != files.end()) ignore = parse_ignore(it->second);

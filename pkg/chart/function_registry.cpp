@@ -35,7 +35,8 @@ FunctionRegistry make_helm_function_registry() {
   // Sprig's must* variants return errors where the plain ones panic; ours already report errors.
   for (const char* name : {"first", "last", "rest", "initial", "reverse", "uniq", "without", "has", "compact", "chunk",
                            "slice", "prepend", "toPrettyJson", "toRawJson", "fromJson"}) {
-    std::string must = std::string("must") + static_cast<char>(std::toupper(static_cast<unsigned char>(name[0]))) + (name + 1);
+    std::string must =
+        std::string("must") + static_cast<char>(std::toupper(static_cast<unsigned char>(name[0]))) + (name + 1);
     registry.add_alias(must, name);
   }
   registry.add_alias("tuple", "list");
@@ -43,7 +44,8 @@ FunctionRegistry make_helm_function_registry() {
   registry.add_alias("date_in_zone", "dateInZone");
   registry.add_alias("htmlDateInZone", "htmlDate");
   for (const char* name : {"base", "clean", "dir", "ext", "isAbs"}) {
-    std::string os = std::string("os") + static_cast<char>(std::toupper(static_cast<unsigned char>(name[0]))) + (name + 1);
+    std::string os =
+        std::string("os") + static_cast<char>(std::toupper(static_cast<unsigned char>(name[0]))) + (name + 1);
     registry.add_alias(os, name);  // filepath on Linux is path
   }
   return registry;
@@ -93,10 +95,14 @@ std::optional<std::int64_t> parse_cast_integer(std::string s) {
   std::string_view body(s);
   if (s[0] == '-' || s[0] == '+') body.remove_prefix(1);
   int base = 10;
-  if (body.size() > 2 && body[0] == '0' && (body[1] == 'x' || body[1] == 'X')) base = 16, body.remove_prefix(2);
-  else if (body.size() > 2 && body[0] == '0' && (body[1] == 'b' || body[1] == 'B')) base = 2, body.remove_prefix(2);
-  else if (body.size() > 2 && body[0] == '0' && (body[1] == 'o' || body[1] == 'O')) base = 8, body.remove_prefix(2);
-  else if (body.size() > 1 && body[0] == '0') base = 8, body.remove_prefix(1);
+  if (body.size() > 2 && body[0] == '0' && (body[1] == 'x' || body[1] == 'X'))
+    base = 16, body.remove_prefix(2);
+  else if (body.size() > 2 && body[0] == '0' && (body[1] == 'b' || body[1] == 'B'))
+    base = 2, body.remove_prefix(2);
+  else if (body.size() > 2 && body[0] == '0' && (body[1] == 'o' || body[1] == 'O'))
+    base = 8, body.remove_prefix(2);
+  else if (body.size() > 1 && body[0] == '0')
+    base = 8, body.remove_prefix(1);
   std::int64_t v = 0;
   auto r = std::from_chars(body.data(), body.data() + body.size(), v, base);
   if (r.ec != std::errc() || r.ptr != body.data() + body.size()) return std::nullopt;
@@ -107,27 +113,36 @@ std::optional<std::int64_t> parse_cast_integer(std::string s) {
 std::int64_t cast_to_int64(const Value& v) {
   switch (v.kind()) {
     case Value::Kind::Int:
-    case Value::Kind::Int64: return v.as_integer();
-    case Value::Kind::Float: return static_cast<std::int64_t>(v.as_float());
-    case Value::Kind::Bool: return v.as_bool() ? 1 : 0;
-    case Value::Kind::String: return parse_cast_integer(v.as_string()).value_or(0);
-    default: return 0;
+    case Value::Kind::Int64:
+      return v.as_integer();
+    case Value::Kind::Float:
+      return static_cast<std::int64_t>(v.as_float());
+    case Value::Kind::Bool:
+      return v.as_bool() ? 1 : 0;
+    case Value::Kind::String:
+      return parse_cast_integer(v.as_string()).value_or(0);
+    default:
+      return 0;
   }
 }
 
 double cast_to_float64(const Value& v) {
   switch (v.kind()) {
     case Value::Kind::Int:
-    case Value::Kind::Int64: return static_cast<double>(v.as_integer());
-    case Value::Kind::Float: return v.as_float();
-    case Value::Kind::Bool: return v.as_bool() ? 1 : 0;
+    case Value::Kind::Int64:
+      return static_cast<double>(v.as_integer());
+    case Value::Kind::Float:
+      return v.as_float();
+    case Value::Kind::Bool:
+      return v.as_bool() ? 1 : 0;
     case Value::Kind::String: {
       double d = 0;
       const auto& s = v.as_string();
       auto r = std::from_chars(s.data(), s.data() + s.size(), d);
       return r.ec == std::errc() && r.ptr == s.data() + s.size() ? d : 0;
     }
-    default: return 0;
+    default:
+      return 0;
   }
 }
 

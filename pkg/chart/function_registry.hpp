@@ -40,7 +40,7 @@ class ArgumentError : public std::runtime_error {
  public:
   ArgumentError(std::size_t index, std::string expected, const std::string& message)
       : std::runtime_error(message), index_(index), expected_(std::move(expected)) {}
-  std::size_t index() const { return index_; }              // which argument
+  std::size_t index() const { return index_; }               // which argument
   const std::string& expected() const { return expected_; }  // Go type name: "string", "int", "bool"
 
  private:
@@ -85,15 +85,15 @@ class FunctionRegistry {
 // The registry with every family below: what Helm offers templates.
 FunctionRegistry make_helm_function_registry();
 
-void register_builtin_functions(FunctionRegistry& registry);   // Go's: eq, len, index, printf, ...
-void register_string_functions(FunctionRegistry& registry);    // Sprig strings
-void register_list_dict_functions(FunctionRegistry& registry); // Sprig lists and dicts
-void register_math_functions(FunctionRegistry& registry);      // Sprig math and conversions
-void register_encoding_functions(FunctionRegistry& registry);  // base64, hashes, JSON/YAML, uuid, random
+void register_builtin_functions(FunctionRegistry& registry);    // Go's: eq, len, index, printf, ...
+void register_string_functions(FunctionRegistry& registry);     // Sprig strings
+void register_list_dict_functions(FunctionRegistry& registry);  // Sprig lists and dicts
+void register_math_functions(FunctionRegistry& registry);       // Sprig math and conversions
+void register_encoding_functions(FunctionRegistry& registry);   // base64, hashes, JSON/YAML, uuid, random
 void register_semver_regex_functions(FunctionRegistry& registry);
-void register_helm_functions(FunctionRegistry& registry);      // include, tpl, required, fail, lookup, ...
+void register_helm_functions(FunctionRegistry& registry);          // include, tpl, required, fail, lookup, ...
 void register_default_type_functions(FunctionRegistry& registry);  // default, empty, coalesce, ternary, kindOf...
-void register_date_functions(FunctionRegistry& registry);      // now, date, toDate, unixEpoch
+void register_date_functions(FunctionRegistry& registry);          // now, date, toDate, unixEpoch
 
 // Argument helpers that check types the way Go's reflection does for typed parameters.
 const std::string& string_arg(std::span<const Value> args, std::size_t i);

@@ -12,13 +12,19 @@ enum class BasicKind { Invalid, Bool, Int, Float, String, Other };
 
 BasicKind basic_kind(const Value& v) {
   switch (v.kind()) {
-    case Value::Kind::Nil: return BasicKind::Invalid;
-    case Value::Kind::Bool: return BasicKind::Bool;
+    case Value::Kind::Nil:
+      return BasicKind::Invalid;
+    case Value::Kind::Bool:
+      return BasicKind::Bool;
     case Value::Kind::Int:
-    case Value::Kind::Int64: return BasicKind::Int;
-    case Value::Kind::Float: return BasicKind::Float;
-    case Value::Kind::String: return BasicKind::String;
-    default: return BasicKind::Other;
+    case Value::Kind::Int64:
+      return BasicKind::Int;
+    case Value::Kind::Float:
+      return BasicKind::Float;
+    case Value::Kind::String:
+      return BasicKind::String;
+    default:
+      return BasicKind::Other;
   }
 }
 
@@ -35,14 +41,26 @@ bool eq(std::span<const Value> args) {
         throw FunctionError("incompatible types for comparison: " + go_type_name(a) + " and " + go_type_name(b));
     } else {
       switch (k1) {
-        case BasicKind::Bool: truth = a.as_bool() == b.as_bool(); break;
-        case BasicKind::Int: truth = a.as_integer() == b.as_integer(); break;
-        case BasicKind::Float: truth = a.as_float() == b.as_float(); break;
-        case BasicKind::String: truth = a.as_string() == b.as_string(); break;
-        case BasicKind::Invalid: truth = true; break;
+        case BasicKind::Bool:
+          truth = a.as_bool() == b.as_bool();
+          break;
+        case BasicKind::Int:
+          truth = a.as_integer() == b.as_integer();
+          break;
+        case BasicKind::Float:
+          truth = a.as_float() == b.as_float();
+          break;
+        case BasicKind::String:
+          truth = a.as_string() == b.as_string();
+          break;
+        case BasicKind::Invalid:
+          truth = true;
+          break;
         case BasicKind::Other:
-          if (a.is_object() && b.is_object()) truth = a.object_ptr() == b.object_ptr();
-          else throw FunctionError("non-comparable type " + format_value(b) + ": " + go_type_name(b));
+          if (a.is_object() && b.is_object())
+            truth = a.object_ptr() == b.object_ptr();
+          else
+            throw FunctionError("non-comparable type " + format_value(b) + ": " + go_type_name(b));
       }
     }
     if (truth) return true;
@@ -54,12 +72,17 @@ bool less(const Value& a, const Value& b) {
   BasicKind k1 = basic_kind(a), k2 = basic_kind(b);
   if (k1 == BasicKind::Invalid || k1 == BasicKind::Other || k2 == BasicKind::Invalid || k2 == BasicKind::Other)
     throw FunctionError("invalid type for comparison");
-  if (k1 != k2) throw FunctionError("incompatible types for comparison: " + go_type_name(a) + " and " + go_type_name(b));
+  if (k1 != k2)
+    throw FunctionError("incompatible types for comparison: " + go_type_name(a) + " and " + go_type_name(b));
   switch (k1) {
-    case BasicKind::Int: return a.as_integer() < b.as_integer();
-    case BasicKind::Float: return a.as_float() < b.as_float();
-    case BasicKind::String: return a.as_string() < b.as_string();
-    default: throw FunctionError("invalid type for comparison");
+    case BasicKind::Int:
+      return a.as_integer() < b.as_integer();
+    case BasicKind::Float:
+      return a.as_float() < b.as_float();
+    case BasicKind::String:
+      return a.as_string() < b.as_string();
+    default:
+      throw FunctionError("invalid type for comparison");
   }
 }
 
@@ -67,13 +90,26 @@ std::string html_escape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '\'': out += "&#39;"; break;
-      case '"': out += "&#34;"; break;
-      case '\0': out += "\uFFFD"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      case '"':
+        out += "&#34;";
+        break;
+      case '\0':
+        out += "\uFFFD";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -83,16 +119,36 @@ std::string js_escape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\'': out += "\\'"; break;
-      case '"': out += "\\\""; break;
-      case '<': out += "\\u003C"; break;
-      case '>': out += "\\u003E"; break;
-      case '&': out += "\\u0026"; break;
-      case '=': out += "\\u003D"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\'':
+        out += "\\'";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '<':
+        out += "\\u003C";
+        break;
+      case '>':
+        out += "\\u003E";
+        break;
+      case '&':
+        out += "\\u0026";
+        break;
+      case '=':
+        out += "\\u003D";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];
@@ -143,21 +199,22 @@ void register_builtin_functions(FunctionRegistry& r) {
   r.add("eq", 1, -1, [](CallContext&, std::span<const Value> a) { return Value(eq(a)); });
   r.add("ne", 2, 2, [](CallContext&, std::span<const Value> a) { return Value(!eq(a)); });
   r.add("lt", 2, 2, [](CallContext&, std::span<const Value> a) { return Value(less(a[0], a[1])); });
-  r.add("le", 2, 2, [](CallContext&, std::span<const Value> a) {
-    return Value(less(a[0], a[1]) || eq(a));
-  });
-  r.add("gt", 2, 2, [](CallContext&, std::span<const Value> a) {
-    return Value(!less(a[0], a[1]) && !eq(a));
-  });
+  r.add("le", 2, 2, [](CallContext&, std::span<const Value> a) { return Value(less(a[0], a[1]) || eq(a)); });
+  r.add("gt", 2, 2, [](CallContext&, std::span<const Value> a) { return Value(!less(a[0], a[1]) && !eq(a)); });
   r.add("ge", 2, 2, [](CallContext&, std::span<const Value> a) { return Value(!less(a[0], a[1])); });
   r.add("len", 1, 1, [](CallContext&, std::span<const Value> a) {
     const Value& v = a[0];
     switch (v.kind()) {
-      case Value::Kind::String: return Value::integer(static_cast<std::int64_t>(v.as_string().size()));
-      case Value::Kind::Slice: return Value::integer(static_cast<std::int64_t>(v.as_list().size()));
-      case Value::Kind::Map: return Value::integer(static_cast<std::int64_t>(v.as_dict().size()));
-      case Value::Kind::Nil: throw FunctionError("len of nil pointer");
-      default: throw FunctionError("len of type " + go_type_name(v));
+      case Value::Kind::String:
+        return Value::integer(static_cast<std::int64_t>(v.as_string().size()));
+      case Value::Kind::Slice:
+        return Value::integer(static_cast<std::int64_t>(v.as_list().size()));
+      case Value::Kind::Map:
+        return Value::integer(static_cast<std::int64_t>(v.as_dict().size()));
+      case Value::Kind::Nil:
+        throw FunctionError("len of nil pointer");
+      default:
+        throw FunctionError("len of type " + go_type_name(v));
     }
   });
   r.add("index", 1, -1, [](CallContext&, std::span<const Value> a) {
@@ -187,9 +244,8 @@ void register_builtin_functions(FunctionRegistry& r) {
   });
   r.add("print", 0, -1, [](CallContext&, std::span<const Value> a) { return Value(sprint(a)); });
   r.add("println", 0, -1, [](CallContext&, std::span<const Value> a) { return Value(sprintln(a)); });
-  r.add("printf", 1, -1, [](CallContext&, std::span<const Value> a) {
-    return Value(sprintf(string_arg(a, 0), a.subspan(1)));
-  });
+  r.add("printf", 1, -1,
+        [](CallContext&, std::span<const Value> a) { return Value(sprintf(string_arg(a, 0), a.subspan(1))); });
   r.add("html", 0, -1, [](CallContext&, std::span<const Value> a) { return Value(html_escape(args_text(a))); });
   r.add("js", 0, -1, [](CallContext&, std::span<const Value> a) { return Value(js_escape(args_text(a))); });
   r.add("urlquery", 0, -1, [](CallContext&, std::span<const Value> a) { return Value(query_escape(args_text(a))); });

@@ -14,7 +14,8 @@ using Clock = std::chrono::system_clock;
 
 constexpr std::array<const char*, 12> kMonths = {"January", "February", "March",     "April",   "May",      "June",
                                                  "July",    "August",   "September", "October", "November", "December"};
-constexpr std::array<const char*, 7> kDays = {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"};
+constexpr std::array<const char*, 7> kDays = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                                              "Thursday", "Friday", "Saturday"};
 
 struct Broken {
   std::tm tm{};
@@ -43,27 +44,67 @@ std::string format_go_layout(std::string_view layout, Clock::time_point t) {
   std::string out;
   auto starts = [&](std::size_t i, std::string_view token) { return layout.substr(i).starts_with(token); };
   for (std::size_t i = 0; i < layout.size();) {
-    if (starts(i, "2006")) { out += std::to_string(tm.tm_year + 1900); i += 4; }
-    else if (starts(i, "January")) { out += kMonths[static_cast<std::size_t>(tm.tm_mon)]; i += 7; }
-    else if (starts(i, "Jan")) { out += std::string(kMonths[static_cast<std::size_t>(tm.tm_mon)]).substr(0, 3); i += 3; }
-    else if (starts(i, "Monday")) { out += kDays[static_cast<std::size_t>(tm.tm_wday)]; i += 6; }
-    else if (starts(i, "Mon")) { out += std::string(kDays[static_cast<std::size_t>(tm.tm_wday)]).substr(0, 3); i += 3; }
-    else if (starts(i, "MST")) { out += "UTC"; i += 3; }
-    else if (starts(i, "Z07:00")) { out += "Z"; i += 6; }
-    else if (starts(i, "Z0700")) { out += "Z"; i += 5; }
-    else if (starts(i, "-07:00")) { out += "+00:00"; i += 6; }
-    else if (starts(i, "-0700")) { out += "+0000"; i += 5; }
-    else if (starts(i, "01")) { out += two(tm.tm_mon + 1); i += 2; }
-    else if (starts(i, "02")) { out += two(tm.tm_mday); i += 2; }
-    else if (starts(i, "_2")) { out += (tm.tm_mday < 10 ? " " : "") + std::to_string(tm.tm_mday); i += 2; }
-    else if (starts(i, "06")) { out += two(tm.tm_year % 100); i += 2; }
-    else if (starts(i, "15")) { out += two(tm.tm_hour); i += 2; }
-    else if (starts(i, "03")) { out += two(tm.tm_hour % 12 == 0 ? 12 : tm.tm_hour % 12); i += 2; }
-    else if (starts(i, "04")) { out += two(tm.tm_min); i += 2; }
-    else if (starts(i, "05")) { out += two(tm.tm_sec); i += 2; }
-    else if (starts(i, "PM")) { out += tm.tm_hour >= 12 ? "PM" : "AM"; i += 2; }
-    else if (starts(i, "pm")) { out += tm.tm_hour >= 12 ? "pm" : "am"; i += 2; }
-    else if ((starts(i, ".0") || starts(i, ".9")) && i + 1 < layout.size()) {
+    if (starts(i, "2006")) {
+      out += std::to_string(tm.tm_year + 1900);
+      i += 4;
+    } else if (starts(i, "January")) {
+      out += kMonths[static_cast<std::size_t>(tm.tm_mon)];
+      i += 7;
+    } else if (starts(i, "Jan")) {
+      out += std::string(kMonths[static_cast<std::size_t>(tm.tm_mon)]).substr(0, 3);
+      i += 3;
+    } else if (starts(i, "Monday")) {
+      out += kDays[static_cast<std::size_t>(tm.tm_wday)];
+      i += 6;
+    } else if (starts(i, "Mon")) {
+      out += std::string(kDays[static_cast<std::size_t>(tm.tm_wday)]).substr(0, 3);
+      i += 3;
+    } else if (starts(i, "MST")) {
+      out += "UTC";
+      i += 3;
+    } else if (starts(i, "Z07:00")) {
+      out += "Z";
+      i += 6;
+    } else if (starts(i, "Z0700")) {
+      out += "Z";
+      i += 5;
+    } else if (starts(i, "-07:00")) {
+      out += "+00:00";
+      i += 6;
+    } else if (starts(i, "-0700")) {
+      out += "+0000";
+      i += 5;
+    } else if (starts(i, "01")) {
+      out += two(tm.tm_mon + 1);
+      i += 2;
+    } else if (starts(i, "02")) {
+      out += two(tm.tm_mday);
+      i += 2;
+    } else if (starts(i, "_2")) {
+      out += (tm.tm_mday < 10 ? " " : "") + std::to_string(tm.tm_mday);
+      i += 2;
+    } else if (starts(i, "06")) {
+      out += two(tm.tm_year % 100);
+      i += 2;
+    } else if (starts(i, "15")) {
+      out += two(tm.tm_hour);
+      i += 2;
+    } else if (starts(i, "03")) {
+      out += two(tm.tm_hour % 12 == 0 ? 12 : tm.tm_hour % 12);
+      i += 2;
+    } else if (starts(i, "04")) {
+      out += two(tm.tm_min);
+      i += 2;
+    } else if (starts(i, "05")) {
+      out += two(tm.tm_sec);
+      i += 2;
+    } else if (starts(i, "PM")) {
+      out += tm.tm_hour >= 12 ? "PM" : "AM";
+      i += 2;
+    } else if (starts(i, "pm")) {
+      out += tm.tm_hour >= 12 ? "pm" : "am";
+      i += 2;
+    } else if ((starts(i, ".0") || starts(i, ".9")) && i + 1 < layout.size()) {
       char digit = layout[i + 1];
       std::size_t j = i + 1;
       while (j < layout.size() && layout[j] == digit) ++j;
@@ -78,13 +119,25 @@ std::string format_go_layout(std::string_view layout, Clock::time_point t) {
         out += "." + frac;
       }
       i = j;
+    } else if (starts(i, "1")) {
+      out += std::to_string(tm.tm_mon + 1);
+      i += 1;
+    } else if (starts(i, "2")) {
+      out += std::to_string(tm.tm_mday);
+      i += 1;
+    } else if (starts(i, "3")) {
+      out += std::to_string(tm.tm_hour % 12 == 0 ? 12 : tm.tm_hour % 12);
+      i += 1;
+    } else if (starts(i, "4")) {
+      out += std::to_string(tm.tm_min);
+      i += 1;
+    } else if (starts(i, "5")) {
+      out += std::to_string(tm.tm_sec);
+      i += 1;
+    } else {
+      out += layout[i];
+      i += 1;
     }
-    else if (starts(i, "1")) { out += std::to_string(tm.tm_mon + 1); i += 1; }
-    else if (starts(i, "2")) { out += std::to_string(tm.tm_mday); i += 1; }
-    else if (starts(i, "3")) { out += std::to_string(tm.tm_hour % 12 == 0 ? 12 : tm.tm_hour % 12); i += 1; }
-    else if (starts(i, "4")) { out += std::to_string(tm.tm_min); i += 1; }
-    else if (starts(i, "5")) { out += std::to_string(tm.tm_sec); i += 1; }
-    else { out += layout[i]; i += 1; }
   }
   return out;
 }
@@ -109,14 +162,35 @@ std::optional<Clock::time_point> parse_go_layout(std::string_view layout, std::s
   for (std::size_t i = 0; i < layout.size();) {
     auto starts = [&](std::string_view token) { return layout.substr(i).starts_with(token); };
     bool ok = true;
-    if (starts("2006")) { ok = number(4, tm.tm_year); tm.tm_year -= 1900; i += 4; }
-    else if (starts("Z07:00")) { ok = p < text.size() && text[p] == 'Z'; ++p; i += 6; }
-    else if (starts("01")) { ok = number(2, tm.tm_mon); tm.tm_mon -= 1; i += 2; }
-    else if (starts("02")) { ok = number(2, tm.tm_mday); i += 2; }
-    else if (starts("15")) { ok = number(2, tm.tm_hour); i += 2; }
-    else if (starts("04")) { ok = number(2, tm.tm_min); i += 2; }
-    else if (starts("05")) { ok = number(2, tm.tm_sec); i += 2; }
-    else { ok = p < text.size() && text[p] == layout[i]; ++p; ++i; }
+    if (starts("2006")) {
+      ok = number(4, tm.tm_year);
+      tm.tm_year -= 1900;
+      i += 4;
+    } else if (starts("Z07:00")) {
+      ok = p < text.size() && text[p] == 'Z';
+      ++p;
+      i += 6;
+    } else if (starts("01")) {
+      ok = number(2, tm.tm_mon);
+      tm.tm_mon -= 1;
+      i += 2;
+    } else if (starts("02")) {
+      ok = number(2, tm.tm_mday);
+      i += 2;
+    } else if (starts("15")) {
+      ok = number(2, tm.tm_hour);
+      i += 2;
+    } else if (starts("04")) {
+      ok = number(2, tm.tm_min);
+      i += 2;
+    } else if (starts("05")) {
+      ok = number(2, tm.tm_sec);
+      i += 2;
+    } else {
+      ok = p < text.size() && text[p] == layout[i];
+      ++p;
+      ++i;
+    }
     if (!ok) return std::nullopt;
   }
   if (p != text.size()) return std::nullopt;
@@ -132,10 +206,12 @@ class TimeObject : public Object {
     return name == "Unix" || name == "Year" || name == "Format" || name == "UTC" || name == "String";
   }
   Value call_method(std::string_view name, std::span<const Value> args) const override {
-    if (name == "Unix") return Value::int64(std::chrono::duration_cast<std::chrono::seconds>(t_.time_since_epoch()).count());
+    if (name == "Unix")
+      return Value::int64(std::chrono::duration_cast<std::chrono::seconds>(t_.time_since_epoch()).count());
     if (name == "Year") return Value::integer(split_time(t_).tm.tm_year + 1900);
     if (name == "Format") {
-      if (args.size() != 1) throw FunctionError("wrong number of args for Format: want 1 got " + std::to_string(args.size()));
+      if (args.size() != 1)
+        throw FunctionError("wrong number of args for Format: want 1 got " + std::to_string(args.size()));
       return Value(format_go_layout(string_arg(args, 0), t_));
     }
     if (name == "UTC") return Value(std::shared_ptr<const Object>(std::make_shared<TimeObject>(t_)));
@@ -162,13 +238,15 @@ Clock::time_point time_of(CallContext& ctx, const Value& v) {
 
 void register_date_functions(FunctionRegistry& r) {
   r.add("now", 0, 0, [](CallContext& ctx, Args) { return make_time(ctx.now()); });
-  r.add("date", 2, 2, [](CallContext& ctx, Args a) { return Value(format_go_layout(string_arg(a, 0), time_of(ctx, a[1]))); });
-  r.add("dateInZone", 3, 3, [](CallContext& ctx, Args a) {
-    return Value(format_go_layout(string_arg(a, 0), time_of(ctx, a[1])));
-  });
-  r.add("htmlDate", 1, 1, [](CallContext& ctx, Args a) { return Value(format_go_layout("2006-01-02", time_of(ctx, a[0]))); });
+  r.add("date", 2, 2,
+        [](CallContext& ctx, Args a) { return Value(format_go_layout(string_arg(a, 0), time_of(ctx, a[1]))); });
+  r.add("dateInZone", 3, 3,
+        [](CallContext& ctx, Args a) { return Value(format_go_layout(string_arg(a, 0), time_of(ctx, a[1]))); });
+  r.add("htmlDate", 1, 1,
+        [](CallContext& ctx, Args a) { return Value(format_go_layout("2006-01-02", time_of(ctx, a[0]))); });
   r.add("unixEpoch", 1, 1, [](CallContext& ctx, Args a) {
-    return Value(std::to_string(std::chrono::duration_cast<std::chrono::seconds>(time_of(ctx, a[0]).time_since_epoch()).count()));
+    return Value(std::to_string(
+        std::chrono::duration_cast<std::chrono::seconds>(time_of(ctx, a[0]).time_since_epoch()).count()));
   });
   r.add("toDate", 2, 2, [](CallContext&, Args a) {
     auto t = parse_go_layout(string_arg(a, 0), string_arg(a, 1));

@@ -6,8 +6,8 @@
 #include "pkg/chart/go_json.hpp"
 #include "pkg/chart/yaml_emit.hpp"
 
-#include <boost/json.hpp>
 #include <openssl/evp.h>
+#include <boost/json.hpp>
 
 #include <cstdio>
 
@@ -62,7 +62,8 @@ void register_encoding_functions(FunctionRegistry& r) {
       auto parsed = kb::base::parse_yaml(string_arg(a, 0));
       if (parsed.is_null()) return Value(Dict{});
       if (!parsed.is_object())
-        return Value(Dict{{"Error", Value("error unmarshaling JSON: json: cannot unmarshal array into Go value of type map[string]interface {}")}});
+        return Value(Dict{{"Error", Value("error unmarshaling JSON: json: cannot unmarshal array into Go value of type "
+                                          "map[string]interface {}")}});
       return from_json(parsed);
     } catch (const kb::base::YamlError& e) {
       return Value(Dict{{"Error", Value(std::string("error converting YAML to JSON: yaml: line ") +
@@ -74,10 +75,12 @@ void register_encoding_functions(FunctionRegistry& r) {
       auto parsed = kb::base::parse_yaml(string_arg(a, 0));
       if (parsed.is_null()) return Value(List{});
       if (!parsed.is_array())
-        return Value(List{Value("error unmarshaling JSON: json: cannot unmarshal object into Go value of type []interface {}")});
+        return Value(
+            List{Value("error unmarshaling JSON: json: cannot unmarshal object into Go value of type []interface {}")});
       return from_json(parsed);
     } catch (const kb::base::YamlError& e) {
-      return Value(List{Value(std::string("error converting YAML to JSON: yaml: line ") + std::to_string(e.line()) + ": " + e.problem())});
+      return Value(List{Value(std::string("error converting YAML to JSON: yaml: line ") + std::to_string(e.line()) +
+                              ": " + e.problem())});
     }
   });
   r.add("toJson", 1, 1, [](CallContext&, Args a) { return Value(to_go_json(a[0])); });
@@ -89,9 +92,14 @@ void register_encoding_functions(FunctionRegistry& r) {
       boost::system::error_code ec;
       auto parsed = boost::json::parse(string_arg(a, 0), ec);
       std::string error;
-      if (ec) error = ec.message();
-      else if (want_array && !parsed.is_array()) error = "json: cannot unmarshal " + std::string(parsed.is_object() ? "object" : "value") + " into Go value of type []interface {}";
-      else if (!want_array && !parsed.is_object()) error = "json: cannot unmarshal " + std::string(parsed.is_array() ? "array" : "value") + " into Go value of type map[string]interface {}";
+      if (ec)
+        error = ec.message();
+      else if (want_array && !parsed.is_array())
+        error = "json: cannot unmarshal " + std::string(parsed.is_object() ? "object" : "value") +
+                " into Go value of type []interface {}";
+      else if (!want_array && !parsed.is_object())
+        error = "json: cannot unmarshal " + std::string(parsed.is_array() ? "array" : "value") +
+                " into Go value of type map[string]interface {}";
       if (!error.empty()) return want_array ? Value(List{Value(error)}) : Value(Dict{{"Error", Value(error)}});
       return from_json(parsed);
     };
@@ -104,8 +112,10 @@ void register_encoding_functions(FunctionRegistry& r) {
   r.add("randAlphaNum", 1, 1, [](CallContext& ctx, Args a) {
     return Value(random_from(ctx, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", int_arg(a, 0)));
   });
-  r.add("randAlpha", 1, 1, [letters](CallContext& ctx, Args a) { return Value(random_from(ctx, letters, int_arg(a, 0))); });
-  r.add("randNumeric", 1, 1, [digits](CallContext& ctx, Args a) { return Value(random_from(ctx, digits, int_arg(a, 0))); });
+  r.add("randAlpha", 1, 1,
+        [letters](CallContext& ctx, Args a) { return Value(random_from(ctx, letters, int_arg(a, 0))); });
+  r.add("randNumeric", 1, 1,
+        [digits](CallContext& ctx, Args a) { return Value(random_from(ctx, digits, int_arg(a, 0))); });
   r.add("randAscii", 1, 1, [](CallContext& ctx, Args a) {
     std::string alphabet;
     for (char c = 32; c < 127; ++c) alphabet += c;

@@ -117,12 +117,14 @@ void register_list_dict_functions(FunctionRegistry& r) {
   });
   r.add("slice", 1, -1, [](CallContext&, Args a) {
     if (!a[0].is_list())
-      throw FunctionError("list should be type of slice or array but " + (a[0].is_nil() ? std::string("<nil>") : go_type_name(a[0])));
+      throw FunctionError("list should be type of slice or array but " +
+                          (a[0].is_nil() ? std::string("<nil>") : go_type_name(a[0])));
     const auto& l = list_arg(a, 0, "list should be type of slice or array but ");
     std::int64_t n = static_cast<std::int64_t>(l.size());
     std::int64_t from = a.size() > 1 ? cast_index(a[1]) : 0, to = a.size() > 2 ? cast_index(a[2]) : n;
     if (from < 0 || to > n || from > to)
-      throw FunctionError("runtime error: slice bounds out of range [" + std::to_string(from) + ":" + std::to_string(to) + "]");
+      throw FunctionError("runtime error: slice bounds out of range [" + std::to_string(from) + ":" +
+                          std::to_string(to) + "]");
     return Value(List(l.begin() + from, l.begin() + to));
   });
   r.add("chunk", 2, 2, [](CallContext&, Args a) {
@@ -131,8 +133,9 @@ void register_list_dict_functions(FunctionRegistry& r) {
     List out;
     const auto& l = list_arg(a, 1, "Cannot chunk type ");
     for (std::size_t i = 0; i < l.size(); i += static_cast<std::size_t>(size))
-      out.emplace_back(List(l.begin() + static_cast<std::ptrdiff_t>(i),
-                            l.begin() + static_cast<std::ptrdiff_t>(std::min(l.size(), i + static_cast<std::size_t>(size)))));
+      out.emplace_back(
+          List(l.begin() + static_cast<std::ptrdiff_t>(i),
+               l.begin() + static_cast<std::ptrdiff_t>(std::min(l.size(), i + static_cast<std::size_t>(size)))));
     return Value(std::move(out));
   });
 
@@ -154,9 +157,8 @@ void register_list_dict_functions(FunctionRegistry& r) {
     dict_arg(a, 0).mutable_dict().erase(string_arg(a, 1));
     return a[0];
   });
-  r.add("hasKey", 2, 2, [](CallContext&, Args a) {
-    return Value(dict_arg(a, 0).as_dict().count(string_arg(a, 1)) != 0);
-  });
+  r.add("hasKey", 2, 2,
+        [](CallContext&, Args a) { return Value(dict_arg(a, 0).as_dict().count(string_arg(a, 1)) != 0); });
   // Sprig's keys and values follow Go's random map order; ours are sorted, which is one of them.
   r.add("keys", 0, -1, [](CallContext&, Args a) {
     List out;

@@ -34,8 +34,10 @@ void register_math_functions(FunctionRegistry& r) {
     for (std::size_t i = 1; i < a.size(); ++i) product *= cast_to_int64(a[i]);
     return Value::int64(product);
   });
-  r.add("div", 2, 2, [](CallContext&, Args a) { return Value::int64(checked_div(cast_to_int64(a[0]), cast_to_int64(a[1]))); });
-  r.add("mod", 2, 2, [](CallContext&, Args a) { return Value::int64(checked_mod(cast_to_int64(a[0]), cast_to_int64(a[1]))); });
+  r.add("div", 2, 2,
+        [](CallContext&, Args a) { return Value::int64(checked_div(cast_to_int64(a[0]), cast_to_int64(a[1]))); });
+  r.add("mod", 2, 2,
+        [](CallContext&, Args a) { return Value::int64(checked_mod(cast_to_int64(a[0]), cast_to_int64(a[1]))); });
   auto extreme = [](bool want_max) {
     return [want_max](CallContext&, Args a) {
       std::int64_t best = cast_to_int64(a[0]);
@@ -90,8 +92,10 @@ void register_math_functions(FunctionRegistry& r) {
     double v = cast_to_float64(a[0]) * scale;
     double integral = std::trunc(v);
     double fraction = v - integral;
-    if (fraction >= rounding) integral += 1;
-    else if (-fraction >= rounding) integral -= 1;
+    if (fraction >= rounding)
+      integral += 1;
+    else if (-fraction >= rounding)
+      integral -= 1;
     return Value(integral / scale);
   });
   r.add("int", 1, 1, [](CallContext&, Args a) { return Value::integer(cast_to_int64(a[0])); });
@@ -151,7 +155,8 @@ void register_math_functions(FunctionRegistry& r) {
       if (step == 0 || (end < start && step > 0) || (end > start && step < 0)) return Value("");
     }
     std::string out;
-    for (std::int64_t i = start; step > 0 ? i <= end : i >= end; i += step) out += (out.empty() ? "" : " ") + std::to_string(i);
+    for (std::int64_t i = start; step > 0 ? i <= end : i >= end; i += step)
+      out += (out.empty() ? "" : " ") + std::to_string(i);
     return Value(out);
   });
 }

@@ -51,8 +51,16 @@ std::regex compile(const std::string& go_pattern) {
       }
     }
     if (p[i] == '\\' && i + 1 < p.size()) {
-      if (p[i + 1] == 'A') { out += '^'; ++i; continue; }
-      if (p[i + 1] == 'z') { out += '$'; ++i; continue; }
+      if (p[i + 1] == 'A') {
+        out += '^';
+        ++i;
+        continue;
+      }
+      if (p[i + 1] == 'z') {
+        out += '$';
+        ++i;
+        continue;
+      }
       out += p[i];
       out += p[++i];
       continue;
@@ -90,7 +98,8 @@ std::string expand(const std::string& repl, const std::smatch& m) {
       name = repl.substr(j + 1, close - j - 1);
       j = close + 1;
     } else {
-      while (j < repl.size() && (std::isalnum(static_cast<unsigned char>(repl[j])) || repl[j] == '_')) name += repl[j++];
+      while (j < repl.size() && (std::isalnum(static_cast<unsigned char>(repl[j])) || repl[j] == '_'))
+        name += repl[j++];
       if (name.empty()) {
         out += repl[i];
         continue;
@@ -166,9 +175,8 @@ void register_semver_regex_functions(FunctionRegistry& r) {
       return Value(false);
     }
   });
-  r.add("mustRegexMatch", 2, 2, [](CallContext&, Args a) {
-    return Value(std::regex_search(string_arg(a, 1), compile(string_arg(a, 0))));
-  });
+  r.add("mustRegexMatch", 2, 2,
+        [](CallContext&, Args a) { return Value(std::regex_search(string_arg(a, 1), compile(string_arg(a, 0)))); });
   r.add("regexFind", 2, 2, [](CallContext&, Args a) {
     auto all = find_all(string_arg(a, 0), string_arg(a, 1), 1);
     return all.empty() ? Value("") : all[0];
@@ -177,12 +185,10 @@ void register_semver_regex_functions(FunctionRegistry& r) {
     auto all = find_all(string_arg(a, 0), string_arg(a, 1), 1);
     return all.empty() ? Value("") : all[0];
   });
-  r.add("regexFindAll", 3, 3, [](CallContext&, Args a) {
-    return Value(find_all(string_arg(a, 0), string_arg(a, 1), int_arg(a, 2)));
-  });
-  r.add("mustRegexFindAll", 3, 3, [](CallContext&, Args a) {
-    return Value(find_all(string_arg(a, 0), string_arg(a, 1), int_arg(a, 2)));
-  });
+  r.add("regexFindAll", 3, 3,
+        [](CallContext&, Args a) { return Value(find_all(string_arg(a, 0), string_arg(a, 1), int_arg(a, 2))); });
+  r.add("mustRegexFindAll", 3, 3,
+        [](CallContext&, Args a) { return Value(find_all(string_arg(a, 0), string_arg(a, 1), int_arg(a, 2))); });
   auto replace = [](bool literal) {
     return [literal](CallContext&, Args a) {
       return Value(replace_all(string_arg(a, 0), string_arg(a, 1), string_arg(a, 2), literal));
@@ -192,12 +198,10 @@ void register_semver_regex_functions(FunctionRegistry& r) {
   r.add("mustRegexReplaceAll", 3, 3, replace(false));
   r.add("regexReplaceAllLiteral", 3, 3, replace(true));
   r.add("mustRegexReplaceAllLiteral", 3, 3, replace(true));
-  r.add("regexSplit", 3, 3, [](CallContext&, Args a) {
-    return Value(split(string_arg(a, 0), string_arg(a, 1), int_arg(a, 2)));
-  });
-  r.add("mustRegexSplit", 3, 3, [](CallContext&, Args a) {
-    return Value(split(string_arg(a, 0), string_arg(a, 1), int_arg(a, 2)));
-  });
+  r.add("regexSplit", 3, 3,
+        [](CallContext&, Args a) { return Value(split(string_arg(a, 0), string_arg(a, 1), int_arg(a, 2))); });
+  r.add("mustRegexSplit", 3, 3,
+        [](CallContext&, Args a) { return Value(split(string_arg(a, 0), string_arg(a, 1), int_arg(a, 2))); });
   r.add("regexQuoteMeta", 1, 1, [](CallContext&, Args a) {
     std::string out;
     for (char c : string_arg(a, 0)) {

@@ -46,9 +46,12 @@ std::string title(std::string s) {
   for (auto& ch : s) {
     auto c = static_cast<unsigned char>(ch);
     bool separator;
-    if (c >= 0x80) separator = false;
-    else if (std::isalnum(c) || c == '_') separator = false;
-    else separator = true;
+    if (c >= 0x80)
+      separator = false;
+    else if (std::isalnum(c) || c == '_')
+      separator = false;
+    else
+      separator = true;
     if (previous_separator && std::islower(c)) ch = static_cast<char>(std::toupper(c));
     previous_separator = separator;
   }
@@ -103,13 +106,15 @@ void register_string_functions(FunctionRegistry& r) {
     std::string s = string_arg(a, 0);
     bool previous_space = true;
     for (auto& c : s) {
-      if (previous_space && std::isupper(static_cast<unsigned char>(c))) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (previous_space && std::isupper(static_cast<unsigned char>(c)))
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       previous_space = is_go_space(static_cast<unsigned char>(c));
     }
     return Value(s);
   });
   r.add("trim", 1, 1, [](CallContext&, Args a) { return Value(trim_space(string_arg(a, 0))); });
-  r.add("trimAll", 2, 2, [](CallContext&, Args a) { return Value(trim_set(string_arg(a, 1), string_arg(a, 0), true, true)); });
+  r.add("trimAll", 2, 2,
+        [](CallContext&, Args a) { return Value(trim_set(string_arg(a, 1), string_arg(a, 0), true, true)); });
   r.add("trimPrefix", 2, 2, [](CallContext&, Args a) {
     const auto& s = string_arg(a, 1);
     const auto& p = string_arg(a, 0);
@@ -137,12 +142,10 @@ void register_string_functions(FunctionRegistry& r) {
     if (start > end) throw FunctionError("runtime error: slice bounds out of range");
     return Value(s.substr(static_cast<std::size_t>(start), static_cast<std::size_t>(end - start)));
   });
-  r.add("replace", 3, 3, [](CallContext&, Args a) {
-    return Value(replace_all(string_arg(a, 2), string_arg(a, 0), string_arg(a, 1)));
-  });
-  r.add("contains", 2, 2, [](CallContext&, Args a) {
-    return Value(string_arg(a, 1).find(string_arg(a, 0)) != std::string::npos);
-  });
+  r.add("replace", 3, 3,
+        [](CallContext&, Args a) { return Value(replace_all(string_arg(a, 2), string_arg(a, 0), string_arg(a, 1))); });
+  r.add("contains", 2, 2,
+        [](CallContext&, Args a) { return Value(string_arg(a, 1).find(string_arg(a, 0)) != std::string::npos); });
   r.add("hasPrefix", 2, 2, [](CallContext&, Args a) { return Value(string_arg(a, 1).starts_with(string_arg(a, 0))); });
   r.add("hasSuffix", 2, 2, [](CallContext&, Args a) { return Value(string_arg(a, 1).ends_with(string_arg(a, 0))); });
   r.add("repeat", 2, 2, [](CallContext&, Args a) {
@@ -226,15 +229,16 @@ void register_string_functions(FunctionRegistry& r) {
     if (width < 4 || static_cast<std::int64_t>(s.size()) <= width) return Value(s);
     return Value(s.substr(0, static_cast<std::size_t>(width - 3)) + "...");
   });
-  r.add("plural", 3, 3, [](CallContext&, Args a) {
-    return Value(int_arg(a, 2) == 1 ? string_arg(a, 0) : string_arg(a, 1));
-  });
+  r.add("plural", 3, 3,
+        [](CallContext&, Args a) { return Value(int_arg(a, 2) == 1 ? string_arg(a, 0) : string_arg(a, 1)); });
   r.add("initials", 1, 1, [](CallContext&, Args a) {
     std::string out;
     bool start = true;
     for (char c : string_arg(a, 0)) {
-      if (is_go_space(static_cast<unsigned char>(c))) start = true;
-      else if (start) out += c, start = false;
+      if (is_go_space(static_cast<unsigned char>(c)))
+        start = true;
+      else if (start)
+        out += c, start = false;
     }
     return Value(out);
   });
@@ -299,8 +303,10 @@ void register_string_functions(FunctionRegistry& r) {
     for (const auto& part : split(p, "/")) {
       if (part.empty() || part == ".") continue;
       if (part == "..") {
-        if (!parts.empty() && parts.back() != "..") parts.pop_back();
-        else if (!rooted) parts.push_back(part);
+        if (!parts.empty() && parts.back() != "..")
+          parts.pop_back();
+        else if (!rooted)
+          parts.push_back(part);
         continue;
       }
       parts.push_back(part);
@@ -352,8 +358,10 @@ void register_string_functions(FunctionRegistry& r) {
       word.clear();
     };
     for (char c : string_arg(a, 2)) {
-      if (c == ' ') flush_word();
-      else word += c;
+      if (c == ' ')
+        flush_word();
+      else
+        word += c;
     }
     flush_word();
     return Value(out + line);
@@ -372,9 +380,14 @@ void register_string_functions(FunctionRegistry& r) {
       word.clear();
     };
     for (char c : string_arg(a, 1)) {
-      if (c == ' ') flush_word();
-      else if (c == '\n') { flush_word(); out += line + "\n"; line.clear(); }
-      else word += c;
+      if (c == ' ')
+        flush_word();
+      else if (c == '\n') {
+        flush_word();
+        out += line + "\n";
+        line.clear();
+      } else
+        word += c;
     }
     flush_word();
     return Value(out + line);

@@ -57,7 +57,8 @@ std::string format_float_g_shortest(double f) {
   if (d.point <= 0) return out + "0." + std::string(static_cast<std::size_t>(-d.point), '0') + d.digits;
   if (static_cast<std::size_t>(d.point) >= d.digits.size())
     return out + d.digits + std::string(static_cast<std::size_t>(d.point) - d.digits.size(), '0');
-  return out + d.digits.substr(0, static_cast<std::size_t>(d.point)) + "." + d.digits.substr(static_cast<std::size_t>(d.point));
+  return out + d.digits.substr(0, static_cast<std::size_t>(d.point)) + "." +
+         d.digits.substr(static_cast<std::size_t>(d.point));
 }
 
 struct Spec {
@@ -93,11 +94,22 @@ std::string format_integer(std::int64_t i, const Spec& spec) {
   int base = 10;
   bool upper = false;
   switch (spec.verb) {
-    case 'x': base = 16; break;
-    case 'X': base = 16; upper = true; break;
-    case 'o': case 'O': base = 8; break;
-    case 'b': base = 2; break;
-    default: break;
+    case 'x':
+      base = 16;
+      break;
+    case 'X':
+      base = 16;
+      upper = true;
+      break;
+    case 'o':
+    case 'O':
+      base = 8;
+      break;
+    case 'b':
+      base = 2;
+      break;
+    default:
+      break;
   }
   const char* alphabet = upper ? "0123456789ABCDEF" : "0123456789abcdef";
   if (u == 0) digits = "0";
@@ -131,8 +143,10 @@ std::string format_float_verb(double f, const Spec& spec) {
     std::snprintf(buf, sizeof buf, fmt.c_str(), f);
     out = buf;
   }
-  if (spec.plus && out[0] != '-') out = "+" + out;
-  else if (spec.space && out[0] != '-') out = " " + out;
+  if (spec.plus && out[0] != '-')
+    out = "+" + out;
+  else if (spec.space && out[0] != '-')
+    out = " " + out;
   return out;
 }
 
@@ -181,15 +195,32 @@ std::string format_with_spec(const Value& v, const Spec& spec) {
     case Value::Kind::Int:
     case Value::Kind::Int64:
       switch (verb) {
-        case 'v': case 'd': case 'x': case 'X': case 'o': case 'O': case 'b':
+        case 'v':
+        case 'd':
+        case 'x':
+        case 'X':
+        case 'o':
+        case 'O':
+        case 'b':
           return pad(format_integer(v.as_integer(), spec), spec, true);
         case 'c': {
           std::string out;
           auto cp = static_cast<std::uint32_t>(v.as_integer());
-          if (cp < 0x80) out += static_cast<char>(cp);
-          else if (cp < 0x800) { out += static_cast<char>(0xC0 | (cp >> 6)); out += static_cast<char>(0x80 | (cp & 0x3F)); }
-          else if (cp < 0x10000) { out += static_cast<char>(0xE0 | (cp >> 12)); out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F)); out += static_cast<char>(0x80 | (cp & 0x3F)); }
-          else { out += static_cast<char>(0xF0 | (cp >> 18)); out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F)); out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F)); out += static_cast<char>(0x80 | (cp & 0x3F)); }
+          if (cp < 0x80)
+            out += static_cast<char>(cp);
+          else if (cp < 0x800) {
+            out += static_cast<char>(0xC0 | (cp >> 6));
+            out += static_cast<char>(0x80 | (cp & 0x3F));
+          } else if (cp < 0x10000) {
+            out += static_cast<char>(0xE0 | (cp >> 12));
+            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+            out += static_cast<char>(0x80 | (cp & 0x3F));
+          } else {
+            out += static_cast<char>(0xF0 | (cp >> 18));
+            out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+            out += static_cast<char>(0x80 | (cp & 0x3F));
+          }
           return pad(out, spec);
         }
         case 'q': {
@@ -198,28 +229,43 @@ std::string format_with_spec(const Value& v, const Spec& spec) {
           std::string q = go_quote(ch);
           return pad("'" + q.substr(1, q.size() - 2) + "'", spec);
         }
-        default: return bad_verb(spec, v);
+        default:
+          return bad_verb(spec, v);
       }
     case Value::Kind::Float:
       switch (verb) {
-        case 'v': case 'g': case 'G': case 'e': case 'E': case 'f': case 'F':
+        case 'v':
+        case 'g':
+        case 'G':
+        case 'e':
+        case 'E':
+        case 'f':
+        case 'F':
           return pad(format_float_verb(v.as_float(), spec), spec, true);
-        default: return bad_verb(spec, v);
+        default:
+          return bad_verb(spec, v);
       }
     case Value::Kind::String: {
       std::string s = v.as_string();
       switch (verb) {
-        case 'v': case 's':
-          if (spec.precision >= 0 && static_cast<int>(s.size()) > spec.precision) s.resize(static_cast<std::size_t>(spec.precision));
+        case 'v':
+        case 's':
+          if (spec.precision >= 0 && static_cast<int>(s.size()) > spec.precision)
+            s.resize(static_cast<std::size_t>(spec.precision));
           return pad(s, spec);
-        case 'q': return pad(spec.sharp && s.find('`') == std::string::npos ? "`" + s + "`" : go_quote(s), spec);
-        case 'x': return pad(hex_string(s, false), spec);
-        case 'X': return pad(hex_string(s, true), spec);
-        default: return bad_verb(spec, v);
+        case 'q':
+          return pad(spec.sharp && s.find('`') == std::string::npos ? "`" + s + "`" : go_quote(s), spec);
+        case 'x':
+          return pad(hex_string(s, false), spec);
+        case 'X':
+          return pad(hex_string(s, true), spec);
+        default:
+          return bad_verb(spec, v);
       }
     }
     case Value::Kind::Slice:
-    case Value::Kind::Map: return format_composite(v, spec);
+    case Value::Kind::Map:
+      return format_composite(v, spec);
     case Value::Kind::Native:
       if (verb == 'v' || verb == 's') return pad(v.as_object().to_display(), spec);
       return bad_verb(spec, v);
@@ -266,17 +312,24 @@ std::string sprintf(std::string_view format, std::span<const Value> args) {
     Spec spec;
     for (; i < format.size(); ++i) {
       char f = format[i];
-      if (f == '-') spec.minus = true;
-      else if (f == '+') spec.plus = true;
-      else if (f == '#') spec.sharp = true;
-      else if (f == ' ') spec.space = true;
-      else if (f == '0') spec.zero = !spec.minus;
-      else break;
+      if (f == '-')
+        spec.minus = true;
+      else if (f == '+')
+        spec.plus = true;
+      else if (f == '#')
+        spec.sharp = true;
+      else if (f == ' ')
+        spec.space = true;
+      else if (f == '0')
+        spec.zero = !spec.minus;
+      else
+        break;
     }
     auto read_number = [&](int& target) {
       if (i < format.size() && format[i] == '*') {
         ++i;
-        if (next_arg < args.size() && args[next_arg].is_integer()) target = static_cast<int>(args[next_arg].as_integer());
+        if (next_arg < args.size() && args[next_arg].is_integer())
+          target = static_cast<int>(args[next_arg].as_integer());
         ++next_arg;
         return;
       }
@@ -326,15 +379,33 @@ std::string go_quote(std::string_view s) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\a': out += "\\a"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\v': out += "\\v"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\a':
+        out += "\\a";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\v':
+        out += "\\v";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           char buf[8];

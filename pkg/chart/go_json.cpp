@@ -30,12 +30,22 @@ class Writer {
 
   void value(const Value& v, int depth) {
     switch (v.kind()) {
-      case Value::Kind::Nil: out += "null"; break;
-      case Value::Kind::Bool: out += v.as_bool() ? "true" : "false"; break;
+      case Value::Kind::Nil:
+        out += "null";
+        break;
+      case Value::Kind::Bool:
+        out += v.as_bool() ? "true" : "false";
+        break;
       case Value::Kind::Int:
-      case Value::Kind::Int64: out += std::to_string(v.as_integer()); break;
-      case Value::Kind::Float: out += go_json_float(v.as_float()); break;
-      case Value::Kind::String: string(v.as_string()); break;
+      case Value::Kind::Int64:
+        out += std::to_string(v.as_integer());
+        break;
+      case Value::Kind::Float:
+        out += go_json_float(v.as_float());
+        break;
+      case Value::Kind::String:
+        string(v.as_string());
+        break;
       case Value::Kind::Slice: {
         const auto& l = v.as_list();
         if (l.empty()) {
@@ -72,7 +82,9 @@ class Writer {
         out += '}';
         break;
       }
-      case Value::Kind::Native: value(v.as_object().to_data(), depth); break;
+      case Value::Kind::Native:
+        value(v.as_object().to_data(), depth);
+        break;
     }
   }
 
@@ -89,14 +101,29 @@ class Writer {
       auto c = static_cast<unsigned char>(s[i]);
       char buf[8];
       switch (c) {
-        case '"': out += "\\\""; continue;
-        case '\\': out += "\\\\"; continue;
-        case '\n': out += "\\n"; continue;
-        case '\r': out += "\\r"; continue;
-        case '\t': out += "\\t"; continue;
-        case '\b': out += "\\b"; continue;
-        case '\f': out += "\\f"; continue;
-        default: break;
+        case '"':
+          out += "\\\"";
+          continue;
+        case '\\':
+          out += "\\\\";
+          continue;
+        case '\n':
+          out += "\\n";
+          continue;
+        case '\r':
+          out += "\\r";
+          continue;
+        case '\t':
+          out += "\\t";
+          continue;
+        case '\b':
+          out += "\\b";
+          continue;
+        case '\f':
+          out += "\\f";
+          continue;
+        default:
+          break;
       }
       if (c < 0x20 || (options_.escape_html && (c == '<' || c == '>' || c == '&'))) {
         std::snprintf(buf, sizeof buf, "\\u%04x", c);

@@ -170,7 +170,8 @@ class ApiVersionsObject : public Object {
   std::string kind_name() const override { return "slice"; }
   bool has_method(std::string_view name) const override { return name == "Has"; }
   Value call_method(std::string_view, std::span<const Value> args) const override {
-    if (args.size() != 1) throw FunctionError("wrong number of args for Has: want 1 got " + std::to_string(args.size()));
+    if (args.size() != 1)
+      throw FunctionError("wrong number of args for Has: want 1 got " + std::to_string(args.size()));
     const auto& wanted = string_arg(args, 0);
     return Value(std::find(versions_.begin(), versions_.end(), wanted) != versions_.end());
   }
@@ -329,8 +330,10 @@ Value make_top(const Chart& chart, const json::object& values, const ReleaseOpti
                               {"Service", Value("Helm")}});
   top["Chart"] = chart_object(chart);
   Dict caps;
-  caps["KubeVersion"] = Value(std::shared_ptr<const Object>(std::make_shared<KubeVersionObject>(capabilities.kube_version)));
-  caps["APIVersions"] = Value(std::shared_ptr<const Object>(std::make_shared<ApiVersionsObject>(capabilities.api_versions)));
+  caps["KubeVersion"] =
+      Value(std::shared_ptr<const Object>(std::make_shared<KubeVersionObject>(capabilities.kube_version)));
+  caps["APIVersions"] =
+      Value(std::shared_ptr<const Object>(std::make_shared<ApiVersionsObject>(capabilities.api_versions)));
   caps["HelmVersion"] = Value(Dict{{"Version", Value(capabilities.helm_version)},
                                    {"GitCommit", Value("")},
                                    {"GitTreeState", Value("")},
@@ -347,40 +350,101 @@ Value make_top(const Chart& chart, const json::object& values, const ReleaseOpti
 
 std::vector<std::string> Capabilities::default_api_versions() {
   return {"v1",
-          "admissionregistration.k8s.io/v1", "admissionregistration.k8s.io/v1alpha1", "admissionregistration.k8s.io/v1beta1",
+          "admissionregistration.k8s.io/v1",
+          "admissionregistration.k8s.io/v1alpha1",
+          "admissionregistration.k8s.io/v1beta1",
           "internal.apiserver.k8s.io/v1alpha1",
-          "apps/v1", "apps/v1beta1", "apps/v1beta2",
-          "authentication.k8s.io/v1", "authentication.k8s.io/v1alpha1", "authentication.k8s.io/v1beta1",
-          "authorization.k8s.io/v1", "authorization.k8s.io/v1beta1",
-          "autoscaling/v1", "autoscaling/v2",
-          "batch/v1", "batch/v1beta1",
-          "certificates.k8s.io/v1", "certificates.k8s.io/v1beta1", "certificates.k8s.io/v1alpha1",
-          "coordination.k8s.io/v1alpha2", "coordination.k8s.io/v1beta1", "coordination.k8s.io/v1",
-          "discovery.k8s.io/v1", "discovery.k8s.io/v1beta1",
-          "events.k8s.io/v1", "events.k8s.io/v1beta1",
+          "apps/v1",
+          "apps/v1beta1",
+          "apps/v1beta2",
+          "authentication.k8s.io/v1",
+          "authentication.k8s.io/v1alpha1",
+          "authentication.k8s.io/v1beta1",
+          "authorization.k8s.io/v1",
+          "authorization.k8s.io/v1beta1",
+          "autoscaling/v1",
+          "autoscaling/v2",
+          "batch/v1",
+          "batch/v1beta1",
+          "certificates.k8s.io/v1",
+          "certificates.k8s.io/v1beta1",
+          "certificates.k8s.io/v1alpha1",
+          "coordination.k8s.io/v1alpha2",
+          "coordination.k8s.io/v1beta1",
+          "coordination.k8s.io/v1",
+          "discovery.k8s.io/v1",
+          "discovery.k8s.io/v1beta1",
+          "events.k8s.io/v1",
+          "events.k8s.io/v1beta1",
           "extensions/v1beta1",
-          "flowcontrol.apiserver.k8s.io/v1", "flowcontrol.apiserver.k8s.io/v1beta1", "flowcontrol.apiserver.k8s.io/v1beta2",
+          "flowcontrol.apiserver.k8s.io/v1",
+          "flowcontrol.apiserver.k8s.io/v1beta1",
+          "flowcontrol.apiserver.k8s.io/v1beta2",
           "flowcontrol.apiserver.k8s.io/v1beta3",
           "lifecycle.k8s.io/v1alpha1",
-          "networking.k8s.io/v1", "networking.k8s.io/v1beta1",
-          "node.k8s.io/v1", "node.k8s.io/v1alpha1", "node.k8s.io/v1beta1",
-          "policy/v1", "policy/v1beta1",
-          "rbac.authorization.k8s.io/v1", "rbac.authorization.k8s.io/v1beta1", "rbac.authorization.k8s.io/v1alpha1",
-          "resource.k8s.io/v1", "resource.k8s.io/v1beta2", "resource.k8s.io/v1beta1", "resource.k8s.io/v1alpha3",
-          "scheduling.k8s.io/v1alpha3", "scheduling.k8s.io/v1beta1", "scheduling.k8s.io/v1",
-          "storage.k8s.io/v1beta1", "storage.k8s.io/v1", "storage.k8s.io/v1alpha1",
-          "storagemigration.k8s.io/v1", "storagemigration.k8s.io/v1beta1",
-          "apiextensions.k8s.io/v1beta1", "apiextensions.k8s.io/v1"};
+          "networking.k8s.io/v1",
+          "networking.k8s.io/v1beta1",
+          "node.k8s.io/v1",
+          "node.k8s.io/v1alpha1",
+          "node.k8s.io/v1beta1",
+          "policy/v1",
+          "policy/v1beta1",
+          "rbac.authorization.k8s.io/v1",
+          "rbac.authorization.k8s.io/v1beta1",
+          "rbac.authorization.k8s.io/v1alpha1",
+          "resource.k8s.io/v1",
+          "resource.k8s.io/v1beta2",
+          "resource.k8s.io/v1beta1",
+          "resource.k8s.io/v1alpha3",
+          "scheduling.k8s.io/v1alpha3",
+          "scheduling.k8s.io/v1beta1",
+          "scheduling.k8s.io/v1",
+          "storage.k8s.io/v1beta1",
+          "storage.k8s.io/v1",
+          "storage.k8s.io/v1alpha1",
+          "storagemigration.k8s.io/v1",
+          "storagemigration.k8s.io/v1beta1",
+          "apiextensions.k8s.io/v1beta1",
+          "apiextensions.k8s.io/v1"};
 }
 
 const std::vector<std::string>& install_order() {
-  static const std::vector<std::string> order = {
-      "PriorityClass", "Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange", "PodSecurityPolicy",
-      "PodDisruptionBudget", "ServiceAccount", "Secret", "SecretList", "ConfigMap", "StorageClass",
-      "PersistentVolume", "PersistentVolumeClaim", "CustomResourceDefinition", "ClusterRole", "ClusterRoleList",
-      "ClusterRoleBinding", "ClusterRoleBindingList", "Role", "RoleList", "RoleBinding", "RoleBindingList", "Service",
-      "DaemonSet", "Pod", "ReplicationController", "ReplicaSet", "Deployment", "HorizontalPodAutoscaler",
-      "StatefulSet", "Job", "CronJob", "IngressClass", "Ingress", "APIService"};
+  static const std::vector<std::string> order = {"PriorityClass",
+                                                 "Namespace",
+                                                 "NetworkPolicy",
+                                                 "ResourceQuota",
+                                                 "LimitRange",
+                                                 "PodSecurityPolicy",
+                                                 "PodDisruptionBudget",
+                                                 "ServiceAccount",
+                                                 "Secret",
+                                                 "SecretList",
+                                                 "ConfigMap",
+                                                 "StorageClass",
+                                                 "PersistentVolume",
+                                                 "PersistentVolumeClaim",
+                                                 "CustomResourceDefinition",
+                                                 "ClusterRole",
+                                                 "ClusterRoleList",
+                                                 "ClusterRoleBinding",
+                                                 "ClusterRoleBindingList",
+                                                 "Role",
+                                                 "RoleList",
+                                                 "RoleBinding",
+                                                 "RoleBindingList",
+                                                 "Service",
+                                                 "DaemonSet",
+                                                 "Pod",
+                                                 "ReplicationController",
+                                                 "ReplicaSet",
+                                                 "Deployment",
+                                                 "HorizontalPodAutoscaler",
+                                                 "StatefulSet",
+                                                 "Job",
+                                                 "CronJob",
+                                                 "IngressClass",
+                                                 "Ingress",
+                                                 "APIService"};
   return order;
 }
 
@@ -398,8 +462,7 @@ std::map<std::string, std::string> render_templates(const Chart& chart, const js
   std::map<std::string, std::string> out;
   for (const auto& name : order) {
     if (is_partial(name)) continue;
-    top.mutable_dict()["Template"] =
-        Value(Dict{{"Name", Value(name)}, {"BasePath", Value(chart.name + "/templates")}});
+    top.mutable_dict()["Template"] = Value(Dict{{"Name", Value(name)}, {"BasePath", Value(chart.name + "/templates")}});
     out[name] = engine.render(name, top);
   }
   return out;
@@ -408,7 +471,8 @@ std::map<std::string, std::string> render_templates(const Chart& chart, const js
 RenderedChart render_chart(const Chart& chart, const json::object& user_values, const ReleaseOptions& release,
                            const Capabilities& capabilities, const EngineOptions& engine_options) {
   RenderedChart result;
-  if (const auto* kube = chart.metadata.if_contains("kubeVersion"); kube && kube->is_string() && !kube->get_string().empty()) {
+  if (const auto* kube = chart.metadata.if_contains("kubeVersion");
+      kube && kube->is_string() && !kube->get_string().empty()) {
     bool compatible = false;
     try {
       compatible = semver_satisfies(kube->get_string(), capabilities.kube_version);
@@ -445,7 +509,8 @@ RenderedChart render_chart(const Chart& chart, const json::object& user_values, 
         if (const auto* kind = head.get_object().if_contains("kind"); kind && kind->is_string())
           m.kind = std::string(kind->get_string());
         if (const auto* meta = head.get_object().if_contains("metadata"); meta && meta->is_object())
-          if (const auto* a = meta->get_object().if_contains("annotations"); a && a->is_object()) annotations = &a->get_object();
+          if (const auto* a = meta->get_object().if_contains("annotations"); a && a->is_object())
+            annotations = &a->get_object();
       }
       bool hook = annotations && annotations->contains("helm.sh/hook");
       m.object = std::move(head);

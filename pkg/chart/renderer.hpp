@@ -59,8 +59,9 @@ class RenderError : public std::runtime_error {
 
 // Throws ChartError (kubeVersion not satisfied), SchemaError, TemplateError (its helm_message() is
 // Helm's wording) or RenderError.
-RenderedChart render_chart(const Chart& chart, const boost::json::object& user_values, const ReleaseOptions& release = {},
-                           const Capabilities& capabilities = {}, const EngineOptions& engine_options = {});
+RenderedChart render_chart(const Chart& chart, const boost::json::object& user_values,
+                           const ReleaseOptions& release = {}, const Capabilities& capabilities = {},
+                           const EngineOptions& engine_options = {});
 
 // Executes every template (partials excluded) and returns path → output, before splitting and
 // sorting: what Helm's engine.Render returns. Values are used as given (not coalesced).

@@ -21,17 +21,23 @@ bool regex_search(std::string_view pattern, std::string_view text) {
 
 std::string json_type(const json::value& v) {
   switch (v.kind()) {
-    case json::kind::null: return "null";
-    case json::kind::bool_: return "boolean";
+    case json::kind::null:
+      return "null";
+    case json::kind::bool_:
+      return "boolean";
     case json::kind::int64:
-    case json::kind::uint64: return "integer";
+    case json::kind::uint64:
+      return "integer";
     case json::kind::double_: {
       double d = v.get_double();
       return d == std::trunc(d) && std::isfinite(d) ? "integer" : "number";
     }
-    case json::kind::string: return "string";
-    case json::kind::array: return "array";
-    case json::kind::object: return "object";
+    case json::kind::string:
+      return "string";
+    case json::kind::array:
+      return "array";
+    case json::kind::object:
+      return "object";
   }
   return "null";
 }
@@ -39,13 +45,15 @@ std::string json_type(const json::value& v) {
 // How the validator prints a value inside a message: strings single-quoted, numbers as Go does.
 std::string show(const json::value& v) {
   switch (v.kind()) {
-    case json::kind::string: return "'" + std::string(v.get_string()) + "'";
+    case json::kind::string:
+      return "'" + std::string(v.get_string()) + "'";
     case json::kind::double_: {
       double d = v.get_double();
       if (d == std::trunc(d) && std::fabs(d) < 1e15) return std::to_string(static_cast<std::int64_t>(d));
       return format_float_shortest(d);
     }
-    default: return json::serialize(v);
+    default:
+      return json::serialize(v);
   }
 }
 
@@ -83,9 +91,12 @@ bool json_equal(const json::value& a, const json::value& b) {
 std::string escape_pointer(std::string_view key) {
   std::string out;
   for (char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
   }
   return out;
 }
@@ -110,7 +121,9 @@ class Validator {
     }
     if (!schema.is_object()) throw std::invalid_argument("schema must be an object or a boolean");
     const auto& s = schema.get_object();
-    auto add = [&](std::string rule, std::string message) { out.push_back({path, std::move(rule), std::move(message)}); };
+    auto add = [&](std::string rule, std::string message) {
+      out.push_back({path, std::move(rule), std::move(message)});
+    };
 
     if (const auto* ref = s.if_contains("$ref")) {
       validate(v, resolve(ref->as_string()), path, out, depth + 1);
@@ -119,7 +132,8 @@ class Validator {
     }
     if (const auto* type = s.if_contains("type")) {
       std::vector<std::string> wanted;
-      if (type->is_string()) wanted.emplace_back(type->get_string());
+      if (type->is_string())
+        wanted.emplace_back(type->get_string());
       else if (type->is_array())
         for (const auto& t : type->get_array()) wanted.emplace_back(t.as_string());
       std::string actual = json_type(v);
@@ -169,8 +183,10 @@ class Validator {
         validate(v, sub, path, trial, depth + 1);
         if (trial.empty()) ++matches;
       }
-      if (matches == 0) add("oneOf", "oneOf failed, none matched");
-      else if (matches > 1) add("oneOf", "oneOf failed, more than one matched");
+      if (matches == 0)
+        add("oneOf", "oneOf failed, none matched");
+      else if (matches > 1)
+        add("oneOf", "oneOf failed, more than one matched");
     }
     if (const auto* n = s.if_contains("not")) {
       std::vector<SchemaViolation> trial;
@@ -246,7 +262,8 @@ class Validator {
           for (std::size_t i = tuple.size(); i < a.size(); ++i)
             validate(a[i], *extra, path + "/" + std::to_string(i), out, depth + 1);
       } else {
-        for (std::size_t i = 0; i < a.size(); ++i) validate(a[i], *items, path + "/" + std::to_string(i), out, depth + 1);
+        for (std::size_t i = 0; i < a.size(); ++i)
+          validate(a[i], *items, path + "/" + std::to_string(i), out, depth + 1);
       }
     }
   }
@@ -258,7 +275,8 @@ class Validator {
       std::vector<std::string> missing;
       for (const auto& name : req->as_array())
         if (!o.contains(name.as_string())) missing.emplace_back(name.as_string());
-      if (missing.size() == 1) add("required", "missing property '" + missing[0] + "'");
+      if (missing.size() == 1)
+        add("required", "missing property '" + missing[0] + "'");
       else if (!missing.empty()) {
         std::string list;
         for (std::size_t i = 0; i < missing.size(); ++i) list += (i ? ", '" : "'") + missing[i] + "'";
@@ -310,7 +328,8 @@ class Validator {
   }
 
   const json::value& resolve(std::string_view ref) {
-    if (!ref.starts_with("#")) throw std::invalid_argument("unsupported $ref (only local references): " + std::string(ref));
+    if (!ref.starts_with("#"))
+      throw std::invalid_argument("unsupported $ref (only local references): " + std::string(ref));
     const json::value* current = &root_;
     std::string_view pointer = ref.substr(1);
     while (!pointer.empty()) {
@@ -321,8 +340,10 @@ class Validator {
       pointer = slash == std::string_view::npos ? std::string_view() : pointer.substr(slash);
       std::string key;
       for (std::size_t i = 0; i < token.size(); ++i) {
-        if (token[i] == '~' && i + 1 < token.size()) key += token[++i] == '1' ? '/' : '~';
-        else key += token[i];
+        if (token[i] == '~' && i + 1 < token.size())
+          key += token[++i] == '1' ? '/' : '~';
+        else
+          key += token[i];
       }
       if (!current->is_object() || !current->get_object().contains(key))
         throw std::invalid_argument("cannot resolve $ref: " + std::string(ref));
@@ -335,7 +356,8 @@ class Validator {
 };
 
 std::string describe(const std::string& chart_name, const std::vector<SchemaViolation>& violations) {
-  std::string out = "values don't meet the specifications of the schema(s) in the following chart(s):\n" + chart_name + ":\n";
+  std::string out =
+      "values don't meet the specifications of the schema(s) in the following chart(s):\n" + chart_name + ":\n";
   for (const auto& v : violations) out += "- at '" + v.path + "': " + v.message + "\n";
   return out;
 }

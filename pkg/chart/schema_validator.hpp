@@ -31,7 +31,8 @@ class SchemaError : public std::runtime_error {
 
 // Every violation of `schema` by `values` (empty when valid). Throws std::invalid_argument for a
 // schema that is not an object or uses a $ref it cannot resolve.
-std::vector<SchemaViolation> validate_against_schema(const boost::json::value& values, const boost::json::value& schema);
+std::vector<SchemaViolation> validate_against_schema(const boost::json::value& values,
+                                                     const boost::json::value& schema);
 
 // Throws SchemaError naming `chart_name` when `values` violate `schema`.
 void check_values_schema(const std::string& chart_name, const boost::json::value& values,

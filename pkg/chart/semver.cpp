@@ -26,9 +26,7 @@ std::vector<std::string> split_on(std::string_view s, std::string_view sep) {
   }
 }
 
-bool is_number(std::string_view s) {
-  return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
-}
+bool is_number(std::string_view s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos; }
 
 int compare_prerelease(const std::string& a, const std::string& b) {
   if (a == b) return 0;
@@ -74,7 +72,8 @@ std::optional<ConstraintVersion> parse_constraint_version(std::string text) {
     cv.specified = static_cast<int>(i) + 1;
   }
   // Missing parts count as wildcards: "1.2" is 1.2.x for ranges and 1.2.0 for comparisons.
-  std::string rebuilt = std::to_string(numbers[0]) + "." + std::to_string(numbers[1]) + "." + std::to_string(numbers[2]) + suffix;
+  std::string rebuilt =
+      std::to_string(numbers[0]) + "." + std::to_string(numbers[1]) + "." + std::to_string(numbers[2]) + suffix;
   auto v = parse_semver(rebuilt);
   if (!v) return std::nullopt;
   cv.version = *v;
@@ -84,9 +83,12 @@ std::optional<ConstraintVersion> parse_constraint_version(std::string text) {
 SemanticVersion bump(const SemanticVersion& v, int part) {
   SemanticVersion out;
   out.major = v.major;
-  if (part == 0) out.major += 1;
-  else if (part == 1) out.minor = v.minor + 1;
-  else out.minor = v.minor, out.patch = v.patch + 1;
+  if (part == 0)
+    out.major += 1;
+  else if (part == 1)
+    out.minor = v.minor + 1;
+  else
+    out.minor = v.minor, out.patch = v.patch + 1;
   return out;
 }
 

@@ -19,11 +19,16 @@ SetParseError::SetParseError(std::string flag, std::string expression, std::size
 
 std::string_view set_flag_name(SetKind kind) {
   switch (kind) {
-    case SetKind::Typed: return "--set";
-    case SetKind::String: return "--set-string";
-    case SetKind::Json: return "--set-json";
-    case SetKind::File: return "--set-file";
-    case SetKind::Literal: return "--set-literal";
+    case SetKind::Typed:
+      return "--set";
+    case SetKind::String:
+      return "--set-string";
+    case SetKind::Json:
+      return "--set-json";
+    case SetKind::File:
+      return "--set-file";
+    case SetKind::Literal:
+      return "--set-literal";
   }
   return "--set";
 }
@@ -33,8 +38,6 @@ namespace {
 // Helm caps nesting and list indexes so that a small flag cannot allocate without bound.
 constexpr int kMaxNestedNameLevel = 30;
 constexpr std::int64_t kMaxIndex = 65536;
-
-struct EndOfInput {};
 
 class SetParser {
  public:
@@ -46,12 +49,7 @@ class SetParser {
       literal(data);
       return;
     }
-    while (true) {
-      try {
-        key(data, 0);
-      } catch (const EndOfInput&) {
-        return;
-      }
+    while (!key(data, 0)) {
     }
   }
 
@@ -92,13 +90,17 @@ class SetParser {
     return out;
   }
 
-  void key(json::object& data, int level) {
+  // Reading the end of the input is a return value, true, not an exception: the first throw in
+  // this static binary costs ~80M instructions (the unwinder sorts every frame description).
+  // When a nested read reaches the end, what would follow it in the caller is skipped, as Helm's
+  // parser skips it on its io.EOF error.
+  [[nodiscard]] bool key(json::object& data, int level) {
     std::size_t start = pos_;
     char last = 0;
     std::string k = until("=[,.", last);
     switch (last) {
       case 0:
-        if (k.empty()) throw EndOfInput{};
+        if (k.empty()) return true;
         fail(start, "key " + quoted(k) + " has no value");
       case '[': {
         std::size_t index_at = pos_;
@@ -108,14 +110,14 @@ class SetParser {
           if (!existing->is_array()) fail(index_at, "key " + quoted(k) + " is not a list");
           list = existing->get_array();
         }
-        list_item(list, i, level, index_at);
+        if (list_item(list, i, level, index_at)) return true;
         if (!k.empty()) data[k] = std::move(list);
-        return;
+        return false;
       }
       case '=': {
         json::value v = value_after_equals();
         if (!k.empty()) data[k] = std::move(v);
-        return;
+        return false;
       }
       case ',':
         if (!k.empty()) data[k] = "";
@@ -129,19 +131,14 @@ class SetParser {
           if (!existing->is_object()) fail(start, "key " + quoted(k) + " is not a map");
           inner = existing->get_object();
         }
-        bool at_end = false;
-        try {
-          key(inner, level);
-        } catch (const EndOfInput&) {
-          at_end = true;
-        }
+        bool at_end = key(inner, level);
         // Helm accepts a trailing "a." silently; "a.,b=1" is an error.
         if (inner.empty() && !at_end) fail(start, "key map " + quoted(k) + " has no value");
         if (!k.empty()) data[k] = std::move(inner);
-        if (at_end) throw EndOfInput{};
-        return;
+        return at_end;
       }
-      default: fail(pos_, "unexpected character");
+      default:
+        fail(pos_, "unexpected character");
     }
   }
 
@@ -160,12 +157,14 @@ class SetParser {
   void set_index(json::array& list, std::int64_t index, json::value v, std::size_t at) {
     if (index < 0) fail(at, "negative " + std::to_string(index) + " index not allowed");
     if (index > kMaxIndex)
-      fail(at, "index of " + std::to_string(index) + " is greater than maximum supported index of " + std::to_string(kMaxIndex));
+      fail(at, "index of " + std::to_string(index) + " is greater than maximum supported index of " +
+                   std::to_string(kMaxIndex));
     if (list.size() <= static_cast<std::size_t>(index)) list.resize(static_cast<std::size_t>(index) + 1);
     list[static_cast<std::size_t>(index)] = std::move(v);
   }
 
-  void list_item(json::array& list, std::int64_t i, int level, std::size_t index_at) {
+  // True when the end of the input was reached (see key).
+  [[nodiscard]] bool list_item(json::array& list, std::int64_t i, int level, std::size_t index_at) {
     if (i < 0) fail(index_at, "negative " + std::to_string(i) + " index not allowed");
     std::size_t start = pos_;
     char last = 0;
@@ -177,33 +176,31 @@ class SetParser {
       fail(start, "unexpected data at end of array index: " + runes + "]");
     }
     switch (last) {
-      case 0: throw EndOfInput{};
-      case '=': set_index(list, i, value_after_equals(), index_at); return;
+      case 0:
+        return true;
+      case '=':
+        set_index(list, i, value_after_equals(), index_at);
+        return false;
       case '[': {
         std::size_t nested_at = pos_;
         auto next = key_index();
         json::array inner;
         if (list.size() > static_cast<std::size_t>(i) && list[static_cast<std::size_t>(i)].is_array())
           inner = list[static_cast<std::size_t>(i)].get_array();
-        list_item(inner, next, level, nested_at);
+        if (list_item(inner, next, level, nested_at)) return true;
         set_index(list, i, std::move(inner), index_at);
-        return;
+        return false;
       }
       case '.': {
         json::object inner;
         if (list.size() > static_cast<std::size_t>(i) && list[static_cast<std::size_t>(i)].is_object())
           inner = list[static_cast<std::size_t>(i)].get_object();
-        bool at_end = false;
-        try {
-          key(inner, level);
-        } catch (const EndOfInput&) {
-          at_end = true;
-        }
+        bool at_end = key(inner, level);
         set_index(list, i, std::move(inner), index_at);
-        if (at_end) throw EndOfInput{};
-        return;
+        return at_end;
       }
-      default: fail(pos_, "parse error: unexpected token");
+      default:
+        fail(pos_, "parse error: unexpected token");
     }
   }
 
@@ -263,14 +260,16 @@ class SetParser {
 
   json::value typed(const std::string& v, std::size_t at) {
     switch (kind_) {
-      case SetKind::String: return json::string(v);
+      case SetKind::String:
+        return json::string(v);
       case SetKind::File:
         try {
           return json::string(read_file_ ? read_file_(v) : throw std::runtime_error("no file reader"));
         } catch (const std::exception& e) {
           fail(at, "reading file " + quoted(v) + ": " + e.what());
         }
-      default: break;
+      default:
+        break;
     }
     auto iequals = [&](std::string_view word) {
       if (v.size() != word.size()) return false;
@@ -295,8 +294,10 @@ class SetParser {
   // --set-json decodes with encoding/json into interface{}: every number is a float64.
   static json::value numbers_as_floats(const json::value& v) {
     switch (v.kind()) {
-      case json::kind::int64: return static_cast<double>(v.get_int64());
-      case json::kind::uint64: return static_cast<double>(v.get_uint64());
+      case json::kind::int64:
+        return static_cast<double>(v.get_int64());
+      case json::kind::uint64:
+        return static_cast<double>(v.get_uint64());
       case json::kind::array: {
         json::array out;
         for (const auto& e : v.get_array()) out.push_back(numbers_as_floats(e));
@@ -307,7 +308,8 @@ class SetParser {
         for (const auto& kv : v.get_object()) out[kv.key()] = numbers_as_floats(kv.value());
         return out;
       }
-      default: return v;
+      default:
+        return v;
     }
   }
 

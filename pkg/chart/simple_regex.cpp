@@ -71,8 +71,12 @@ class Compiler {
       seen[ti] = pos;
       const State& st = states_[ti];
       switch (st.kind) {
-        case State::Set: into.push_back(t); break;
-        case State::Match: matched = true; break;
+        case State::Set:
+          into.push_back(t);
+          break;
+        case State::Match:
+          matched = true;
+          break;
         case State::Split:
           stack.push_back(st.out2);
           stack.push_back(st.out);
@@ -94,7 +98,8 @@ class Compiler {
   }
 
   void patch(const Fragment& f, int target) {
-    for (auto [s, which] : f.outs) (which ? states_[static_cast<std::size_t>(s)].out2 : states_[static_cast<std::size_t>(s)].out) = target;
+    for (auto [s, which] : f.outs)
+      (which ? states_[static_cast<std::size_t>(s)].out2 : states_[static_cast<std::size_t>(s)].out) = target;
   }
 
   Fragment fail() {
@@ -152,8 +157,10 @@ class Compiler {
     max = min;
     if (j < p_.size() && p_[j] == ',') {
       ++j;
-      if (j < p_.size() && p_[j] == '}') max = -1;
-      else if (!number(max)) return ok_ = false;
+      if (j < p_.size() && p_[j] == '}')
+        max = -1;
+      else if (!number(max))
+        return ok_ = false;
     }
     if (j >= p_.size() || p_[j] != '}') return ok_ = false;
     if ((max != -1 && max < min) || min > kMaxRepeat || max > kMaxRepeat) return ok_ = false;
@@ -226,27 +233,52 @@ class Compiler {
   // \d \w \s and their complements, or an empty optional for other letters.
   static bool class_escape(char c, std::bitset<256>& out) {
     switch (c) {
-      case 'd': out = range('0', '9'); return true;
-      case 'w': out = range('0', '9') | range('a', 'z') | range('A', 'Z'); out.set('_'); return true;
+      case 'd':
+        out = range('0', '9');
+        return true;
+      case 'w':
+        out = range('0', '9') | range('a', 'z') | range('A', 'Z');
+        out.set('_');
+        return true;
       case 's':
         out.reset();
         for (char s : {' ', '\t', '\n', '\v', '\f', '\r'}) out.set(static_cast<unsigned char>(s));
         return true;
-      case 'D': class_escape('d', out); out.flip(); return true;
-      case 'W': class_escape('w', out); out.flip(); return true;
-      case 'S': class_escape('s', out); out.flip(); return true;
-      default: return false;
+      case 'D':
+        class_escape('d', out);
+        out.flip();
+        return true;
+      case 'W':
+        class_escape('w', out);
+        out.flip();
+        return true;
+      case 'S':
+        class_escape('s', out);
+        out.flip();
+        return true;
+      default:
+        return false;
     }
   }
 
   // The byte an escape such as "\." or "\n" stands for; false for other escapes.
   static bool char_escape(char c, unsigned char& out) {
     switch (c) {
-      case 'n': out = '\n'; return true;
-      case 't': out = '\t'; return true;
-      case 'r': out = '\r'; return true;
-      case 'f': out = '\f'; return true;
-      case 'v': out = '\v'; return true;
+      case 'n':
+        out = '\n';
+        return true;
+      case 't':
+        out = '\t';
+        return true;
+      case 'r':
+        out = '\r';
+        return true;
+      case 'f':
+        out = '\f';
+        return true;
+      case 'v':
+        out = '\v';
+        return true;
       default:
         if (std::string_view("^$\\.*+?()[]{}|/-").find(c) != std::string_view::npos) {
           out = static_cast<unsigned char>(c);
@@ -278,15 +310,18 @@ class Compiler {
       case '(': {
         ++i_;
         if (at('?')) {
-          if (i_ + 1 < p_.size() && p_[i_ + 1] == ':') i_ += 2;
-          else return fail();  // lookahead and the like
+          if (i_ + 1 < p_.size() && p_[i_ + 1] == ':')
+            i_ += 2;
+          else
+            return fail();  // lookahead and the like
         }
         Fragment inner = alternation();
         if (!ok_ || !at(')')) return fail();
         ++i_;
         return inner;
       }
-      case '[': return bracket();
+      case '[':
+        return bracket();
       case '\\': {
         if (i_ + 1 >= p_.size()) return fail();
         char e = p_[i_ + 1];
@@ -307,7 +342,8 @@ class Compiler {
       case '*':
       case '+':
       case '?':
-      case '|': return fail();
+      case '|':
+        return fail();
       default: {
         ++i_;
         std::bitset<256> bytes;

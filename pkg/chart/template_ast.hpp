@@ -33,8 +33,8 @@ struct Command {
 
 struct Pipeline {
   std::size_t pos = 0;
-  bool is_assign = false;          // "$x = ..." rather than "$x := ..."
-  std::vector<std::string> decl;   // declared or assigned variables
+  bool is_assign = false;         // "$x = ..." rather than "$x := ..."
+  std::vector<std::string> decl;  // declared or assigned variables
   std::vector<Command> commands;
   std::string text;
 };
@@ -52,8 +52,8 @@ struct Node {
 
 // One parsed template body: the file's main body or a {{define}}.
 struct Tree {
-  std::string name;                        // the template's name (file path or define name)
-  std::string parse_name;                  // the file it was parsed from, for error locations
+  std::string name;                           // the template's name (file path or define name)
+  std::string parse_name;                     // the file it was parsed from, for error locations
   std::shared_ptr<const std::string> source;  // that file's text, for line/column computation
   std::vector<Node> root;
   bool empty = true;  // only whitespace text: Go lets a non-empty definition replace it

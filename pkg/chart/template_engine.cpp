@@ -121,7 +121,9 @@ class Executor : public CallContext {
 
   Flow walk_node(const Node& node, const Value& dot) {
     switch (node.kind) {
-      case Node::Kind::Text: *out_ += node.text; return Flow::Normal;
+      case Node::Kind::Text:
+        *out_ += node.text;
+        return Flow::Normal;
       case Node::Kind::Action: {
         Value v = eval_pipeline(dot, *node.pipe);
         if (node.pipe->decl.empty()) print(v);
@@ -132,12 +134,15 @@ class Executor : public CallContext {
         std::size_t mark = vars_.size();
         Value v = eval_pipeline(dot, *node.pipe);
         Flow flow;
-        if (is_true(v)) flow = walk(node.body, node.kind == Node::Kind::With ? v : dot);
-        else flow = walk(node.else_body, dot);
+        if (is_true(v))
+          flow = walk(node.body, node.kind == Node::Kind::With ? v : dot);
+        else
+          flow = walk(node.else_body, dot);
         vars_.resize(mark);
         return flow;
       }
-      case Node::Kind::Range: return walk_range(node, dot);
+      case Node::Kind::Range:
+        return walk_range(node, dot);
       case Node::Kind::Template: {
         const Tree* tree = lookup(node.text);
         if (!tree) fail(node.pos, node.context, "template " + go_quote(node.text) + " not defined");
@@ -148,8 +153,10 @@ class Executor : public CallContext {
         *out_ += nested.execute(*tree, new_dot);
         return Flow::Normal;
       }
-      case Node::Kind::Break: return Flow::Break;
-      case Node::Kind::Continue: return Flow::Continue;
+      case Node::Kind::Break:
+        return Flow::Break;
+      case Node::Kind::Continue:
+        return Flow::Continue;
     }
     return Flow::Normal;
   }
@@ -206,7 +213,8 @@ class Executor : public CallContext {
         }
         break;
       }
-      case Value::Kind::Nil: break;
+      case Value::Kind::Nil:
+        break;
       default: {
         const Operand& last = last_evaluated(node.pipe->commands.back());
         fail(last.pos, last.text, "range can't iterate over " + format_value(v));
@@ -224,13 +232,16 @@ class Executor : public CallContext {
   // Go reports some errors at the node it evaluated last: the innermost last argument.
   static const Operand& last_evaluated(const Command& cmd) {
     const Operand& last = cmd.args.back();
-    if (last.kind == Operand::Kind::Pipe && !last.pipe->commands.empty()) return last_evaluated(last.pipe->commands.back());
+    if (last.kind == Operand::Kind::Pipe && !last.pipe->commands.empty())
+      return last_evaluated(last.pipe->commands.back());
     return last;
   }
 
   void print(const Value& v) {
-    if (v.is_nil()) *out_ += "<no value>";
-    else *out_ += format_value(v);
+    if (v.is_nil())
+      *out_ += "<no value>";
+    else
+      *out_ += format_value(v);
   }
 
   void set_var(const std::string& name, const Value& v) {
@@ -257,8 +268,10 @@ class Executor : public CallContext {
       has_final = true;
     }
     for (const auto& name : pipe.decl) {
-      if (pipe.is_assign) set_var(name, value);
-      else vars_.emplace_back(name, value);
+      if (pipe.is_assign)
+        set_var(name, value);
+      else
+        vars_.emplace_back(name, value);
     }
     return value;
   }
@@ -271,13 +284,17 @@ class Executor : public CallContext {
   Value eval_command(const Value& dot, const Command& cmd, const Value* final) {
     const Operand& first = cmd.args[0];
     switch (first.kind) {
-      case Operand::Kind::Field: return eval_field_chain(dot, first, first.fields, &cmd, final);
+      case Operand::Kind::Field:
+        return eval_field_chain(dot, first, first.fields, &cmd, final);
       case Operand::Kind::Chain: {
         Value base = eval_arg(dot, *first.base);
         return eval_field_chain(base, chain_location(first), first.fields, &cmd, final);
       }
-      case Operand::Kind::Identifier: return call_function(dot, first, &cmd, final);
-      case Operand::Kind::Pipe: not_a_function(cmd, final); return eval_pipeline(dot, *first.pipe);
+      case Operand::Kind::Identifier:
+        return call_function(dot, first, &cmd, final);
+      case Operand::Kind::Pipe:
+        not_a_function(cmd, final);
+        return eval_pipeline(dot, *first.pipe);
       case Operand::Kind::Variable: {
         Value v = var(first);
         if (first.fields.empty()) {
@@ -286,9 +303,14 @@ class Executor : public CallContext {
         }
         return eval_field_chain(v, first, first.fields, &cmd, final);
       }
-      case Operand::Kind::Nil: fail(first.pos, cmd.text, "nil is not a command");
-      case Operand::Kind::Dot: not_a_function(cmd, final); return dot;
-      default: not_a_function(cmd, final); return first.constant;
+      case Operand::Kind::Nil:
+        fail(first.pos, cmd.text, "nil is not a command");
+      case Operand::Kind::Dot:
+        not_a_function(cmd, final);
+        return dot;
+      default:
+        not_a_function(cmd, final);
+        return first.constant;
     }
   }
 
@@ -303,7 +325,8 @@ class Executor : public CallContext {
 
   Value eval_arg(const Value& dot, const Operand& op) {
     switch (op.kind) {
-      case Operand::Kind::Field: return eval_field_chain(dot, op, op.fields, nullptr, nullptr);
+      case Operand::Kind::Field:
+        return eval_field_chain(dot, op, op.fields, nullptr, nullptr);
       case Operand::Kind::Variable: {
         Value v = var(op);
         return op.fields.empty() ? v : eval_field_chain(v, op, op.fields, nullptr, nullptr);
@@ -312,11 +335,16 @@ class Executor : public CallContext {
         Value base = eval_arg(dot, *op.base);
         return eval_field_chain(base, chain_location(op), op.fields, nullptr, nullptr);
       }
-      case Operand::Kind::Identifier: return call_function(dot, op, nullptr, nullptr);
-      case Operand::Kind::Pipe: return eval_pipeline(dot, *op.pipe);
-      case Operand::Kind::Dot: return dot;
-      case Operand::Kind::Nil: return Value();
-      default: return op.constant;
+      case Operand::Kind::Identifier:
+        return call_function(dot, op, nullptr, nullptr);
+      case Operand::Kind::Pipe:
+        return eval_pipeline(dot, *op.pipe);
+      case Operand::Kind::Dot:
+        return dot;
+      case Operand::Kind::Nil:
+        return Value();
+      default:
+        return op.constant;
     }
   }
 
@@ -396,7 +424,8 @@ class Executor : public CallContext {
     int n = static_cast<int>(arg_count);
     if (spec->max_args >= 0 && spec->min_args == spec->max_args && n != spec->min_args)
       fail(ident.pos, ident.text,
-           "wrong number of args for " + name + ": want " + std::to_string(spec->min_args) + " got " + std::to_string(n));
+           "wrong number of args for " + name + ": want " + std::to_string(spec->min_args) + " got " +
+               std::to_string(n));
     if (n < spec->min_args)
       fail(ident.pos, ident.text,
            "wrong number of args for " + name + ": want at least " + std::to_string(spec->min_args) + " got " +
@@ -430,7 +459,8 @@ class Executor : public CallContext {
     if (e.index() >= direct) fail(ident.pos, ident.text, e.what());
     const Operand& arg = cmd->args[e.index() + 1];
     switch (arg.kind) {
-      case Operand::Kind::Nil: fail(arg.pos, arg.text, "cannot assign nil to " + e.expected());
+      case Operand::Kind::Nil:
+        fail(arg.pos, arg.text, "cannot assign nil to " + e.expected());
       case Operand::Kind::String:
       case Operand::Kind::Number:
       case Operand::Kind::Bool: {
@@ -439,8 +469,10 @@ class Executor : public CallContext {
         std::string expected = e.expected() == "int" ? "integer" : e.expected();
         fail(arg.pos, arg.text, "expected " + expected + "; found " + arg.text);
       }
-      case Operand::Kind::Pipe: fail(arg.pipe->pos, arg.pipe->text, e.what());
-      default: fail(arg.pos, arg.text, e.what());
+      case Operand::Kind::Pipe:
+        fail(arg.pipe->pos, arg.pipe->text, e.what());
+      default:
+        fail(arg.pos, arg.text, e.what());
     }
   }
 

@@ -31,8 +31,8 @@ class TemplateError : public std::runtime_error {
   std::string helm_message() const;
 
  private:
-  TemplateError(std::string what, Phase phase, std::string template_name, int line, int column,
-                std::string executing, std::string expression, std::string message);
+  TemplateError(std::string what, Phase phase, std::string template_name, int line, int column, std::string executing,
+                std::string expression, std::string message);
   Phase phase_;
   std::string template_name_;
   int line_;

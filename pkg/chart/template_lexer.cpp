@@ -21,6 +21,7 @@ class Lexer {
   Lexer(std::string_view name, std::string_view text) : name_(name), text_(text) {}
 
   std::vector<Token> run() {
+    tokens_.reserve(text_.size() / 8 + 1);  // about what templates produce; saves regrowing
     while (pos_ < text_.size()) lex_text();
     tokens_.push_back({TokenType::EndOfInput, text_.size(), ""});
     return std::move(tokens_);
@@ -147,13 +148,16 @@ class Lexer {
       } else if (is_alnum(c)) {
         while (pos_ < text_.size() && is_alnum(text_[pos_])) ++pos_;
         std::string_view word = text_.substr(start, pos_ - start);
-        static constexpr std::string_view keywords[] = {"block", "break", "continue", "define", "else",
+        static constexpr std::string_view keywords[] = {"block", "break", "continue", "define",   "else",
                                                         "end",   "if",    "range",    "template", "with"};
-        if (word == "true" || word == "false") emit(TokenType::Bool, start);
-        else if (word == "nil") emit(TokenType::Nil, start);
+        if (word == "true" || word == "false")
+          emit(TokenType::Bool, start);
+        else if (word == "nil")
+          emit(TokenType::Nil, start);
         else if (std::find(std::begin(keywords), std::end(keywords), word) != std::end(keywords))
           emit(TokenType::Keyword, start);
-        else emit(TokenType::Identifier, start);
+        else
+          emit(TokenType::Identifier, start);
       } else if (c == '(') {
         // Go has no limit; ours keeps the recursive parser's stack bounded on hostile input.
         if (++paren_depth > 1000) fail(pos_, "too many nested parentheses");

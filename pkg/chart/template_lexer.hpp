@@ -9,8 +9,29 @@
 namespace kb::chart {
 
 enum class TokenType {
-  Text, LeftDelim, RightDelim, Space, Identifier, Keyword, Field, Dot, Variable, String, RawString,
-  Char, Number, Bool, Nil, Pipe, LeftParen, RightParen, Declare, Assign, Comma, Other, EndOfInput
+  Text,
+  LeftDelim,
+  RightDelim,
+  Space,
+  Identifier,
+  Keyword,
+  Field,
+  Dot,
+  Variable,
+  String,
+  RawString,
+  Char,
+  Number,
+  Bool,
+  Nil,
+  Pipe,
+  LeftParen,
+  RightParen,
+  Declare,
+  Assign,
+  Comma,
+  Other,
+  EndOfInput
 };
 
 struct Token {

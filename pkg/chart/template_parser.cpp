@@ -50,16 +50,36 @@ std::optional<std::string> unquote(std::string_view quoted) {
       return v;
     };
     switch (e) {
-      case 'n': out += '\n'; break;
-      case 't': out += '\t'; break;
-      case 'r': out += '\r'; break;
-      case 'a': out += '\a'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'v': out += '\v'; break;
-      case '\\': out += '\\'; break;
-      case '"': out += '"'; break;
-      case '\'': out += '\''; break;
+      case 'n':
+        out += '\n';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 'a':
+        out += '\a';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'v':
+        out += '\v';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case '"':
+        out += '"';
+        break;
+      case '\'':
+        out += '\'';
+        break;
       case 'x': {
         auto v = hex(2);
         if (!v) return std::nullopt;
@@ -114,14 +134,19 @@ std::optional<Value> parse_number(std::string text) {
   }
   int base = 10;
   std::string_view digits = body;
-  if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) base = 16, digits.remove_prefix(2);
-  else if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'b' || digits[1] == 'B')) base = 2, digits.remove_prefix(2);
-  else if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'o' || digits[1] == 'O')) base = 8, digits.remove_prefix(2);
-  else if (digits.size() > 1 && digits[0] == '0' && digits.find_first_of(".eE") == std::string_view::npos) base = 8, digits.remove_prefix(1);
+  if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X'))
+    base = 16, digits.remove_prefix(2);
+  else if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'b' || digits[1] == 'B'))
+    base = 2, digits.remove_prefix(2);
+  else if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'o' || digits[1] == 'O'))
+    base = 8, digits.remove_prefix(2);
+  else if (digits.size() > 1 && digits[0] == '0' && digits.find_first_of(".eE") == std::string_view::npos)
+    base = 8, digits.remove_prefix(1);
   std::uint64_t u = 0;
   auto r = std::from_chars(digits.data(), digits.data() + digits.size(), u, base);
   if (r.ec == std::errc() && r.ptr == digits.data() + digits.size() && !digits.empty()) {
-    if (u > static_cast<std::uint64_t>(INT64_MAX) + (negative ? 1 : 0)) return Value(negative ? -static_cast<double>(u) : static_cast<double>(u));
+    if (u > static_cast<std::uint64_t>(INT64_MAX) + (negative ? 1 : 0))
+      return Value(negative ? -static_cast<double>(u) : static_cast<double>(u));
     return Value::integer(negative ? static_cast<std::int64_t>(0 - u) : static_cast<std::int64_t>(u));
   }
   if (base == 10 || base == 8) {
@@ -163,7 +188,8 @@ class Parser {
     for (const auto& d : out.definitions) {
       auto [it, inserted] = seen.emplace(d.name, !d.empty);
       if (!inserted && it->second && !d.empty)
-        fail_at(d.root.empty() ? 0 : d.root.front().pos, "template: multiple definition of template \"" + d.name + "\"");
+        fail_at(d.root.empty() ? 0 : d.root.front().pos,
+                "template: multiple definition of template \"" + d.name + "\"");
       it->second = it->second || !d.empty;
     }
     return out;
@@ -184,7 +210,8 @@ class Parser {
   }
 
   static void add_node(Tree& tree, Node node) {
-    if (node.kind != Node::Kind::Text || node.text.find_first_not_of(" \t\r\n") != std::string::npos) tree.empty = false;
+    if (node.kind != Node::Kind::Text || node.text.find_first_not_of(" \t\r\n") != std::string::npos)
+      tree.empty = false;
     tree.root.push_back(std::move(node));
   }
 
@@ -195,10 +222,14 @@ class Parser {
 
   static std::string describe(const Token& t) {
     switch (t.type) {
-      case TokenType::EndOfInput: return "EOF";
-      case TokenType::Keyword: return "<" + t.text + ">";
-      case TokenType::RightDelim: return "\"}}\"";
-      case TokenType::LeftDelim: return "\"{{\"";
+      case TokenType::EndOfInput:
+        return "EOF";
+      case TokenType::Keyword:
+        return "<" + t.text + ">";
+      case TokenType::RightDelim:
+        return "\"}}\"";
+      case TokenType::LeftDelim:
+        return "\"{{\"";
       default: {
         std::string q = t.text.size() > 10 ? t.text.substr(0, 10) : t.text;
         return "\"" + q + "\"" + (t.text.size() > 10 ? "..." : "");
@@ -356,8 +387,10 @@ class Parser {
     n.kind = Node::Kind::Template;
     n.pos = name_token.pos;  // Go locates a {{template}} at its name
     n.text = string_value(name_token);
-    if (peek_non_space().type != TokenType::RightDelim) n.pipe = pipeline(keyword + " clause", TokenType::RightDelim);
-    else next();
+    if (peek_non_space().type != TokenType::RightDelim)
+      n.pipe = pipeline(keyword + " clause", TokenType::RightDelim);
+    else
+      next();
     n.context = "{{template \"" + n.text + "\"" + (n.pipe ? " " + n.pipe->text : "") + "}}";
     if (keyword == "block") {
       // {{block "name" pipe}} body {{end}} defines "name" and calls it at once.
@@ -409,12 +442,21 @@ class Parser {
         break;
       }
       switch (t.type) {
-        case TokenType::Bool: case TokenType::Char: case TokenType::Dot: case TokenType::Field:
-        case TokenType::Identifier: case TokenType::Number: case TokenType::Nil: case TokenType::RawString:
-        case TokenType::String: case TokenType::Variable: case TokenType::LeftParen:
+        case TokenType::Bool:
+        case TokenType::Char:
+        case TokenType::Dot:
+        case TokenType::Field:
+        case TokenType::Identifier:
+        case TokenType::Number:
+        case TokenType::Nil:
+        case TokenType::RawString:
+        case TokenType::String:
+        case TokenType::Variable:
+        case TokenType::LeftParen:
           pipe->commands.push_back(command());
           break;
-        default: unexpected(t, context);
+        default:
+          unexpected(t, context);
       }
     }
     if (pipe->commands.empty()) fail_at(pipe->pos, "missing value for " + context);
@@ -484,8 +526,11 @@ class Parser {
         for (auto& f : fields) node->fields.push_back(std::move(f));
         node->text += suffix;
         return node;
-      case Operand::Kind::Bool: case Operand::Kind::String: case Operand::Kind::Number:
-      case Operand::Kind::Nil: case Operand::Kind::Dot:
+      case Operand::Kind::Bool:
+      case Operand::Kind::String:
+      case Operand::Kind::Number:
+      case Operand::Kind::Nil:
+      case Operand::Kind::Dot:
         fail_at(chain_pos, "unexpected . after term \"" + node->text + "\"");
       default: {
         Operand chain;
@@ -510,8 +555,12 @@ class Parser {
         op.kind = Operand::Kind::Identifier;
         op.name = t.text;
         break;
-      case TokenType::Dot: op.kind = Operand::Kind::Dot; break;
-      case TokenType::Nil: op.kind = Operand::Kind::Nil; break;
+      case TokenType::Dot:
+        op.kind = Operand::Kind::Dot;
+        break;
+      case TokenType::Nil:
+        op.kind = Operand::Kind::Nil;
+        break;
       case TokenType::Variable:
         if (!declared(t.text)) fail_at(t.pos, "undefined variable \"" + t.text + "\"");
         op.kind = Operand::Kind::Variable;
@@ -551,7 +600,8 @@ class Parser {
         op.text = "(" + op.pipe->text + ")";
         return op;
       }
-      default: return std::nullopt;
+      default:
+        return std::nullopt;
     }
     next();
     return op;

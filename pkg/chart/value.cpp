@@ -6,15 +6,23 @@ namespace kb::chart {
 
 bool is_true(const Value& v) {
   switch (v.kind()) {
-    case Value::Kind::Nil: return false;
-    case Value::Kind::Bool: return v.as_bool();
+    case Value::Kind::Nil:
+      return false;
+    case Value::Kind::Bool:
+      return v.as_bool();
     case Value::Kind::Int:
-    case Value::Kind::Int64: return v.as_integer() != 0;
-    case Value::Kind::Float: return v.as_float() != 0.0;
-    case Value::Kind::String: return !v.as_string().empty();
-    case Value::Kind::Slice: return !v.as_list().empty();
-    case Value::Kind::Map: return !v.as_dict().empty();
-    case Value::Kind::Native: return true;
+    case Value::Kind::Int64:
+      return v.as_integer() != 0;
+    case Value::Kind::Float:
+      return v.as_float() != 0.0;
+    case Value::Kind::String:
+      return !v.as_string().empty();
+    case Value::Kind::Slice:
+      return !v.as_list().empty();
+    case Value::Kind::Map:
+      return !v.as_dict().empty();
+    case Value::Kind::Native:
+      return true;
   }
   return false;
 }
@@ -22,12 +30,17 @@ bool is_true(const Value& v) {
 bool deep_equal(const Value& a, const Value& b) {
   if (a.kind() != b.kind()) return false;
   switch (a.kind()) {
-    case Value::Kind::Nil: return true;
-    case Value::Kind::Bool: return a.as_bool() == b.as_bool();
+    case Value::Kind::Nil:
+      return true;
+    case Value::Kind::Bool:
+      return a.as_bool() == b.as_bool();
     case Value::Kind::Int:
-    case Value::Kind::Int64: return a.as_integer() == b.as_integer();
-    case Value::Kind::Float: return a.as_float() == b.as_float();
-    case Value::Kind::String: return a.as_string() == b.as_string();
+    case Value::Kind::Int64:
+      return a.as_integer() == b.as_integer();
+    case Value::Kind::Float:
+      return a.as_float() == b.as_float();
+    case Value::Kind::String:
+      return a.as_string() == b.as_string();
     case Value::Kind::Slice: {
       const auto& x = a.as_list();
       const auto& y = b.as_list();
@@ -44,7 +57,8 @@ bool deep_equal(const Value& a, const Value& b) {
         if (i->first != j->first || !deep_equal(i->second, j->second)) return false;
       return true;
     }
-    case Value::Kind::Native: return a.object_ptr() == b.object_ptr();
+    case Value::Kind::Native:
+      return a.object_ptr() == b.object_ptr();
   }
   return false;
 }
@@ -66,42 +80,60 @@ Value deep_copy(const Value& v) {
 
 std::string go_type_name(const Value& v) {
   switch (v.kind()) {
-    case Value::Kind::Nil: return "<nil>";
-    case Value::Kind::Bool: return "bool";
-    case Value::Kind::Int: return "int";
-    case Value::Kind::Int64: return "int64";
-    case Value::Kind::Float: return "float64";
-    case Value::Kind::String: return "string";
-    case Value::Kind::Slice: return "[]interface {}";
-    case Value::Kind::Map: return "map[string]interface {}";
-    case Value::Kind::Native: return v.as_object().type_name();
+    case Value::Kind::Nil:
+      return "<nil>";
+    case Value::Kind::Bool:
+      return "bool";
+    case Value::Kind::Int:
+      return "int";
+    case Value::Kind::Int64:
+      return "int64";
+    case Value::Kind::Float:
+      return "float64";
+    case Value::Kind::String:
+      return "string";
+    case Value::Kind::Slice:
+      return "[]interface {}";
+    case Value::Kind::Map:
+      return "map[string]interface {}";
+    case Value::Kind::Native:
+      return v.as_object().type_name();
   }
   return "<nil>";
 }
 
 std::string go_kind_name(const Value& v) {
   switch (v.kind()) {
-    case Value::Kind::Nil: return "invalid";
-    case Value::Kind::Slice: return "slice";
-    case Value::Kind::Map: return "map";
-    case Value::Kind::Native: return v.as_object().kind_name();
-    default: return go_type_name(v);
+    case Value::Kind::Nil:
+      return "invalid";
+    case Value::Kind::Slice:
+      return "slice";
+    case Value::Kind::Map:
+      return "map";
+    case Value::Kind::Native:
+      return v.as_object().kind_name();
+    default:
+      return go_type_name(v);
   }
 }
 
 namespace {
 Value convert(const boost::json::value& v, bool keep_integers) {
   switch (v.kind()) {
-    case boost::json::kind::null: return Value();
-    case boost::json::kind::bool_: return Value(v.get_bool());
+    case boost::json::kind::null:
+      return Value();
+    case boost::json::kind::bool_:
+      return Value(v.get_bool());
     case boost::json::kind::int64:
       return keep_integers ? Value::int64(v.get_int64()) : Value(static_cast<double>(v.get_int64()));
     case boost::json::kind::uint64:
       return keep_integers && v.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX)
                  ? Value::int64(static_cast<std::int64_t>(v.get_uint64()))
                  : Value(static_cast<double>(v.get_uint64()));
-    case boost::json::kind::double_: return Value(v.get_double());
-    case boost::json::kind::string: return Value(std::string_view(v.get_string()));
+    case boost::json::kind::double_:
+      return Value(v.get_double());
+    case boost::json::kind::string:
+      return Value(std::string_view(v.get_string()));
     case boost::json::kind::array: {
       List out;
       out.reserve(v.get_array().size());
@@ -123,12 +155,17 @@ Value from_json_keep_integers(const boost::json::value& v) { return convert(v, t
 
 boost::json::value to_json(const Value& v) {
   switch (v.kind()) {
-    case Value::Kind::Nil: return nullptr;
-    case Value::Kind::Bool: return v.as_bool();
+    case Value::Kind::Nil:
+      return nullptr;
+    case Value::Kind::Bool:
+      return v.as_bool();
     case Value::Kind::Int:
-    case Value::Kind::Int64: return v.as_integer();
-    case Value::Kind::Float: return v.as_float();
-    case Value::Kind::String: return boost::json::string(v.as_string());
+    case Value::Kind::Int64:
+      return v.as_integer();
+    case Value::Kind::Float:
+      return v.as_float();
+    case Value::Kind::String:
+      return boost::json::string(v.as_string());
     case Value::Kind::Slice: {
       boost::json::array out;
       for (const auto& e : v.as_list()) out.push_back(to_json(e));
@@ -139,7 +176,8 @@ boost::json::value to_json(const Value& v) {
       for (const auto& [k, e] : v.as_dict()) out[k] = to_json(e);
       return out;
     }
-    case Value::Kind::Native: return to_json(v.as_object().to_data());
+    case Value::Kind::Native:
+      return to_json(v.as_object().to_data());
   }
   return nullptr;
 }

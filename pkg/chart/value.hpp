@@ -76,8 +76,8 @@ class Value {
   const std::shared_ptr<const Object>& object_ptr() const { return std::get<std::shared_ptr<const Object>>(data_); }
 
  private:
-  std::variant<std::monostate, bool, GoInt, GoInt64, double, std::string, std::shared_ptr<List>,
-               std::shared_ptr<Dict>, std::shared_ptr<const Object>>
+  std::variant<std::monostate, bool, GoInt, GoInt64, double, std::string, std::shared_ptr<List>, std::shared_ptr<Dict>,
+               std::shared_ptr<const Object>>
       data_;
 };
 
@@ -91,7 +91,7 @@ class Object {
   virtual bool has_method(std::string_view name) const = 0;
   virtual Value call_method(std::string_view name, std::span<const Value> args) const = 0;
   virtual std::optional<Value> field(std::string_view) const { return std::nullopt; }
-  virtual std::string to_display() const = 0;  // what fmt's %v prints
+  virtual std::string to_display() const = 0;                    // what fmt's %v prints
   virtual Value to_data() const { return Value(to_display()); }  // what toYaml/toJson see
 };
 

@@ -10,8 +10,10 @@ namespace json = boost::json;
 namespace {
 json::value numbers_as_floats(const json::value& v) {
   switch (v.kind()) {
-    case json::kind::int64: return static_cast<double>(v.get_int64());
-    case json::kind::uint64: return static_cast<double>(v.get_uint64());
+    case json::kind::int64:
+      return static_cast<double>(v.get_int64());
+    case json::kind::uint64:
+      return static_cast<double>(v.get_uint64());
     case json::kind::array: {
       json::array out;
       for (const auto& e : v.get_array()) out.push_back(numbers_as_floats(e));
@@ -22,7 +24,8 @@ json::value numbers_as_floats(const json::value& v) {
       for (const auto& kv : v.get_object()) out[kv.key()] = numbers_as_floats(kv.value());
       return out;
     }
-    default: return v;
+    default:
+      return v;
   }
 }
 
@@ -58,8 +61,10 @@ json::object parse_values_yaml(std::string_view text, std::string_view source) {
 void merge_values(json::object& base, const json::object& overlay) {
   for (const auto& kv : overlay) {
     auto* existing = base.if_contains(kv.key());
-    if (existing && existing->is_object() && kv.value().is_object()) merge_values(existing->get_object(), kv.value().get_object());
-    else base[kv.key()] = kv.value();
+    if (existing && existing->is_object() && kv.value().is_object())
+      merge_values(existing->get_object(), kv.value().get_object());
+    else
+      base[kv.key()] = kv.value();
   }
 }
 

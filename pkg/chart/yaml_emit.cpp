@@ -71,17 +71,33 @@ ScalarAnalysis analyze(std::string_view value) {
     bool followed_by_whitespace = is_blank_or_end(value, i + width);
     if (i == 0) {
       switch (c) {
-        case '#': case ',': case '[': case ']': case '{': case '}': case '&': case '*': case '!':
-        case '|': case '>': case '\'': case '"': case '%': case '@': case '`':
+        case '#':
+        case ',':
+        case '[':
+        case ']':
+        case '{':
+        case '}':
+        case '&':
+        case '*':
+        case '!':
+        case '|':
+        case '>':
+        case '\'':
+        case '"':
+        case '%':
+        case '@':
+        case '`':
           block_indicators = true;
           break;
-        case '?': case ':':
+        case '?':
+        case ':':
           if (followed_by_whitespace) block_indicators = true;
           break;
         case '-':
           if (followed_by_whitespace) block_indicators = true;
           break;
-        default: break;
+        default:
+          break;
       }
     } else {
       if (c == ':' && followed_by_whitespace) block_indicators = true;
@@ -122,9 +138,12 @@ enum class Style { Plain, SingleQuoted, DoubleQuoted, Literal };
 
 Style select_style(std::string_view s, bool simple_key) {
   Style style;
-  if (s.find('\n') != std::string_view::npos) style = Style::Literal;
-  else if (!yaml_string_needs_quotes(s)) style = Style::Plain;
-  else style = Style::DoubleQuoted;
+  if (s.find('\n') != std::string_view::npos)
+    style = Style::Literal;
+  else if (!yaml_string_needs_quotes(s))
+    style = Style::Plain;
+  else
+    style = Style::DoubleQuoted;
   auto a = analyze(s);
   if (style == Style::Plain) {
     if (!a.block_plain_allowed) style = Style::SingleQuoted;
@@ -141,8 +160,12 @@ class Emitter {
 
   void node(const boost::json::value& v, int indent) {
     switch (v.kind()) {
-      case boost::json::kind::object: mapping(v.get_object(), indent, false); break;
-      case boost::json::kind::array: sequence(v.get_array(), indent, false); break;
+      case boost::json::kind::object:
+        mapping(v.get_object(), indent, false);
+        break;
+      case boost::json::kind::array:
+        sequence(v.get_array(), indent, false);
+        break;
       default:
         scalar(v, indent + kIndentStep);  // a root block scalar's lines are indented too
         out_ += '\n';
@@ -216,8 +239,10 @@ class Emitter {
   void value_after_indicator(const boost::json::value& v, int indent, bool in_mapping) {
     if (is_empty_collection(v) || !(v.is_object() || v.is_array())) {
       out_ += ' ';
-      if (v.is_object()) out_ += "{}\n";
-      else if (v.is_array()) out_ += "[]\n";
+      if (v.is_object())
+        out_ += "{}\n";
+      else if (v.is_array())
+        out_ += "[]\n";
       else {
         scalar(v, indent + kIndentStep);
         out_ += '\n';
@@ -226,24 +251,41 @@ class Emitter {
     }
     if (in_mapping) {
       out_ += '\n';
-      if (v.is_object()) mapping(v.get_object(), indent + kIndentStep, false);
-      else sequence(v.get_array(), indent, false);  // go-yaml does not indent a sequence under its key
+      if (v.is_object())
+        mapping(v.get_object(), indent + kIndentStep, false);
+      else
+        sequence(v.get_array(), indent, false);  // go-yaml does not indent a sequence under its key
     } else {
       out_ += ' ';
-      if (v.is_object()) mapping(v.get_object(), indent + kIndentStep, true);
-      else sequence(v.get_array(), indent + kIndentStep, true);
+      if (v.is_object())
+        mapping(v.get_object(), indent + kIndentStep, true);
+      else
+        sequence(v.get_array(), indent + kIndentStep, true);
     }
   }
 
   void scalar(const boost::json::value& v, int indent) {
     switch (v.kind()) {
-      case boost::json::kind::null: out_ += "null"; break;
-      case boost::json::kind::bool_: out_ += v.get_bool() ? "true" : "false"; break;
-      case boost::json::kind::int64: out_ += std::to_string(v.get_int64()); break;
-      case boost::json::kind::uint64: out_ += std::to_string(v.get_uint64()); break;
-      case boost::json::kind::double_: out_ += yaml_float(v.get_double()); break;
-      case boost::json::kind::string: string_scalar(v.get_string(), indent, false); break;
-      default: break;
+      case boost::json::kind::null:
+        out_ += "null";
+        break;
+      case boost::json::kind::bool_:
+        out_ += v.get_bool() ? "true" : "false";
+        break;
+      case boost::json::kind::int64:
+        out_ += std::to_string(v.get_int64());
+        break;
+      case boost::json::kind::uint64:
+        out_ += std::to_string(v.get_uint64());
+        break;
+      case boost::json::kind::double_:
+        out_ += yaml_float(v.get_double());
+        break;
+      case boost::json::kind::string:
+        string_scalar(v.get_string(), indent, false);
+        break;
+      default:
+        break;
     }
   }
 
@@ -257,10 +299,18 @@ class Emitter {
 
   void string_scalar(std::string_view s, int indent, bool simple_key) {
     switch (select_style(s, simple_key)) {
-      case Style::Plain: plain(s, indent, !simple_key); break;
-      case Style::SingleQuoted: single_quoted(s, indent, !simple_key); break;
-      case Style::DoubleQuoted: double_quoted(s, indent, !simple_key); break;
-      case Style::Literal: literal(s, indent); break;
+      case Style::Plain:
+        plain(s, indent, !simple_key);
+        break;
+      case Style::SingleQuoted:
+        single_quoted(s, indent, !simple_key);
+        break;
+      case Style::DoubleQuoted:
+        double_quoted(s, indent, !simple_key);
+        break;
+      case Style::Literal:
+        literal(s, indent);
+        break;
     }
   }
 
@@ -268,8 +318,10 @@ class Emitter {
     bool spaces = false;
     for (std::size_t i = 0; i < s.size(); ++i) {
       if (s[i] == ' ') {
-        if (allow_breaks && !spaces && column() > kBestWidth && i + 1 < s.size() && s[i + 1] != ' ') write_indent(indent);
-        else out_ += ' ';
+        if (allow_breaks && !spaces && column() > kBestWidth && i + 1 < s.size() && s[i + 1] != ' ')
+          write_indent(indent);
+        else
+          out_ += ' ';
         spaces = true;
       } else {
         out_ += s[i];
@@ -285,7 +337,8 @@ class Emitter {
       if (s[i] == ' ') {
         if (allow_breaks && !spaces && column() > kBestWidth && i != 0 && i + 1 < s.size() && s[i + 1] != ' ')
           write_indent(indent);
-        else out_ += ' ';
+        else
+          out_ += ' ';
         spaces = true;
       } else {
         if (s[i] == '\'') out_ += '\'';
@@ -305,26 +358,59 @@ class Emitter {
       if (!is_printable(c) || c == 0xFEFF || is_break(c) || c == '"' || c == '\\') {
         out_ += '\\';
         switch (c) {
-          case 0x00: out_ += '0'; break;
-          case 0x07: out_ += 'a'; break;
-          case 0x08: out_ += 'b'; break;
-          case 0x09: out_ += 't'; break;
-          case 0x0A: out_ += 'n'; break;
-          case 0x0B: out_ += 'v'; break;
-          case 0x0C: out_ += 'f'; break;
-          case 0x0D: out_ += 'r'; break;
-          case 0x1B: out_ += 'e'; break;
-          case '"': out_ += '"'; break;
-          case '\\': out_ += '\\'; break;
-          case 0x85: out_ += 'N'; break;
-          case 0xA0: out_ += '_'; break;
-          case 0x2028: out_ += 'L'; break;
-          case 0x2029: out_ += 'P'; break;
+          case 0x00:
+            out_ += '0';
+            break;
+          case 0x07:
+            out_ += 'a';
+            break;
+          case 0x08:
+            out_ += 'b';
+            break;
+          case 0x09:
+            out_ += 't';
+            break;
+          case 0x0A:
+            out_ += 'n';
+            break;
+          case 0x0B:
+            out_ += 'v';
+            break;
+          case 0x0C:
+            out_ += 'f';
+            break;
+          case 0x0D:
+            out_ += 'r';
+            break;
+          case 0x1B:
+            out_ += 'e';
+            break;
+          case '"':
+            out_ += '"';
+            break;
+          case '\\':
+            out_ += '\\';
+            break;
+          case 0x85:
+            out_ += 'N';
+            break;
+          case 0xA0:
+            out_ += '_';
+            break;
+          case 0x2028:
+            out_ += 'L';
+            break;
+          case 0x2029:
+            out_ += 'P';
+            break;
           default: {
             char buf[16];
-            if (c <= 0xFF) std::snprintf(buf, sizeof buf, "x%02X", c);
-            else if (c <= 0xFFFF) std::snprintf(buf, sizeof buf, "u%04X", c);
-            else std::snprintf(buf, sizeof buf, "U%08X", c);
+            if (c <= 0xFF)
+              std::snprintf(buf, sizeof buf, "x%02X", c);
+            else if (c <= 0xFFFF)
+              std::snprintf(buf, sizeof buf, "u%04X", c);
+            else
+              std::snprintf(buf, sizeof buf, "U%08X", c);
             out_ += buf;
           }
         }
@@ -349,8 +435,10 @@ class Emitter {
   void literal(std::string_view s, int indent) {
     out_ += '|';
     if (!s.empty() && (s[0] == ' ' || s[0] == '\n')) out_ += std::to_string(kIndentStep);
-    if (s.empty() || s.back() != '\n') out_ += '-';
-    else if (s.size() == 1 || s[s.size() - 2] == '\n') out_ += '+';
+    if (s.empty() || s.back() != '\n')
+      out_ += '-';
+    else if (s.size() == 1 || s[s.size() - 2] == '\n')
+      out_ += '+';
     out_ += '\n';
     std::string_view body = s;
     if (!body.empty() && body.back() == '\n') body.remove_suffix(1);
@@ -462,7 +550,8 @@ bool go_float(std::string_view s) {
   return !after.empty() && run(after, 0, digit_or_underscore) == after.size();
 }
 
-// [0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(([Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\.[0-9]*)?([ \t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?)?
+// [0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(([Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\.[0-9]*)?([
+// \t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?)?
 bool timestamp(std::string_view s) {
   auto blank = [](char c) { return c == ' ' || c == '\t'; };
   std::size_t i = 0;
@@ -480,9 +569,12 @@ bool timestamp(std::string_view s) {
   };
   if (!digits(4, false) || !literal('-') || !digits(2, true) || !literal('-') || !digits(2, true)) return false;
   if (i == s.size()) return true;
-  if (s[i] == 'T' || s[i] == 't') ++i;
-  else if (std::size_t k = run(s, i, blank); k > 0) i += k;
-  else return false;
+  if (s[i] == 'T' || s[i] == 't')
+    ++i;
+  else if (std::size_t k = run(s, i, blank); k > 0)
+    i += k;
+  else
+    return false;
   if (!digits(2, true) || !literal(':') || !digits(2, false) || !literal(':') || !digits(2, false)) return false;
   if (literal('.')) i += run(s, i, digit);
   if (i == s.size()) return true;

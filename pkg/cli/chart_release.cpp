@@ -35,7 +35,8 @@ chart::Chart load(const ChartFlags& flags) {
   try {
     if (!flags.chart_dir.empty()) return chart::load_chart_directory(flags.chart_dir);
     std::map<std::string, std::string> files;
-    for (const auto& file : assets::all()) files.emplace(std::string(file.path), std::string(file.content));
+    for (const auto& file : assets::all())  // load_chart skips the rest (manifests/) anyway
+      if (file.path.starts_with(kEmbeddedChartPrefix)) files.emplace(std::string(file.path), std::string(file.content));
     return chart::load_chart(files, kEmbeddedChartPrefix);
   } catch (const base::YamlError& e) {
     throw CommandError(std::string("the chart is not valid: ") + e.what());
@@ -44,11 +45,12 @@ chart::Chart load(const ChartFlags& flags) {
   }
 }
 
-std::vector<install::Manifest> parse_manifests(const std::vector<chart::RenderedManifest>& rendered) {
+// Takes the parsed objects out of `rendered` (their text stays for helm_template_output).
+std::vector<install::Manifest> parse_manifests(std::vector<chart::RenderedManifest>& rendered) {
   std::vector<install::Manifest> out;
-  for (const auto& m : rendered) {
+  for (auto& m : rendered) {
     // Templates were parsed by the renderer; crds/ files are verbatim and parsed here.
-    auto object = m.object.is_null() ? base::parse_yaml(m.content, m.source) : m.object;
+    auto object = m.object.is_null() ? base::parse_yaml(m.content, m.source) : std::move(m.object);
     if (object.is_object()) out.push_back({m.source, std::move(object)});
   }
   return out;
@@ -114,9 +116,9 @@ RenderedRelease render_release(const ChartFlags& flags, const RenderOptions& opt
   out.template_output = chart::helm_template_output(rendered, false);
   out.template_output_with_crds = chart::helm_template_output(rendered, true);
   out.notes = rendered.notes;
-  out.chart_metadata = loaded.metadata;
-  out.chart_values = loaded.values;
-  out.user_values = user_values;
+  out.chart_metadata = std::move(loaded.metadata);
+  out.chart_values = std::move(loaded.values);
+  out.user_values = std::move(user_values);
   return out;
 }
 

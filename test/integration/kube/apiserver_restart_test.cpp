@@ -56,19 +56,22 @@ TEST_CASE("an informer survives a real API server restart: every later change se
   std::mutex mutex;
   std::map<std::string, int> seen;  // "add c", "update a 3", "delete b" -> count
   informer.add_handlers(
-      {.on_add = [&](const ObjectPtr& o) {
-         std::lock_guard lock(mutex);
-         ++seen["add " + std::string(o->at("metadata").at("name").as_string())];
-       },
-       .on_update = [&](const ObjectPtr& old_object, const ObjectPtr& o) {
-         if (value_of(old_object) == value_of(o)) return;  // resync or relist of an unchanged object
-         std::lock_guard lock(mutex);
-         ++seen["update " + std::string(o->at("metadata").at("name").as_string()) + " " + value_of(o)];
-       },
-       .on_delete = [&](const ObjectPtr& o) {
-         std::lock_guard lock(mutex);
-         ++seen["delete " + std::string(o->at("metadata").at("name").as_string())];
-       }});
+      {.on_add =
+           [&](const ObjectPtr& o) {
+             std::lock_guard lock(mutex);
+             ++seen["add " + std::string(o->at("metadata").at("name").as_string())];
+           },
+       .on_update =
+           [&](const ObjectPtr& old_object, const ObjectPtr& o) {
+             if (value_of(old_object) == value_of(o)) return;  // resync or relist of an unchanged object
+             std::lock_guard lock(mutex);
+             ++seen["update " + std::string(o->at("metadata").at("name").as_string()) + " " + value_of(o)];
+           },
+       .on_delete =
+           [&](const ObjectPtr& o) {
+             std::lock_guard lock(mutex);
+             ++seen["delete " + std::string(o->at("metadata").at("name").as_string())];
+           }});
   informer.start();
   REQUIRE(informer.wait_for_sync(10s));
 

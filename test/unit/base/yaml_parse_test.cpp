@@ -164,3 +164,10 @@ TEST_CASE("the fast block parser agrees with yaml-cpp on mutated texts") {
   }
   MESSAGE("fast path accepted " << accepted_total << " of " << checked << " mutated texts");
 }
+
+TEST_CASE("words longer than the null and bool spellings stay strings") {
+  for (const char* word : {"Falsey", "nullable", "e12345", "E1.5e3", "Infinity", "yesterday", "offline", "NaNNaN"})
+    CHECK(kb::base::resolve_plain_scalar(word) == json::value(word));
+  CHECK(kb::base::resolve_plain_scalar("FALSE") == json::value(false));
+  CHECK(kb::base::resolve_plain_scalar("e1") == json::value("e1"));
+}

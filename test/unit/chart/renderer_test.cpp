@@ -18,7 +18,8 @@ std::map<std::string, std::string> small_chart() {
   return {
       {"chart/demo/Chart.yaml", "apiVersion: v2\nname: demo\nversion: 1.2.3\nappVersion: \"4.5\"\nkeywords: [a, b]\n"},
       {"chart/demo/values.yaml", "replicas: 1\nname: web\nextra: {}\nnetworkPolicy:\n  enabled: false\n"},
-      {"chart/demo/values.schema.json", R"({"type":"object","properties":{"replicas":{"type":"integer","minimum":0}}})"},
+      {"chart/demo/values.schema.json",
+       R"({"type":"object","properties":{"replicas":{"type":"integer","minimum":0}}})"},
       {"chart/demo/crds/thing.yaml", "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"},
       {"chart/demo/files/config.ini", "k=v\n"},
       {"chart/demo/templates/_helpers.tpl",
@@ -28,17 +29,21 @@ std::map<std::string, std::string> small_chart() {
        "replicas: {{ .Values.replicas }}\n"},
       {"chart/demo/templates/service.yaml",
        "# leading comment\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Values.name }}\n---\n"
-       "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  {{- (.Files.Glob \"files/*\").AsConfig | nindent 2 }}\n"},
+       "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  {{- (.Files.Glob \"files/*\").AsConfig | "
+       "nindent 2 }}\n"},
       {"chart/demo/templates/netpol.yaml",
        "{{- if .Values.networkPolicy.enabled }}\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n{{- end }}\n"},
       {"chart/demo/templates/info.yaml",
        "apiVersion: v1\nkind: Widget\nmetadata:\n  name: info\n  annotations:\n    template: {{ .Template.Name }}\n    "
-       "base: {{ .Template.BasePath }}\n    kube: {{ .Capabilities.KubeVersion.Version }}-{{ .Capabilities.KubeVersion.Minor }}\n    "
-       "policy: \"{{ .Capabilities.APIVersions.Has \"policy/v1\" }}\"\n    monitoring: \"{{ .Capabilities.APIVersions.Has \"monitoring.coreos.com/v1\" }}\"\n    "
+       "base: {{ .Template.BasePath }}\n    kube: {{ .Capabilities.KubeVersion.Version }}-{{ "
+       ".Capabilities.KubeVersion.Minor }}\n    "
+       "policy: \"{{ .Capabilities.APIVersions.Has \"policy/v1\" }}\"\n    monitoring: \"{{ "
+       ".Capabilities.APIVersions.Has \"monitoring.coreos.com/v1\" }}\"\n    "
        "chart: {{ .Chart.Name }}-{{ .Chart.Version }}-{{ .Chart.AppVersion }}-{{ .Chart.Keywords }}\n    "
        "release: {{ .Release.Name }}/{{ .Release.Namespace }}/{{ .Release.IsInstall }}/{{ .Release.Revision }}\n"},
       {"chart/demo/templates/hook.yaml",
-       "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: hook\n  annotations:\n    \"helm.sh/hook\": post-install\n"},
+       "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: hook\n  annotations:\n    \"helm.sh/hook\": "
+       "post-install\n"},
       {"chart/demo/templates/NOTES.txt", "Installed {{ .Release.Name }}."},
       {"unrelated/file", "ignored"},
   };
@@ -72,7 +77,8 @@ TEST_CASE("helm template output: install order, sources, CRDs first, hooks last,
       "---\n# Source: demo/templates/info.yaml\napiVersion: v1\nkind: Widget\nmetadata:\n  name: info\n  annotations:\n"
       "    template: demo/templates/info.yaml\n    base: demo/templates\n    kube: v1.20.0-20\n    policy: \"true\"\n"
       "    monitoring: \"false\"\n    chart: demo-1.2.3-4.5-[a b]\n    release: rel/ns/true/1\n"
-      "---\n# Source: demo/templates/hook.yaml\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: hook\n  annotations:\n"
+      "---\n# Source: demo/templates/hook.yaml\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: hook\n  "
+      "annotations:\n"
       "    \"helm.sh/hook\": post-install\n";
   CHECK(helm_template_output(rendered, true) == expected);
 }
@@ -103,7 +109,8 @@ TEST_CASE("Chart.yaml's kubeVersion is checked against the capabilities") {
   files["chart/demo/Chart.yaml"] = "apiVersion: v2\nname: demo\nversion: 1.0.0\nkubeVersion: \">=1.25.0-0\"\n";
   auto chart = load_chart(files, "chart/demo");
   CHECK_THROWS_WITH_AS(render_chart(chart, json::object{}),
-                       "chart requires kubeVersion: >=1.25.0-0 which is incompatible with Kubernetes v1.20.0", ChartError);
+                       "chart requires kubeVersion: >=1.25.0-0 which is incompatible with Kubernetes v1.20.0",
+                       ChartError);
   Capabilities capabilities;
   capabilities.kube_version = "v1.32.0";
   CHECK_NOTHROW(render_chart(chart, json::object{}, ReleaseOptions{}, capabilities));
@@ -113,8 +120,8 @@ TEST_CASE("a rendered document that is not YAML is reported like Helm") {
   auto files = small_chart();
   files["chart/demo/templates/broken.yaml"] = "a: [1\n";
   auto chart = load_chart(files, "chart/demo");
-  CHECK_THROWS_WITH_AS(render_chart(chart, json::object{}), doctest::Contains("YAML parse error on demo/templates/broken.yaml"),
-                       RenderError);
+  CHECK_THROWS_WITH_AS(render_chart(chart, json::object{}),
+                       doctest::Contains("YAML parse error on demo/templates/broken.yaml"), RenderError);
 }
 
 TEST_CASE("the repository's chart renders with its default values") {

@@ -78,7 +78,8 @@ TEST_CASE("syntax errors show the text and the column") {
   auto comma = parse_error("a,b=1");
   CHECK(comma.problem() == "key \"a\" has no value (cannot end with ,)");
   CHECK(comma.column() == 1);
-  CHECK(std::string(comma.what()) == "failed parsing --set data: key \"a\" has no value (cannot end with ,)\n  a,b=1\n   ^");
+  CHECK(std::string(comma.what()) ==
+        "failed parsing --set data: key \"a\" has no value (cannot end with ,)\n  a,b=1\n   ^");
   CHECK(parse_error("a[x]=1").problem() == "error parsing index: strconv.Atoi: parsing \"x\": invalid syntax");
   CHECK(parse_error("a[0]b=1").problem() == "unexpected data at end of array index: ['b']");
   CHECK(parse_error("a={x,y").problem() == "list must terminate with '}'");

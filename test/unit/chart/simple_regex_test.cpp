@@ -27,14 +27,21 @@ int compare(const std::string& pattern, const std::string& text, bool& answered)
 }  // namespace
 
 TEST_CASE("schema-style patterns are answered without std::regex, and correctly") {
-  const std::vector<std::string> patterns = {
-      R"(^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$)", R"(^[a-z0-9]([-a-z0-9]*[a-z0-9])?$)", R"(^[a-zA-Z0-9]+$)",
-      R"(^(Always|IfNotPresent|Never)$)",    R"(^\d{1,3}(\.\d{1,3}){3}$)",          R"(^[^/]+/[^/]+$)",
-      R"(^x-)",                              R"(\s)",                               R"(^.{0,63}$)",
-      R"(^(?:v)?[0-9]+\.[0-9]+$)",            R"(a|b|)",                             R"(^$)"};
-  const std::vector<std::string> texts = {"",      "30s",    "1.5m30s", "abc",   "a-b",  "-a",  "A_b",
-                                          "Never", "Always ", "10.0.0.1", "a/b", "x-y", "a b", "v1.2",
-                                          "1h2",   "\n",     "a\nb",     std::string(64, 'a')};
+  const std::vector<std::string> patterns = {R"(^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$)",
+                                             R"(^[a-z0-9]([-a-z0-9]*[a-z0-9])?$)",
+                                             R"(^[a-zA-Z0-9]+$)",
+                                             R"(^(Always|IfNotPresent|Never)$)",
+                                             R"(^\d{1,3}(\.\d{1,3}){3}$)",
+                                             R"(^[^/]+/[^/]+$)",
+                                             R"(^x-)",
+                                             R"(\s)",
+                                             R"(^.{0,63}$)",
+                                             R"(^(?:v)?[0-9]+\.[0-9]+$)",
+                                             R"(a|b|)",
+                                             R"(^$)"};
+  const std::vector<std::string> texts = {"",    "30s",   "1.5m30s", "abc",      "a-b",  "-a",
+                                          "A_b", "Never", "Always ", "10.0.0.1", "a/b",  "x-y",
+                                          "a b", "v1.2",  "1h2",     "\n",       "a\nb", std::string(64, 'a')};
   for (const auto& p : patterns) {
     for (const auto& t : texts) {
       bool answered = false;
@@ -55,9 +62,10 @@ TEST_CASE("patterns outside the subset or invalid are left to std::regex") {
 
 TEST_CASE("random patterns agree with std::regex_search") {
   // Patterns from pieces of the supported syntax, some of them invalid on purpose.
-  const char* pieces[] = {"a", "b", "0", "-", ".", "\\.", "\\d", "\\w", "\\s", "\\D", "\\-", "[a-c]", "[^a]", "[-a]",
-                          "[a-]", "[\\d_]", "[\\s]", "[0-9.]", "[\\-x]", "(", ")", "(?:", "|", "*", "+", "?", "{2}",
-                          "{1,}", "{0,2}", "^", "$", "\\n", " ", "/", ",", "[\\.-z]", "\\/"};
+  const char* pieces[] = {"a",   "b",     "0",    "-",    ".",    "\\.",     "\\d",   "\\w",    "\\s",    "\\D",
+                          "\\-", "[a-c]", "[^a]", "[-a]", "[a-]", "[\\d_]",  "[\\s]", "[0-9.]", "[\\-x]", "(",
+                          ")",   "(?:",   "|",    "*",    "+",    "?",       "{2}",   "{1,}",   "{0,2}",  "^",
+                          "$",   "\\n",   " ",    "/",    ",",    "[\\.-z]", "\\/"};
   const std::string alphabet = "ab0-. _\nxz/,1";
   std::uint32_t state = 2463534242u;
   auto next = [&] {

@@ -44,9 +44,10 @@ TEST_CASE("required failing reports the expression and Helm's short form") {
   CHECK(e.column() == 6);
   CHECK(e.expression() == "required \"b is required\" .b");
   CHECK(e.failure() == "b is required");
-  CHECK(std::string(e.what()) ==
-        "template: chart/templates/x.yaml:2:6: executing \"chart/templates/x.yaml\" at <required \"b is required\" .b>: "
-        "error calling required: b is required");
+  CHECK(
+      std::string(e.what()) ==
+      "template: chart/templates/x.yaml:2:6: executing \"chart/templates/x.yaml\" at <required \"b is required\" .b>: "
+      "error calling required: b is required");
   CHECK(e.helm_message() == "execution error at (chart/templates/x.yaml:2:6): b is required");
 }
 
@@ -56,7 +57,9 @@ TEST_CASE("fail inside an include keeps the outer location for Helm's message") 
   CHECK(e.expression() == "include \"inner\" .");
   CHECK(e.failure() == "stop");
   CHECK(e.helm_message() == "execution error at (chart/templates/x.yaml:2:32): stop");
-  CHECK(e.message().find("error calling include: template: chart/templates/x.yaml:2:3: executing \"inner\" at <fail \"stop\">") == 0);
+  CHECK(e.message().find(
+            "error calling include: template: chart/templates/x.yaml:2:3: executing \"inner\" at <fail \"stop\">") ==
+        0);
 }
 
 TEST_CASE("wrong argument type names the argument") {
@@ -104,6 +107,7 @@ TEST_CASE("randAlphaNum and now use the injected sources") {
   options.random = [](std::uint64_t) { return std::uint64_t{0}; };
   options.clock = [] { return std::chrono::system_clock::time_point(std::chrono::seconds(1700000000)); };
   Engine engine(options);
-  engine.add_template("t", "{{ randAlphaNum 5 }} {{ now | date \"2006-01-02T15:04:05Z07:00\" }} {{ now | unixEpoch }} {{ uuidv4 }}");
+  engine.add_template(
+      "t", "{{ randAlphaNum 5 }} {{ now | date \"2006-01-02T15:04:05Z07:00\" }} {{ now | unixEpoch }} {{ uuidv4 }}");
   CHECK(engine.render("t", Value()) == "aaaaa 2023-11-14T22:13:20Z 1700000000 00000000-0000-4000-8000-000000000000");
 }

@@ -54,8 +54,12 @@ Value top_data() {
   auto values = kb::base::parse_yaml(read_file(std::string(KB_TEST_DATA) + "/engine_values.yaml"));
   Dict top;
   top["Values"] = from_json(values);
-  top["Release"] = Value(Dict{{"Name", Value("rel")}, {"Namespace", Value("ns")}, {"Service", Value("Helm")},
-                              {"IsInstall", Value(true)}, {"IsUpgrade", Value(false)}, {"Revision", Value::integer(1)}});
+  top["Release"] = Value(Dict{{"Name", Value("rel")},
+                              {"Namespace", Value("ns")},
+                              {"Service", Value("Helm")},
+                              {"IsInstall", Value(true)},
+                              {"IsUpgrade", Value(false)},
+                              {"Revision", Value::integer(1)}});
   top["Chart"] = Value(Dict{{"Name", Value("mychart")}, {"Version", Value("0.1.0")}, {"AppVersion", Value("1.0")}});
   return Value(std::move(top));
 }

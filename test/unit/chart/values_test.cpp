@@ -1,6 +1,6 @@
 // Values: files merged in order, --set kinds applied in Helm's order, coalesced over chart defaults.
-#include "pkg/base/yaml_parse.hpp"
 #include "pkg/chart/values.hpp"
+#include "pkg/base/yaml_parse.hpp"
 
 #include <doctest/doctest.h>
 
@@ -30,8 +30,9 @@ TEST_CASE("-f files merge deeply in order, then --set-json, --set, --set-string"
   options.string_values = {"replicas=4"};
   options.json_values = {"extra={\"k\":true}"};
   auto merged = merge_user_values(options);
-  CHECK(json::serialize(merged) ==
-        R"({"image":{"repository":"a","tag":"2","pullPolicy":"Always"},"list":[3E0],"extra":{"k":true},"replicas":"4"})");
+  CHECK(
+      json::serialize(merged) ==
+      R"({"image":{"repository":"a","tag":"2","pullPolicy":"Always"},"list":[3E0],"extra":{"k":true},"replicas":"4"})");
 }
 
 TEST_CASE("coalescing: user values win, nested maps merge, null deletes a default") {

@@ -17,11 +17,13 @@ namespace json = boost::json;
 TEST_CASE("mappings sorted, sequences not indented under their key, empty collections inline") {
   auto v = json::parse(R"({"b":1,"a":{"z":[{"k":"v","j":[1,2]},[3,4]],"y":{}},"A":[],"_u":null,"a10":1,"a9":2})");
   CHECK(to_yaml(v) ==
-        "_u: null\nA: []\na:\n  \"y\": {}\n  z:\n  - j:\n    - 1\n    - 2\n    k: v\n  - - 3\n    - 4\na9: 2\na10: 1\nb: 1\n");
+        "_u: null\nA: []\na:\n  \"y\": {}\n  z:\n  - j:\n    - 1\n    - 2\n    k: v\n  - - 3\n    - 4\na9: 2\na10: "
+        "1\nb: 1\n");
 }
 
 TEST_CASE("strings are quoted only when needed") {
-  auto v = json::parse(R"(["true","yes","null","","1","1.5","0x1F","a: b","- x","#c","x:","2001-12-14","1:20","plain text"," lead","tab\there","é","it's","?q"])");
+  auto v = json::parse(
+      R"(["true","yes","null","","1","1.5","0x1F","a: b","- x","#c","x:","2001-12-14","1:20","plain text"," lead","tab\there","é","it's","?q"])");
   CHECK(to_yaml(v) ==
         "- \"true\"\n- \"yes\"\n- \"null\"\n- \"\"\n- \"1\"\n- \"1.5\"\n- \"0x1F\"\n- 'a: b'\n- '- x'\n- '#c'\n- 'x:'\n"
         "- \"2001-12-14\"\n- \"1:20\"\n- plain text\n- ' lead'\n- \"tab\\there\"\n- é\n- it's\n- ?q\n");
@@ -40,7 +42,8 @@ TEST_CASE("numbers: integral floats print as integers, others in Go's shortest f
 TEST_CASE("long plain scalars fold after column 80") {
   json::object o;
   o["long"] = "aaaa bbbb cccc dddd eeee ffff gggg hhhh iiii jjjj kkkk llll mmmm nnnn oooo pppp qqqq rrrr";
-  CHECK(to_yaml(o) == "long: aaaa bbbb cccc dddd eeee ffff gggg hhhh iiii jjjj kkkk llll mmmm nnnn oooo pppp\n  qqqq rrrr\n");
+  CHECK(to_yaml(o) ==
+        "long: aaaa bbbb cccc dddd eeee ffff gggg hhhh iiii jjjj kkkk llll mmmm nnnn oooo pppp\n  qqqq rrrr\n");
 }
 
 TEST_CASE("scalars at the top level") {
@@ -91,8 +94,8 @@ TEST_CASE("yaml_string_needs_quotes agrees with the regular expressions it repla
   };
   all(all, 0);
   // Longer shapes built from pieces of timestamps, sexagesimals, floats and based integers.
-  const char* pieces[] = {"2001", "-", "12", "1", "123", "T", "t", " ", "\t", ":", "30", "61", "5", ".", "Z", "+",
-                          "_", "e", "0x", "0o", "ff", "9"};
+  const char* pieces[] = {"2001", "-", "12", "1", "123", "T", "t", " ",  "\t", ":",  "30",
+                          "61",   "5", ".",  "Z", "+",   "_", "e", "0x", "0o", "ff", "9"};
   std::uint32_t state = 12345;
   for (int n = 0; n < 200000; ++n) {
     std::string t;
@@ -103,8 +106,9 @@ TEST_CASE("yaml_string_needs_quotes agrees with the regular expressions it repla
     }
     check(t);
   }
-  for (const char* t : {"2001-12-14", "2001-12-14t21:59:43.10-05:00", "2001-12-14 21:59:43.10 -5", "2001-12-14T21:59:43Z",
-                        "2001-1-1  1:00:00 +01:00", "2001-12-14T21:59:43 Z", "2001-12-14T21:59:43 ", "190:20:30.15",
-                        "1:60", "1:59", "-1_0:5:09.", "0x_", "0b102", "+.5e-3", "1.e5", "._", "1_000"})
+  for (const char* t :
+       {"2001-12-14", "2001-12-14t21:59:43.10-05:00", "2001-12-14 21:59:43.10 -5", "2001-12-14T21:59:43Z",
+        "2001-1-1  1:00:00 +01:00", "2001-12-14T21:59:43 Z", "2001-12-14T21:59:43 ", "190:20:30.15", "1:60", "1:59",
+        "-1_0:5:09.", "0x_", "0b102", "+.5e-3", "1.e5", "._", "1_000"})
     check(t);
 }
