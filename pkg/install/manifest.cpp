@@ -1,9 +1,10 @@
 #include "pkg/install/manifest.hpp"
 
+#include "pkg/chart/renderer.hpp"
+
 #include <boost/json.hpp>
 
 #include <algorithm>
-#include <array>
 #include <string_view>
 
 namespace kb::install {
@@ -40,43 +41,8 @@ std::string identity(const json::value& object) {
 }
 
 int install_rank(const std::string& kind) {
-  // Helm 3's InstallOrder (pkg/releaseutil/kind_sorter.go), the kinds a chart commonly has.
-  static constexpr std::array<std::string_view, 36> order = {"PriorityClass",
-                                                             "Namespace",
-                                                             "NetworkPolicy",
-                                                             "ResourceQuota",
-                                                             "LimitRange",
-                                                             "PodSecurityPolicy",
-                                                             "PodDisruptionBudget",
-                                                             "ServiceAccount",
-                                                             "Secret",
-                                                             "SecretList",
-                                                             "ConfigMap",
-                                                             "StorageClass",
-                                                             "PersistentVolume",
-                                                             "PersistentVolumeClaim",
-                                                             "CustomResourceDefinition",
-                                                             "ClusterRole",
-                                                             "ClusterRoleList",
-                                                             "ClusterRoleBinding",
-                                                             "ClusterRoleBindingList",
-                                                             "Role",
-                                                             "RoleList",
-                                                             "RoleBinding",
-                                                             "RoleBindingList",
-                                                             "Service",
-                                                             "DaemonSet",
-                                                             "Pod",
-                                                             "ReplicationController",
-                                                             "ReplicaSet",
-                                                             "Deployment",
-                                                             "HorizontalPodAutoscaler",
-                                                             "StatefulSet",
-                                                             "Job",
-                                                             "CronJob",
-                                                             "IngressClass",
-                                                             "Ingress",
-                                                             "APIService"};
+  // Helm's install order, the same list the renderer sorts `template` output by.
+  const auto& order = chart::install_order();
   for (std::size_t i = 0; i < order.size(); ++i) {
     if (order[i] == kind) return static_cast<int>(i);
   }
