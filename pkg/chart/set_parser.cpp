@@ -291,28 +291,6 @@ class SetParser {
     return json::string(v);
   }
 
-  // --set-json decodes with encoding/json into interface{}: every number is a float64.
-  static json::value numbers_as_floats(const json::value& v) {
-    switch (v.kind()) {
-      case json::kind::int64:
-        return static_cast<double>(v.get_int64());
-      case json::kind::uint64:
-        return static_cast<double>(v.get_uint64());
-      case json::kind::array: {
-        json::array out;
-        for (const auto& e : v.get_array()) out.push_back(numbers_as_floats(e));
-        return out;
-      }
-      case json::kind::object: {
-        json::object out;
-        for (const auto& kv : v.get_object()) out[kv.key()] = numbers_as_floats(kv.value());
-        return out;
-      }
-      default:
-        return v;
-    }
-  }
-
   void literal(json::object& data) {
     // --set-literal: the key path as usual, then the raw remainder as one string.
     auto eq = text_.find('=');
@@ -346,6 +324,27 @@ class SetParser {
 void apply_set(std::string_view expression, SetKind kind, json::object& values, const SetFileReader& read_file) {
   SetParser parser(expression, kind, read_file);
   parser.parse(values);
+}
+
+json::value numbers_as_floats(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::int64:
+      return static_cast<double>(v.get_int64());
+    case json::kind::uint64:
+      return static_cast<double>(v.get_uint64());
+    case json::kind::array: {
+      json::array out;
+      for (const auto& e : v.get_array()) out.push_back(numbers_as_floats(e));
+      return out;
+    }
+    case json::kind::object: {
+      json::object out;
+      for (const auto& kv : v.get_object()) out[kv.key()] = numbers_as_floats(kv.value());
+      return out;
+    }
+    default:
+      return v;
+  }
 }
 
 }  // namespace kb::chart

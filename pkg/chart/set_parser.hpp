@@ -45,4 +45,7 @@ void apply_set(std::string_view expression, SetKind kind, boost::json::object& v
 // The flag name for messages: "--set", "--set-string"...
 std::string_view set_flag_name(SetKind kind);
 
+// Helm decodes values through encoding/json into interface{}: every number becomes a float64.
+boost::json::value numbers_as_floats(const boost::json::value& v);
+
 }  // namespace kb::chart

@@ -8,26 +8,6 @@ namespace kb::chart {
 namespace json = boost::json;
 
 namespace {
-json::value numbers_as_floats(const json::value& v) {
-  switch (v.kind()) {
-    case json::kind::int64:
-      return static_cast<double>(v.get_int64());
-    case json::kind::uint64:
-      return static_cast<double>(v.get_uint64());
-    case json::kind::array: {
-      json::array out;
-      for (const auto& e : v.get_array()) out.push_back(numbers_as_floats(e));
-      return out;
-    }
-    case json::kind::object: {
-      json::object out;
-      for (const auto& kv : v.get_object()) out[kv.key()] = numbers_as_floats(kv.value());
-      return out;
-    }
-    default:
-      return v;
-  }
-}
 
 void coalesce_tables(json::object& dst, const json::object& src) {
   for (const auto& kv : src) {
