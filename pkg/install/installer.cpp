@@ -87,11 +87,10 @@ std::vector<json::value> split_manifest(const std::string& text) {
 }  // namespace
 
 Installer::Installer(kube::Client client, ProgressSink progress)
-    : client_(std::move(client)), progress_(std::move(progress)) {}
+    : client_(std::move(client)), discovery_(client_), progress_(std::move(progress)) {}
 
 kube::ResourceRef Installer::ref_for(const json::value& object, const std::string& default_namespace) {
-  kube::Discovery discovery(client_);
-  auto resource = discovery.resource_for_kind(api_version_of(object), kind_of(object));
+  auto resource = discovery_.resource_for_kind(api_version_of(object), kind_of(object));
   if (!resource) {
     throw std::runtime_error("the cluster does not serve " + kind_of(object) + " in " + api_version_of(object) +
                              " (needed by " + describe(object) + ")");
@@ -223,6 +222,7 @@ InstallReport Installer::install(const InstallRequest& request) {
       if (request.dry_run == DryRun::none && action != ChangeAction::unchanged) {
         progress_("waiting for CustomResourceDefinition " + name_of(crd.object) + " to be Established");
         wait_for_crd(name_of(crd.object), deadline);
+        discovery_.invalidate();  // the new kind is served now
       }
     } catch (const std::exception& e) {
       throw fail(e, describe(crd.object));

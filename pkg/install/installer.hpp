@@ -11,6 +11,7 @@
 #include "pkg/install/manifest.hpp"
 #include "pkg/install/release_record.hpp"
 #include "pkg/kube/client.hpp"
+#include "pkg/kube/discovery.hpp"
 
 #include <chrono>
 #include <functional>
@@ -95,6 +96,7 @@ class Installer {
   void wait_until_gone(const kube::ResourceRef& ref, std::chrono::steady_clock::time_point deadline);
 
   kube::Client client_;
+  kube::Discovery discovery_;  // kind → resource, cached for the whole run
   ProgressSink progress_;
 };
 
