@@ -20,13 +20,18 @@ if [[ $needs_cluster == 1 ]]; then
   if ! hack/local-cluster.sh status >/dev/null 2>&1; then
     started_here=1
   fi
+  # A cluster that was running before is the user's: the test that takes the cluster down
+  # skips itself, and the trap below leaves it running.
+  KB_CLUSTER_PREEXISTING=$((1 - started_here))
+  export KB_CLUSTER_PREEXISTING
   hack/local-cluster.sh up
   if [[ $started_here == 1 && ${KB_KEEP_CLUSTER:-0} != 1 ]]; then
     trap 'cd "$root" && hack/local-cluster.sh down >/dev/null 2>&1 || true' EXIT
   fi
   eval "$(hack/local-cluster.sh env)"
-  # The Bitcoin node the cluster runs, for the tests that start node processes themselves.
-  KB_BITCOIND=${KB_BITCOIND:-$(ls -1 "$LOCAL_CLUSTER_DIR"/images/*/bin/bitcoind 2>/dev/null | head -1)}
+  # The Bitcoin node inside the cluster's node image, for the tests that start node processes
+  # on the host themselves.
+  KB_BITCOIND=${KB_BITCOIND:-$(hack/cluster/images.sh node-bin)}
   export KUBECONFIG KB_BITCOIND
 fi
 

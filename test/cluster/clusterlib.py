@@ -119,11 +119,39 @@ def rpc(ip, method, params=None, user="alice", password="s3cret", port=18443, ti
     return doc["result"]
 
 
-def cluster_logs(pod, ns, container=None):
-    args = [SCRIPT, "logs", pod, "-n", ns]
+def cluster_logs(pod, ns, container=None, previous=False):
+    args = ["logs", pod, "-n", ns]
     if container:
         args += ["-c", container]
-    return run(args, check_rc=False).stdout
+    if previous:
+        args.append("--previous")
+    return kubectl(*args, check_rc=False).stdout
+
+
+def node_image():
+    """The Bitcoin image a BitcoinNetwork runs by default (the CRD's default), which the local
+    cluster imports under that name (hack/cluster/images.sh)."""
+    crd = open(os.path.join(REPO, "manifests", "crd.yaml")).read().splitlines()
+    for i, line in enumerate(crd):
+        if line.strip() == "image:":
+            for follow in crd[i + 1:i + 6]:
+                if follow.strip().startswith("default:"):
+                    return follow.split(":", 1)[1].strip().strip("'\"")
+    fail("no default image in manifests/crd.yaml")
+
+
+BUSYBOX = "busybox:1.35"
+
+
+def exec_in(pod, ns, *cmd, container=None, check_rc=True, timeout=60):
+    args = ["exec", "-n", ns, pod]
+    if container:
+        args += ["-c", container]
+    return kubectl(*args, "--", *cmd, check_rc=check_rc, timeout=timeout)
+
+
+def wait_pod_ready(ns, name, timeout=120):
+    return wait(f"pod {ns}/{name} ready", lambda: (lambda p: p if pod_ready(p) else None)(kjson("get", "pod", name, "-n", ns)), timeout)
 
 
 class Namespace:

@@ -46,13 +46,13 @@ def test():
         s.close()
 
         for component, var in [("kube-apiserver", "LOCAL_CLUSTER_APISERVER_PORT"),
-                               ("node-agent", "LOCAL_CLUSTER_KUBELET_PORT")]:
+                               ("kube-controller-manager", "LOCAL_CLUSTER_KCM_PORT")]:
             s = socket.socket()
             s.bind(("127.0.0.1", 0))
             s.listen(1)
             port = s.getsockname()[1]
             free = {}
-            for v in ("ETCD", "ETCD_PEER", "APISERVER", "KCM", "SCHEDULER", "KUBELET"):
+            for v in ("ETCD", "ETCD_PEER", "APISERVER", "KCM", "SCHEDULER"):
                 f = socket.socket()
                 f.bind(("127.0.0.1", 0))
                 free[f"LOCAL_CLUSTER_{v}_PORT"] = str(f.getsockname()[1])
@@ -76,7 +76,7 @@ def test():
         p, took = run_script(["env"], env)
         log(f"env without a cluster: {one_line_error(p, took, 'up')}")
         p, took = run_script(["logs", "nosuchpod", "-n", "nowhere"], env)
-        log(f"logs of an unknown pod: {one_line_error(p, took, 'nowhere/nosuchpod')}")
+        log(f"logs without a cluster: {one_line_error(p, took, 'up')}")
         check(not os.path.exists(os.path.join(tmp, "state", "run", "etcd.pid")), "a failed up left a pid file")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -2,8 +2,9 @@
 
 Every test runs against the local cluster of hack/local-cluster.sh (KUBECONFIG from
 `hack/local-cluster.sh env`) with the controller installed by `kubectl bitcoin install`.
-Pod IPs are reachable from the host through the cluster's bridge, so tests can talk to each
-node's JSON-RPC directly and check what the controller did.
+Tests check what the controller did by calling each node's JSON-RPC with bitcoin-cli inside
+its pod (`kubectl exec`), as an operator of any cluster can: the network's NetworkPolicy, which
+the cluster enforces, admits RPC only from the controller.
 """
 import base64
 import json
@@ -134,24 +135,37 @@ class RpcError(Exception):
         self.code = code
 
 
-def rpc(ip, creds, method, *params, timeout=10):
-    body = json.dumps({"jsonrpc": "1.0", "id": 1, "method": method, "params": list(params)}).encode()
-    req = urllib.request.Request("http://%s:18443/" % ip, data=body, method="POST",
-                                 headers={"Content-Type": "application/json"})
-    token = base64.b64encode(("%s:%s" % creds).encode()).decode()
-    req.add_header("Authorization", "Basic " + token)
+def pod_with_ip(ip):
+    """(namespace, name) of the running pod that has this IP."""
+    pods = kubectl_json("get", "pods", "-A", "--field-selector", "status.podIP=%s,status.phase=Running" % ip)["items"]
+    if len(pods) != 1:
+        raise AssertionError("want one running pod with IP %s, found %d" % (ip, len(pods)))
+    return pods[0]["metadata"]["namespace"], pods[0]["metadata"]["name"]
+
+
+def rpc(ip, creds, method, *params, timeout=20):
+    """Calls a node the way an operator of any cluster can: bitcoin-cli inside its pod through
+    `kubectl exec` (the password on standard input, never on a command line). A test on the
+    host cannot open a node's RPC port: the network's NetworkPolicy admits only the controller."""
+    ns, pod = pod_with_ip(ip)
+    args = ["-n", ns, "exec", "-i", pod, "-c", "bitcoind", "--", "bitcoin-cli", "-regtest", "-rpcport=18443",
+            "-rpcclienttimeout=%d" % timeout, "-rpcuser=" + creds[0], "-stdinrpcpass", "-stdin", method]
+    args += [p if isinstance(p, str) else json.dumps(p) for p in params]
+    p = subprocess.run(["kubectl", *args], input=creds[1] + "\n", capture_output=True, text=True,
+                       env=ENV, timeout=timeout + 30)
+    if p.returncode != 0:
+        # bitcoin-cli: "error code: -N" then "error message:" and the message.
+        err = p.stderr
+        if "error code:" in err:
+            code = int(err.split("error code:", 1)[1].split()[0])
+            message = err.split("error message:", 1)[1].strip() if "error message:" in err else err.strip()
+            raise RpcError(code, message)
+        raise AssertionError("bitcoin-cli %s in %s/%s exited %d: %s" % (method, ns, pod, p.returncode, err.strip()[:300]))
+    out = p.stdout.strip()
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            answer = json.loads(resp.read())
-    except urllib.error.HTTPError as e:
-        payload = e.read()
-        try:
-            answer = json.loads(payload)
-        except ValueError:
-            raise AssertionError("HTTP %d from %s: %r" % (e.code, ip, payload[:200]))
-    if answer.get("error"):
-        raise RpcError(answer["error"].get("code"), answer["error"].get("message"))
-    return answer["result"]
+        return json.loads(out)
+    except ValueError:
+        return out  # a plain string result (a hash, an address)
 
 
 def peer_ips(ip, creds):
