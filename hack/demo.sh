@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The main job, end to end, on a fresh machine: build the plugin, start the local cluster (a real
-# Kubernetes control plane whose pods run as local processes), install the controller with
+# The main job, end to end, on a fresh machine: build the plugin, start the local cluster (the real
+# Kubernetes control plane and a real node: containerd, kubelet, images built here), install the controller with
 # `kubectl bitcoin install`, create a three-node regtest network that mines every 10 seconds,
 # wait until it is Ready, and show it.
 set -euo pipefail
@@ -14,7 +14,7 @@ hack/build.sh >/dev/null
 export PATH=$PWD/build:$PATH
 kubectl bitcoin version
 
-step "Starting the local cluster (the first run builds Kubernetes from source: be patient)"
+step "Starting the local cluster (the first run builds Kubernetes, containerd and the images from source: be patient)"
 hack/local-cluster.sh up >/dev/null
 eval "$(hack/local-cluster.sh env)"
 kubectl get nodes

@@ -164,10 +164,10 @@ write_kubeconfig() { # file cert-name user
 }
 
 ensure_kubeconfigs() {
-	local f c
+	local f
 	for f in controller-manager scheduler kubelet kube-proxy kube-router; do
 		[[ -s $state/$f.kubeconfig && $state/$f.kubeconfig -nt $pki/done ]] && continue
-		write_kubeconfig "$state/$f.kubeconfig" "$f" "$f"
+		write_kubeconfig "$state/$f.kubeconfig" "$f" "system:$f"
 	done
 	if [[ ! -s $kubeconfig || $kubeconfig -ot $pki/done ]]; then
 		write_kubeconfig "$kubeconfig.tmp" admin kubernetes-admin
@@ -175,7 +175,6 @@ ensure_kubeconfigs() {
 		"$(kubectl_bin)" config set-cluster local --server="https://127.0.0.1:$apiserver_port" --kubeconfig="$kubeconfig.tmp" >/dev/null
 		mv -f "$kubeconfig.tmp" "$kubeconfig"
 	fi
-	: "${c:=}"
 }
 
 # ---------------------------------------------------------------- processes
@@ -605,7 +604,6 @@ start_control_plane() {
 
 start_node() {
 	local bin=$1
-	setup_node_network
 	write_node_config
 	kernel_defaults
 	if ! pid_of containerd >/dev/null; then
@@ -654,6 +652,8 @@ cmd_up() {
 	local bin; bin="$(bin_dir)"
 	ensure_pki
 	ensure_kubeconfigs
+	# The host's end of the node link carries the apiserver's advertised address: first.
+	setup_node_network
 	start_control_plane "$bin"
 	# RBAC for the node's components that are not built into the apiserver's defaults.
 	k apply --server-side -f "$repo/hack/cluster/addons/rbac-node-components.yaml" >/dev/null ||
