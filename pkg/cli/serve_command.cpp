@@ -7,6 +7,7 @@
 #include "pkg/cli/cluster_access.hpp"
 #include "pkg/controller/cached_node_directory.hpp"
 #include "pkg/controller/controller.hpp"
+#include "pkg/controller/credential_key.hpp"
 #include "pkg/kube/event_recorder.hpp"
 #include "pkg/kube/leader_elector.hpp"
 #include "pkg/observe/http_server.hpp"
@@ -18,7 +19,9 @@
 #include <unistd.h>
 #include <csignal>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 namespace kb::cli {
@@ -38,11 +41,25 @@ struct ServeOptions {
   double qps = 50;
   int burst = 100;
   bool network_policy = true;
+  std::vector<std::string> allowed_images;
+  std::string credential_key_secret = "bitcoin-controller-credential-key";
 };
 
 std::string env_or(const char* name, std::string fallback) {
   const char* value = std::getenv(name);
   return value && *value ? std::string(value) : std::move(fallback);
+}
+
+// The namespace of the controller's pod: where its credential key and Lease live, and the only
+// namespace whose pods the per-network NetworkPolicies admit to bitcoind's RPC port. The downward
+// API's POD_NAMESPACE (the chart sets it), else the service account's namespace file; nullopt
+// outside a cluster (development).
+std::optional<std::string> pod_namespace() {
+  if (auto ns = env_or("POD_NAMESPACE", ""); !ns.empty()) return ns;
+  std::ifstream file("/var/run/secrets/kubernetes.io/serviceaccount/namespace");
+  std::string ns;
+  if (file && std::getline(file, ns) && !ns.empty()) return ns;
+  return std::nullopt;
 }
 
 std::string host_name() {
@@ -103,6 +120,11 @@ int run_serve(Context& context, const ServeOptions& options) {
                                    {"workers", std::to_string(options.workers)}});
 
   auto identity = env_or("POD_NAME", host_name());
+  auto in_pod_namespace = pod_namespace();
+  auto own_namespace = in_pod_namespace.value_or(effective_namespace(context.global, client));
+  auto credential_key = controller::load_or_create_credential_key(client, own_namespace, options.credential_key_secret,
+                                                                  controller::system_random());
+  log.info("credential key ready", {{"secret", own_namespace + "/" + options.credential_key_secret}});
   kube::EventRecorder events(client, {.controller = "bitcoin.kubectl-bitcoin.dev/controller",
                                       .instance = identity,
                                       .on_error = [&log](const std::string& e) {
@@ -113,6 +135,9 @@ int run_serve(Context& context, const ServeOptions& options) {
   settings.watch_namespace = options.watch_namespace;
   settings.reconciler.resync = *resync;
   settings.reconciler.network_policy = options.network_policy;
+  settings.reconciler.controller_namespace = in_pod_namespace.value_or("");
+  settings.reconciler.images.allowed_repositories = options.allowed_images;
+  settings.credential_key = std::move(credential_key);
   controller::Controller controller(client, settings, log, metrics, &events, controller::real_rpc_factory());
 
   std::atomic<bool> leading{!options.leader_elect};
@@ -155,9 +180,8 @@ int run_serve(Context& context, const ServeOptions& options) {
   log.info("caches synced");
 
   if (options.leader_elect) {
-    auto lease_namespace = options.leader_election_namespace.empty()
-                               ? env_or("POD_NAMESPACE", effective_namespace(context.global, client))
-                               : options.leader_election_namespace;
+    auto lease_namespace =
+        options.leader_election_namespace.empty() ? own_namespace : options.leader_election_namespace;
     kube::LeaderElector elector(client,
                                 {.lease_namespace = lease_namespace,
                                  .lease_name = options.leader_election_id,
@@ -228,6 +252,12 @@ void add_serve_command(CLI::App& root, Context& context) {
   command->add_option("--kube-api-burst", options->burst, "Burst of the client-side rate limit")->capture_default_str();
   command->add_flag("!--no-network-policy", options->network_policy,
                     "Do not create a NetworkPolicy per network (for clusters without a policy controller)");
+  command->add_option("--allowed-image", options->allowed_images,
+                      "An image repository networks may run (repeatable; e.g. bitcoin/bitcoin). None: any image");
+  command
+      ->add_option("--credential-key-secret", options->credential_key_secret,
+                   "Secret in the controller's namespace holding the key generated credentials are derived from")
+      ->capture_default_str();
   command->callback([&context, options] { context.exit_code = run_serve(context, *options); });
 }
 

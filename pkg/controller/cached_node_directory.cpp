@@ -2,6 +2,7 @@
 
 #include "pkg/controller/naming.hpp"
 #include "pkg/controller/network_status.hpp"
+#include "pkg/controller/ownership.hpp"
 #include "pkg/kube/resource_ref.hpp"
 
 #include <boost/json.hpp>
@@ -9,6 +10,31 @@
 #include <algorithm>
 
 namespace kb::controller {
+
+namespace {
+std::string uid_of(const boost::json::value& object) {
+  const auto* meta = object.as_object().if_contains("metadata");
+  const auto* uid = meta && meta->is_object() ? meta->as_object().if_contains("uid") : nullptr;
+  return uid && uid->is_string() ? std::string(uid->as_string()) : std::string();
+}
+}  // namespace
+
+std::vector<bitcoin::NetworkNode> owned_nodes(const BitcoinNetwork& network, const boost::json::value* statefulset,
+                                              const std::vector<kube::ObjectPtr>& pods) {
+  std::vector<bitcoin::NetworkNode> nodes;
+  if (!statefulset || !is_controlled_by(*statefulset, network.uid)) return nodes;
+  auto sts_uid = uid_of(*statefulset);
+  for (const auto& pod : pods) {
+    if (!is_controlled_by(*pod, sts_uid)) continue;
+    const auto& meta = pod->at("metadata");
+    int ordinal = ordinal_of_pod(network.name, meta.at("name").as_string());
+    if (ordinal < 0 || ordinal >= network.spec.nodes) continue;
+    nodes.push_back(bitcoin::NetworkNode{ordinal, pod_ip(*pod), static_cast<std::uint16_t>(kRpcPort),
+                                         pod_is_ready(*pod) && !pod_is_terminating(*pod)});
+  }
+  std::sort(nodes.begin(), nodes.end(), [](const auto& a, const auto& b) { return a.ordinal < b.ordinal; });
+  return nodes;
+}
 
 std::optional<bitcoin::NetworkRoute> CachedNodeDirectory::find_network(std::string_view namespace_name,
                                                                        std::string_view network_name) const {
@@ -21,18 +47,12 @@ std::optional<bitcoin::NetworkRoute> CachedNodeDirectory::find_network(std::stri
   } catch (const NetworkSpecError&) {
     return std::nullopt;
   }
-  auto credentials = controller_.reconciler().credentials(network);
-  if (!credentials) return std::nullopt;
+  auto resolved = controller_.credentials().lookup(network);
+  if (!resolved.credentials) return std::nullopt;
   bitcoin::NetworkRoute route;
-  route.credentials = bitcoin::UserPassword{credentials->user, credentials->password};
-  for (const auto& pod : controller_.pods().by_index(kPodsByNetworkIndex, key)) {
-    const auto& meta = pod->at("metadata");
-    int ordinal = ordinal_of_pod(network.name, meta.at("name").as_string());
-    if (ordinal < 0 || ordinal >= network.spec.nodes) continue;
-    route.nodes.push_back(bitcoin::NetworkNode{ordinal, pod_ip(*pod), static_cast<std::uint16_t>(kRpcPort),
-                                               pod_is_ready(*pod) && !pod_is_terminating(*pod)});
-  }
-  std::sort(route.nodes.begin(), route.nodes.end(), [](const auto& a, const auto& b) { return a.ordinal < b.ordinal; });
+  route.credentials = *resolved.credentials;
+  auto statefulset = controller_.statefulsets().get(namespace_name, statefulset_name(network.name));
+  route.nodes = owned_nodes(network, statefulset.get(), controller_.pods().by_index(kPodsByNetworkIndex, key));
   return route;
 }
 

@@ -46,22 +46,27 @@ Controller::Controller(kube::Client client, ControllerSettings settings, observe
   statefulsets_ = make(kube::refs::stateful_sets(ns), kManagedSelector);
   services_ = make(kube::refs::services(ns), kManagedSelector);
   pods_ = make(kube::refs::pods(ns), std::string(kNetworkLabel));
-  secrets_ = make(kube::refs::secrets(ns), kManagedSelector);
   network_policies_ = make(kube::refs::network_policies(ns), kManagedSelector);
   pods_->store().add_index(kPodsByNetworkIndex, index_by_network());
 
   networks_->add_handlers({.on_add = [this](const kube::ObjectPtr& o) { enqueue_object(o); },
                            .on_update = [this](const kube::ObjectPtr&, const kube::ObjectPtr& o) { enqueue_object(o); },
                            .on_delete = [this](const kube::ObjectPtr& o) { enqueue_object(o); }});
-  for (auto* informer : {statefulsets_.get(), services_.get(), pods_.get(), secrets_.get(), network_policies_.get()}) {
+  for (auto* informer : {statefulsets_.get(), services_.get(), pods_.get(), network_policies_.get()}) {
     informer->add_handlers({.on_add = [this](const kube::ObjectPtr& o) { enqueue_owner(o); },
                             .on_update = [this](const kube::ObjectPtr&, const kube::ObjectPtr& o) { enqueue_owner(o); },
                             .on_delete = [this](const kube::ObjectPtr& o) { enqueue_owner(o); }});
   }
-  ReconcilerCaches caches{&networks_->store(), &statefulsets_->store(), &services_->store(),
-                          &pods_->store(),     &secrets_->store(),      &network_policies_->store()};
+  ReconcilerCaches caches{&networks_->store(), &statefulsets_->store(), &services_->store(), &pods_->store(),
+                          &network_policies_->store()};
+  credentials_ = std::make_unique<NetworkCredentials>(
+      settings_.credential_key,
+      [client = client_](const std::string& secret_ns, const std::string& name) {
+        return client.get_if_exists(kube::refs::secrets(secret_ns, name));
+      },
+      settings_.reconciler.resync);
   reconciler_ = std::make_unique<Reconciler>(client_, caches, std::move(rpc_factory), events, log_, metrics_,
-                                             settings_.reconciler);
+                                             settings_.reconciler, *credentials_);
 }
 
 Controller::~Controller() {
@@ -76,22 +81,19 @@ void Controller::enqueue_owner(const kube::ObjectPtr& object) {
 }
 
 void Controller::start_informers() {
-  for (auto* informer :
-       {networks_.get(), statefulsets_.get(), services_.get(), pods_.get(), secrets_.get(), network_policies_.get()}) {
+  for (auto* informer : {networks_.get(), statefulsets_.get(), services_.get(), pods_.get(), network_policies_.get()}) {
     informer->start();
   }
 }
 
 void Controller::stop_informers() {
-  for (auto* informer :
-       {networks_.get(), statefulsets_.get(), services_.get(), pods_.get(), secrets_.get(), network_policies_.get()}) {
+  for (auto* informer : {networks_.get(), statefulsets_.get(), services_.get(), pods_.get(), network_policies_.get()}) {
     if (informer) informer->stop();
   }
 }
 
 bool Controller::synced() const {
-  for (auto* informer :
-       {networks_.get(), statefulsets_.get(), services_.get(), pods_.get(), secrets_.get(), network_policies_.get()}) {
+  for (auto* informer : {networks_.get(), statefulsets_.get(), services_.get(), pods_.get(), network_policies_.get()}) {
     if (!informer->has_synced()) return false;
   }
   return true;
@@ -99,8 +101,7 @@ bool Controller::synced() const {
 
 bool Controller::wait_for_sync(std::chrono::milliseconds timeout) const {
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (auto* informer :
-       {networks_.get(), statefulsets_.get(), services_.get(), pods_.get(), secrets_.get(), network_policies_.get()}) {
+  for (auto* informer : {networks_.get(), statefulsets_.get(), services_.get(), pods_.get(), network_policies_.get()}) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0 || !informer->wait_for_sync(left)) return false;
   }
@@ -109,6 +110,7 @@ bool Controller::wait_for_sync(std::chrono::milliseconds timeout) const {
 
 const kube::Store& Controller::networks() const { return networks_->store(); }
 const kube::Store& Controller::pods() const { return pods_->store(); }
+const kube::Store& Controller::statefulsets() const { return statefulsets_->store(); }
 
 void Controller::publish_queue_metrics() {
   auto m = queue_.metrics();

@@ -6,8 +6,9 @@
 //   controller.wait_for_sync(timeout);
 //   controller.run_workers(stop);           // only the leader: blocks until stop is requested
 //
-// Owned objects (StatefulSet, Service, Pods, the controller's Secrets, NetworkPolicy) map back to
-// their network through the network label, so any change to them queues that network.
+// Owned objects (StatefulSet, Service, Pods, NetworkPolicy) map back to their network through the
+// network label, so any change to them queues that network. Secrets are not watched: the
+// controller's RBAC has no list/watch on Secrets (see network_credentials.hpp).
 #include "pkg/controller/reconciler.hpp"
 #include "pkg/kube/informer.hpp"
 #include "pkg/kube/work_queue.hpp"
@@ -23,6 +24,7 @@ struct ControllerSettings {
   int workers = 2;
   std::string watch_namespace;  // empty: all namespaces
   ReconcilerSettings reconciler;
+  CredentialKey credential_key;  // load_or_create_credential_key(); user Secrets are remembered for reconciler.resync
 };
 
 class Controller {
@@ -40,6 +42,8 @@ class Controller {
   // Read access for the RPC gateway and tests.
   const kube::Store& networks() const;
   const kube::Store& pods() const;
+  const kube::Store& statefulsets() const;
+  const NetworkCredentials& credentials() const { return *credentials_; }
   Reconciler& reconciler() { return *reconciler_; }
   kube::WorkQueue& queue() { return queue_; }
 
@@ -57,9 +61,9 @@ class Controller {
   std::unique_ptr<kube::Informer> statefulsets_;
   std::unique_ptr<kube::Informer> services_;
   std::unique_ptr<kube::Informer> pods_;
-  std::unique_ptr<kube::Informer> secrets_;
   std::unique_ptr<kube::Informer> network_policies_;
   kube::WorkQueue queue_;
+  std::unique_ptr<NetworkCredentials> credentials_;
   std::unique_ptr<Reconciler> reconciler_;
 };
 

@@ -25,18 +25,6 @@ RandomBytes system_random() {
   };
 }
 
-std::string generate_password(const RandomBytes& random, std::size_t length) {
-  static constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-  std::string out;
-  while (out.size() < length) {
-    for (unsigned char byte : random(length)) {
-      // Rejection sampling keeps every character equally likely (248 = 4 * 62).
-      if (byte < 248 && out.size() < length) out.push_back(alphabet[byte % alphabet.size()]);
-    }
-  }
-  return out;
-}
-
 namespace {
 std::string to_hex(const unsigned char* data, std::size_t size) {
   static constexpr char digits[] = "0123456789abcdef";
@@ -59,9 +47,30 @@ std::string rpcauth_line(const RpcCredentials& credentials, std::string_view sal
   return credentials.user + ":" + std::string(salt_hex) + "$" + to_hex(mac, mac_size);
 }
 
-std::string new_rpcauth_line(const RpcCredentials& credentials, const RandomBytes& random) {
-  auto salt = random(16);
-  return rpcauth_line(credentials, to_hex(reinterpret_cast<const unsigned char*>(salt.data()), salt.size()));
+namespace {
+// HMAC-SHA256(key, purpose NUL namespace NUL name NUL uid) in hex. The NULs keep the fields apart
+// ("a-b"/"c" and "a"/"b-c" never collide: names cannot contain NUL); the purpose keeps the
+// password and the salt independent.
+std::string derive_hex(const CredentialKey& key, std::string_view purpose, const BitcoinNetwork& network) {
+  std::string message(purpose);
+  for (const auto* part : {&network.namespace_name, &network.name, &network.uid}) {
+    message.push_back('\0');
+    message += *part;
+  }
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int mac_size = 0;
+  HMAC(EVP_sha256(), key.bytes.data(), static_cast<int>(key.bytes.size()),
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &mac_size);
+  return to_hex(mac, mac_size);
+}
+}  // namespace
+
+RpcCredentials derived_credentials(const CredentialKey& key, const BitcoinNetwork& network) {
+  return RpcCredentials{std::string(kGeneratedUser), derive_hex(key, "kubectl-bitcoin rpc password v1", network)};
+}
+
+std::string derived_rpcauth_salt(const CredentialKey& key, const BitcoinNetwork& network) {
+  return derive_hex(key, "kubectl-bitcoin rpcauth salt v1", network).substr(0, 32);
 }
 
 bool rpcauth_matches(std::string_view line, const RpcCredentials& credentials) {

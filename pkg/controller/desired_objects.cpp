@@ -147,9 +147,15 @@ json::value desired_rpcauth_secret(const BitcoinNetwork& network, const std::str
                       {"data", {{kRpcAuthKey, base::base64_encode(rpcauth_line)}}}};
 }
 
-json::value desired_network_policy(const BitcoinNetwork& network) {
+json::value desired_network_policy(const BitcoinNetwork& network, std::string_view controller_namespace) {
   json::object same_network{{"podSelector", {{"matchLabels", selector_labels(network.name)}}}};
-  json::object controller{{"namespaceSelector", json::object{}},
+  // The API server sets kubernetes.io/metadata.name on every namespace; the pod label is the
+  // chart's fixed selector label, so a same-named pod elsewhere does not pass.
+  json::object namespaces;
+  if (!controller_namespace.empty()) {
+    namespaces["matchLabels"] = json::object{{"kubernetes.io/metadata.name", controller_namespace}};
+  }
+  json::object controller{{"namespaceSelector", std::move(namespaces)},
                           {"podSelector", {{"matchLabels", {{"app.kubernetes.io/name", "bitcoin-controller"}}}}}};
   return json::object{
       {"apiVersion", "networking.k8s.io/v1"},

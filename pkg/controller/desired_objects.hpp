@@ -26,8 +26,9 @@ boost::json::value desired_generated_secret(const BitcoinNetwork& network, const
 // Secret <name>-rpcauth holding the rpcauth line that bitcoind reads from its environment.
 boost::json::value desired_rpcauth_secret(const BitcoinNetwork& network, const std::string& rpcauth_line);
 
-// NetworkPolicy <name>-peers: P2P only from the network's own pods, RPC only from the controller.
-boost::json::value desired_network_policy(const BitcoinNetwork& network);
+// NetworkPolicy <name>-peers: P2P only from the network's own pods, RPC only from the controller's
+// pods in the controller's namespace (any namespace when `controller_namespace` is empty).
+boost::json::value desired_network_policy(const BitcoinNetwork& network, std::string_view controller_namespace);
 
 // The bitcoind arguments (without the user's spec.args appended).
 std::vector<std::string> bitcoind_base_args();

@@ -1,12 +1,13 @@
 #include "pkg/controller/reconciler.hpp"
 
-#include "pkg/base/base64.hpp"
 #include "pkg/base/json_subset.hpp"
 #include "pkg/bitcoin/rpc_error.hpp"
 #include "pkg/controller/desired_objects.hpp"
+#include "pkg/controller/image_policy.hpp"
 #include "pkg/controller/naming.hpp"
 #include "pkg/controller/network_status.hpp"
 #include "pkg/controller/node_sync.hpp"
+#include "pkg/controller/ownership.hpp"
 #include "pkg/controller/peer_plan.hpp"
 #include "pkg/controller/regtest_address.hpp"
 #include "pkg/kube/errors.hpp"
@@ -61,13 +62,8 @@ std::int64_t replicas_of(const json::value& sts) {
   return replicas && replicas->is_int64() ? replicas->as_int64() : -1;
 }
 
-std::string rpcauth_in(const kube::ObjectPtr& secret) {
-  if (!secret) return {};
-  const auto* data = secret->as_object().if_contains("data");
-  const auto* value = data && data->is_object() ? data->as_object().if_contains(kRpcAuthKey) : nullptr;
-  if (!value || !value->is_string()) return {};
-  return base::base64_decode(value->as_string()).value_or("");
-}
+// Thrown inside reconcile() to skip to the status when the network is refused (see `blocked`).
+struct Blocked {};
 
 // A short, stable description of an exception for status messages and logs (never credentials:
 // neither the kube nor the bitcoin layer puts them in messages).
@@ -90,15 +86,15 @@ ReconcileProblem problem_from(const std::exception& e, std::string_view during) 
 
 Reconciler::Reconciler(kube::Client client, ReconcilerCaches caches, RpcFactory rpc_factory,
                        kube::EventRecorder* events, observe::Logger& log, observe::MetricsRegistry& metrics,
-                       ReconcilerSettings settings, RandomBytes random)
+                       ReconcilerSettings settings, const NetworkCredentials& credentials)
     : client_(std::move(client)),
       caches_(caches),
+      credentials_(credentials),
       rpc_factory_(std::move(rpc_factory)),
       events_(events),
       log_(log),
       metrics_(metrics),
-      settings_(settings),
-      random_(std::move(random)) {}
+      settings_(std::move(settings)) {}
 
 void Reconciler::count_write(std::string_view kind, std::string_view verb) {
   metrics_
@@ -122,17 +118,23 @@ void Reconciler::apply_if_changed(const kube::ResourceRef& ref, const kube::Stor
             {{"kind", std::string(what)}, {"name", ref.name}, {"namespace", ref.namespace_name}});
 }
 
-std::optional<RpcCredentials> Reconciler::credentials(const BitcoinNetwork& network) const {
-  std::string problem;
-  if (network.spec.secret.empty()) {
-    auto secret =
-        caches_.secrets ? caches_.secrets->get(network.namespace_name, generated_secret_name(network.name)) : nullptr;
-    if (!secret) return std::nullopt;
-    return credentials_from_secret(*secret, problem);
+kube::ObjectPtr Reconciler::observe_object(const kube::ResourceRef& ref, const kube::Store* cache) const {
+  if (auto cached = cache ? cache->get(ref.namespace_name, ref.name) : nullptr) return cached;
+  // The caches hold only labelled objects: a foreign object of that name is found by name.
+  auto live = client_.get_if_exists(ref);
+  return live ? std::make_shared<const json::value>(std::move(*live)) : nullptr;
+}
+
+void Reconciler::apply_secret_if_changed(const kube::ResourceRef& ref, const std::optional<json::value>& live,
+                                         const json::value& desired, const json::value& network_object) {
+  if (live && base::is_subset(desired, *live)) return;
+  client_.apply(ref, desired, {.field_manager = std::string(kFieldManager), .force = true});
+  count_write("Secret", "apply");
+  if (!live && events_) {
+    events_->record(network_object, kube::EventKind::Normal, "Created", "Create", "Created Secret " + ref.name);
   }
-  auto secret = client_.get_if_exists(kube::refs::secrets(network.namespace_name, network.spec.secret));
-  if (!secret) return std::nullopt;
-  return credentials_from_secret(*secret, problem);
+  log_.info(live ? "updated object" : "created object",
+            {{"kind", "Secret"}, {"name", ref.name}, {"namespace", ref.namespace_name}});
 }
 
 bitcoin::RpcCaller& Reconciler::node_rpc(NetworkState& state, int ordinal, const std::string& ip,
@@ -177,60 +179,65 @@ std::chrono::milliseconds Reconciler::reconcile(const std::string& key) {
   std::vector<json::value> pods;
   bool all_ready = false;
 
+  bool blocked = false;  // refused for a reason only a spec or cluster change can fix: no writes, no back-off
+
   try {
-    // 1. Credentials.
-    std::optional<RpcCredentials> creds;
-    std::string secret_problem;
-    if (network.spec.secret.empty()) {
-      auto cached = caches_.secrets->get(ns, generated_secret_name(name));
-      json::value secret;
-      if (cached) {
-        secret = *cached;
-      } else {
-        auto desired = desired_generated_secret(network, "bitcoin", generate_password(random_));
-        try {
-          secret = client_.create(kube::refs::secrets(ns), desired, {.field_manager = std::string(kFieldManager)});
-          count_write("Secret", "create");
-          if (events_) {
-            events_->record(network_object, kube::EventKind::Normal, "GeneratedCredentials", "Create",
-                            "Generated RPC credentials in Secret " + generated_secret_name(name));
-          }
-        } catch (const std::exception& e) {
-          if (!kube::is_already_exists(e)) throw;
-          secret = client_.get(kube::refs::secrets(ns, generated_secret_name(name)));
-        }
-      }
-      creds = credentials_from_secret(secret, secret_problem);
-    } else {
-      auto secret = client_.get_if_exists(kube::refs::secrets(ns, network.spec.secret));
-      if (!secret) {
-        secret_problem = "Secret " + network.spec.secret + " not found in namespace " + ns +
-                         "; create it with keys BC_RPC_USER and BC_RPC_PASSWORD";
-      } else {
-        creds = credentials_from_secret(*secret, secret_problem);
+    // 1. What this network may make the controller do: its image, and only objects it owns.
+    if (!image_allowed(settings_.images, network.spec.image)) {
+      problem = ReconcileProblem{"ImageNotAllowed", image_not_allowed_message(settings_.images, network.spec.image)};
+      blocked = true;
+    }
+    auto svc_ref = kube::refs::services(ns, service_name(name));
+    auto sts_ref = kube::refs::stateful_sets(ns, statefulset_name(name));
+    auto policy_ref = kube::refs::network_policies(ns, network_policy_name(name));
+    auto rpcauth_ref = kube::refs::secrets(ns, rpcauth_secret_name(name));
+    auto generated_ref = kube::refs::secrets(ns, generated_secret_name(name));
+    std::optional<json::value> live_rpcauth, live_generated;
+    if (!blocked) {
+      // Secrets are not cached (no list/watch on Secrets): one GET each, by name.
+      live_rpcauth = client_.get_if_exists(rpcauth_ref);
+      if (network.spec.secret.empty()) live_generated = client_.get_if_exists(generated_ref);
+      auto live_svc = observe_object(svc_ref, caches_.services);
+      auto live_sts = observe_object(sts_ref, caches_.statefulsets);
+      auto live_policy = settings_.network_policy ? observe_object(policy_ref, caches_.network_policies) : nullptr;
+      std::vector<ObservedObject> observed{
+          {"Service", svc_ref.name, live_svc.get()},
+          {"StatefulSet", sts_ref.name, live_sts.get()},
+          {"Secret", rpcauth_ref.name, live_rpcauth ? &*live_rpcauth : nullptr},
+          {"Secret", generated_ref.name, live_generated ? &*live_generated : nullptr},
+          {"NetworkPolicy", policy_ref.name, live_policy.get()},
+      };
+      if (auto conflict = find_ownership_conflict(ns, network.uid, observed)) {
+        problem = ReconcileProblem{"Conflict", conflict->message};
+        blocked = true;
       }
     }
-    if (!creds) {
-      problem = ReconcileProblem{"SecretNotReady", secret_problem};
-      throw std::runtime_error(secret_problem);
+    if (blocked) throw Blocked{};
+
+    // 2. Credentials: derived, or the user's Secret if it opts in to this network. Until then
+    //    nothing below runs, so that Secret's password goes nowhere.
+    auto resolved = credentials_.refresh(network);
+    if (!resolved.credentials) {
+      problem = ReconcileProblem{resolved.reason, resolved.message};
+      throw std::runtime_error(resolved.message);
+    }
+    const RpcCredentials* creds = &*resolved.credentials;
+    if (network.spec.secret.empty()) {
+      apply_secret_if_changed(generated_ref, live_generated,
+                              desired_generated_secret(network, creds->user, creds->password), network_object);
     }
 
-    // 2. rpcauth Secret: keep the existing salted hash while it matches the credentials.
-    auto rpcauth_cached = caches_.secrets->get(ns, rpcauth_secret_name(name));
-    std::string line = rpcauth_in(rpcauth_cached);
-    if (line.empty() || !rpcauth_matches(line, *creds)) line = new_rpcauth_line(*creds, random_);
-    apply_if_changed(kube::refs::secrets(ns, rpcauth_secret_name(name)), caches_.secrets,
-                     desired_rpcauth_secret(network, line), network_object, "Secret");
+    // 3. rpcauth Secret: deterministic, so the line (and the pods) change only with the credentials.
+    auto line = rpcauth_line(*creds, derived_rpcauth_salt(credentials_.key(), network));
+    apply_secret_if_changed(rpcauth_ref, live_rpcauth, desired_rpcauth_secret(network, line), network_object);
     auto fingerprint = sha256_hex(line, 16);
     if (state->credentials_fingerprint != fingerprint) {
       state->nodes.clear();  // new credentials: reconnect
       state->credentials_fingerprint = fingerprint;
     }
 
-    // 3. Service, StatefulSet, NetworkPolicy.
-    apply_if_changed(kube::refs::services(ns, service_name(name)), caches_.services, desired_service(network),
-                     network_object, "Service");
-    auto sts_ref = kube::refs::stateful_sets(ns, statefulset_name(name));
+    // 4. Service, StatefulSet, NetworkPolicy.
+    apply_if_changed(svc_ref, caches_.services, desired_service(network), network_object, "Service");
     auto live_sts = caches_.statefulsets->get(ns, statefulset_name(name));
     if (live_sts && replicas_of(*live_sts) >= 0 && replicas_of(*live_sts) != network.spec.nodes && events_) {
       events_->record(network_object, kube::EventKind::Normal, "Scaling", "Scale",
@@ -240,11 +247,12 @@ std::chrono::milliseconds Reconciler::reconcile(const std::string& key) {
     apply_if_changed(sts_ref, caches_.statefulsets, desired_statefulset(network, fingerprint), network_object,
                      "StatefulSet");
     if (settings_.network_policy) {
-      apply_if_changed(kube::refs::network_policies(ns, network_policy_name(name)), caches_.network_policies,
-                       desired_network_policy(network), network_object, "NetworkPolicy");
+      apply_if_changed(policy_ref, caches_.network_policies,
+                       desired_network_policy(network, settings_.controller_namespace), network_object,
+                       "NetworkPolicy");
     }
 
-    // 4. Nodes: observe, then connect them as the topology says.
+    // 5. Nodes: observe, then connect them as the topology says.
     for (const auto& pod : caches_.pods->by_index(kPodsByNetworkIndex, key)) pods.push_back(*pod);
     std::map<int, std::string> ready_addresses, current_addresses, ready_ips;
     for (const auto& pod : pods) {
@@ -308,7 +316,7 @@ std::chrono::milliseconds Reconciler::reconcile(const std::string& key) {
       }
     }
 
-    // 5. Mining.
+    // 6. Mining.
     const auto& mining = network.spec.mining;
     if (mining.enabled && answering.contains(mining.node) && Clock::now() >= state->next_block) {
       auto address = mining.address.empty() ? derived_regtest_address(network.uid) : mining.address;
@@ -324,16 +332,18 @@ std::chrono::milliseconds Reconciler::reconcile(const std::string& key) {
       observations[mining.node] = observe_node(rpc);
     }
     all_ready = static_cast<int>(answering.size()) == network.spec.nodes;
+  } catch (const Blocked&) {
   } catch (const std::exception& e) {
     if (!problem) problem = problem_from(e, "reconcile");
     failure = std::current_exception();
   }
 
-  // 6. Status, written only when it changed.
+  // 7. Status, written only when it changed.
   auto now_seconds =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   auto status = compute_status(StatusInputs{&network, pods, observations, problem, rfc3339(now_seconds)});
-  if (!(status == network.status)) {
+  bool status_changed = !(status == network.status);
+  if (status_changed) {
     try {
       client_.patch(kube::ResourceRef::of(std::string(kGroup), std::string(kVersion), std::string(kPlural))
                         .in(ns)
@@ -351,6 +361,14 @@ std::chrono::milliseconds Reconciler::reconcile(const std::string& key) {
       events_->record(network_object, kube::EventKind::Warning, problem->reason, "Reconcile", problem->message);
     }
     std::rethrow_exception(failure);
+  }
+  if (blocked) {
+    if (status_changed && events_) {
+      events_->record(network_object, kube::EventKind::Warning, problem->reason, "Reconcile", problem->message);
+    }
+    // Nothing the controller watches need change for this to clear (a foreign object, the
+    // operator's image list): look again at the resync period, without back-off.
+    return settings_.resync;
   }
   auto next = settings_.resync;
   if (!all_ready || problem) next = settings_.not_ready_poll;

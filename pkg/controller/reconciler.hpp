@@ -1,8 +1,10 @@
 #pragma once
 // Reconciler: brings one BitcoinNetwork (by "namespace/name" key) to its desired state.
 //
-//   read the network and its objects from the informer caches (never the API, except the user's Secret)
-//   → credentials (generate the Secret when spec.secret is empty) → rpcauth Secret
+//   read the network and its objects from the informer caches
+//   → refuse (Degraded, no writes) an image off the allow-list or a name taken by an object this
+//     network does not control (Secrets by GET: the controller may not list or watch them)
+//   → credentials (derived, or the user's Secret if it opts in) → <name>-rpc, <name>-rpcauth
 //   → server-side apply Service, StatefulSet, NetworkPolicy only where the cache differs
 //   → for each ready node: observe it and move its added-node list to the topology's plan
 //   → mine a block when due → compute status → write it only if it changed → requeue time.
@@ -10,7 +12,9 @@
 // Errors are thrown after the status (Degraded) has been written, so the caller's work queue backs off.
 #include "pkg/bitcoin/rpc_caller.hpp"
 #include "pkg/controller/credentials.hpp"
+#include "pkg/controller/image_policy.hpp"
 #include "pkg/controller/network.hpp"
+#include "pkg/controller/network_credentials.hpp"
 #include "pkg/kube/client.hpp"
 #include "pkg/kube/event_recorder.hpp"
 #include "pkg/kube/store.hpp"
@@ -35,8 +39,7 @@ struct ReconcilerCaches {
   const kube::Store* networks = nullptr;
   const kube::Store* statefulsets = nullptr;
   const kube::Store* services = nullptr;
-  const kube::Store* pods = nullptr;     // with the index kPodsByNetworkIndex
-  const kube::Store* secrets = nullptr;  // only the controller's own (label-selected)
+  const kube::Store* pods = nullptr;  // with the index kPodsByNetworkIndex
   const kube::Store* network_policies = nullptr;
 };
 
@@ -48,19 +51,20 @@ struct ReconcilerSettings {
   std::chrono::milliseconds resync{std::chrono::seconds(30)};
   std::chrono::milliseconds not_ready_poll{std::chrono::seconds(2)};
   bool network_policy = true;
+  // The namespace the controller runs in: the only one whose pods the per-network NetworkPolicy
+  // admits to the RPC port. Empty (running outside the cluster): any namespace.
+  std::string controller_namespace;
+  ImagePolicy images;
 };
 
 class Reconciler {
  public:
   Reconciler(kube::Client client, ReconcilerCaches caches, RpcFactory rpc_factory, kube::EventRecorder* events,
-             observe::Logger& log, observe::MetricsRegistry& metrics, ReconcilerSettings settings = {},
-             RandomBytes random = system_random());
+             observe::Logger& log, observe::MetricsRegistry& metrics, ReconcilerSettings settings,
+             const NetworkCredentials& credentials);
 
   // Returns when to look again. Throws on failure (after writing a Degraded status where possible).
   std::chrono::milliseconds reconcile(const std::string& key);
-
-  // Credentials of a network (for the RPC gateway); nullopt when they cannot be read.
-  std::optional<RpcCredentials> credentials(const BitcoinNetwork& network) const;
 
  private:
   struct NodeConnection {
@@ -76,16 +80,20 @@ class Reconciler {
   bitcoin::RpcCaller& node_rpc(NetworkState& state, int ordinal, const std::string& ip, const RpcCredentials& creds);
   void apply_if_changed(const kube::ResourceRef& ref, const kube::Store* cache, const boost::json::value& desired,
                         const boost::json::value& network_object, std::string_view what);
+  void apply_secret_if_changed(const kube::ResourceRef& ref, const std::optional<boost::json::value>& live,
+                               const boost::json::value& desired, const boost::json::value& network_object);
+  // From the cache, or by GET when the cache has no such object (it may exist without our labels).
+  kube::ObjectPtr observe_object(const kube::ResourceRef& ref, const kube::Store* cache) const;
   void count_write(std::string_view kind, std::string_view verb);
 
   kube::Client client_;
   ReconcilerCaches caches_;
+  const NetworkCredentials& credentials_;
   RpcFactory rpc_factory_;
   kube::EventRecorder* events_;
   observe::Logger& log_;
   observe::MetricsRegistry& metrics_;
   ReconcilerSettings settings_;
-  RandomBytes random_;
 
   std::mutex states_mutex_;  // guards the map; each key is reconciled by one worker at a time
   std::map<std::string, std::shared_ptr<NetworkState>> states_;

@@ -3,6 +3,8 @@
 #include "pkg/kube/rate_limiter.hpp"
 #include "pkg/kube/time_format.hpp"
 
+#include <algorithm>
+#include <condition_variable>
 #include <random>
 #include <thread>
 
@@ -23,10 +25,18 @@ std::int64_t spec_int(const json::value& lease, std::string_view key) {
       if (auto* v = spec->as_object().if_contains(key); v && v->is_int64()) return v->as_int64();
   return 0;
 }
+// A client of the same cluster whose Lease requests cannot outlive the renew deadline.
+Client lease_client(const Client& client, milliseconds renew_deadline) {
+  ClusterConfig config = client.config();
+  auto bound = std::max(milliseconds(1), renew_deadline / 4);
+  config.request_timeout = config.request_timeout.count() > 0 ? std::min(config.request_timeout, bound) : bound;
+  config.connect_timeout = config.connect_timeout.count() > 0 ? std::min(config.connect_timeout, bound) : bound;
+  return Client(std::move(config));
+}
 }  // namespace
 
 LeaderElector::LeaderElector(Client client, LeaderElectionConfig config)
-    : client_(std::move(client)), config_(std::move(config)) {}
+    : client_(lease_client(client, config.renew_deadline)), config_(std::move(config)) {}
 
 std::string LeaderElector::current_leader() const {
   std::lock_guard lock(mutex_);
@@ -139,25 +149,54 @@ void LeaderElector::run(std::stop_token stop) {
     }
   };
   while (!stop.stop_requested()) {
-    while (!stop.stop_requested() && !attempt()) {
+    auto acquired_at = steady_clock::now();
+    while (!stop.stop_requested()) {
+      acquired_at = steady_clock::now();
+      if (attempt()) break;
       sleep_for(duration_cast<steady_clock::duration>(config_.retry_period * jitter(rng)), stop);
     }
     if (stop.stop_requested()) return;
 
     leading_ = true;
     std::stop_source lead;
+    // Acting ends at `deadline` unless a renew that started before it succeeds; the watchdog
+    // enforces it even while a renew is still waiting for an answer.
+    std::mutex deadline_mutex;
+    std::condition_variable_any deadline_changed;
+    auto deadline = acquired_at + config_.renew_deadline;
+    std::jthread watchdog([&](std::stop_token quit) {
+      std::unique_lock lock(deadline_mutex);
+      while (!quit.stop_requested()) {
+        if (steady_clock::now() >= deadline) {
+          leading_ = false;
+          lead.request_stop();
+          if (config_.on_error) config_.on_error("leader election: no successful renew within the renew deadline");
+          return;
+        }
+        auto until = deadline;
+        deadline_changed.wait_until(lock, quit, until, [&] { return deadline != until; });
+      }
+    });
     std::jthread work;
     if (config_.on_started_leading)
       work = std::jthread([&, token = lead.get_token()] { config_.on_started_leading(token); });
-    auto last_renew = steady_clock::now();
-    while (!stop.stop_requested()) {
+    while (!stop.stop_requested() && !lead.stop_requested()) {
       if (!sleep_for(config_.retry_period, stop)) break;
+      if (lead.stop_requested()) break;
+      auto started = steady_clock::now();
       if (attempt()) {
-        last_renew = steady_clock::now();
+        {
+          std::lock_guard lock(deadline_mutex);
+          deadline = started + config_.renew_deadline;  // from when the renew was sent, not answered
+        }
+        deadline_changed.notify_all();
         continue;
       }
-      if (steady_clock::now() - last_renew >= config_.renew_deadline) break;  // lost the lease
+      std::lock_guard lock(deadline_mutex);
+      if (steady_clock::now() >= deadline) break;  // lost the lease
     }
+    watchdog.request_stop();
+    watchdog.join();
     leading_ = false;
     lead.request_stop();
     if (work.joinable()) work.join();

@@ -12,6 +12,13 @@
 //   elector.run(stop);   // blocks until stop is requested (or leadership is lost when exit_on_loss)
 //
 // on_started_leading runs on its own thread with a stop token that fires when leadership ends.
+//
+// Never two leaders: a candidate takes over only lease_duration after it last saw the record
+// change, while the leader stops acting renew_deadline (< lease_duration) after the start of its
+// last successful renew, measured by a watchdog thread, so a renew stuck on a dead connection cannot
+// keep it acting. The Lease requests also go through their own client whose connect and request
+// timeouts are a quarter of the renew deadline (a renew is a GET and a PUT), so a stuck request
+// fails instead of holding the elector.
 #include "pkg/kube/client.hpp"
 
 #include <atomic>
@@ -49,7 +56,7 @@ class LeaderElector {
   bool try_acquire_or_renew();
   void release();
 
-  Client client_;
+  Client client_;  // the caller's, with timeouts bounded by the renew deadline
   LeaderElectionConfig config_;
   std::atomic<bool> leading_{false};
   mutable std::mutex mutex_;

@@ -26,6 +26,9 @@ MATRIX = [
     ["--set", "nodeSelector.disk=ssd,priorityClassName=high", "--set-json",
      'tolerations=[{"key":"k","operator":"Exists"}]'],
     ["--set", "imagePullSecrets[0].name=regcred,podLabels.team=btc"],
+    ["--set-json", 'networks.allowedImages=["bitcoin/bitcoin","docker.io/bitcoin/bitcoin"]'],
+    ["--set", "networkPolicy.gateway.from[0].ipBlock.cidr=10.0.0.0/24,networkPolicy.metrics.from[0].podSelector.matchLabels.app=prom"],
+    ["--set", "networkPolicy.enabled=false"],
 ]
 
 

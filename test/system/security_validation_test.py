@@ -67,22 +67,46 @@ def test_restricted_pod_security_does_not_stop_any_pod():
         delete_namespace(ns)
 
 
+def degraded_reason(ns, name):
+    for c in get_network(ns, name).get("status", {}).get("conditions", []):
+        if c["type"] == "Degraded" and c["status"] == "True":
+            return c.get("reason"), c.get("message", "")
+    return None, ""
+
+
 def test_user_secret_and_missing_secret():
     apply_network(NS, "usersec", {"nodes": 1, "secret": "mine"})
-    wait_until("Degraded names the missing Secret", lambda: any(
-        c["type"] == "Degraded" and c["status"] == "True" and "mine" in c["message"]
-        for c in get_network(NS, "usersec").get("status", {}).get("conditions", [])), timeout=60)
+    wait_until("Degraded names the missing Secret", lambda: degraded_reason(NS, "usersec")[0] == "SecretNotFound"
+               and "mine" in degraded_reason(NS, "usersec")[1], timeout=60)
     kubectl("-n", NS, "create", "secret", "generic", "mine", "--from-literal=BC_RPC_USER=alice",
             "--from-literal=BC_RPC_PASSWORD=correct-horse-battery")
-    wait_until("network Ready with the user's Secret", lambda: network_ready(NS, "usersec", 1), timeout=240)
+    # Without the opt-in annotation the controller refuses the Secret and creates nothing with it.
+    wait_until("Degraded SecretNotAllowed", lambda: degraded_reason(NS, "usersec")[0] == "SecretNotAllowed",
+               timeout=120)
+    code, _, _ = run(["kubectl", "-n", NS, "get", "secret", "usersec-rpcauth"], check=False)
+    assert code != 0, "rpcauth Secret written from a Secret that did not opt in"
+    kubectl("-n", NS, "annotate", "secret", "mine", "bitcoin.kubectl-bitcoin.dev/allowed-networks=usersec")
+    wait_until("network Ready with the user's Secret", lambda: network_ready(NS, "usersec", 1), timeout=300)
     ip = ready_ips(NS, "usersec", 1)[0]
     assert rpc(ip, ("alice", "correct-horse-battery"), "getblockcount") >= 0
+
+
+def test_foreign_object_is_a_conflict_and_left_alone():
+    kubectl("-n", NS, "create", "service", "clusterip", "taken-svc", "--tcp=80:80")
+    before = kubectl_json("-n", NS, "get", "service", "taken-svc")["metadata"]["resourceVersion"]
+    apply_network(NS, "taken", {"nodes": 1})
+    wait_until("Degraded Conflict naming the Service", lambda: degraded_reason(NS, "taken")[0] == "Conflict"
+               and "taken-svc" in degraded_reason(NS, "taken")[1], timeout=60)
+    assert kubectl_json("-n", NS, "get", "service", "taken-svc")["metadata"]["resourceVersion"] == before
+    code, _, _ = run(["kubectl", "-n", NS, "get", "statefulset", "taken-sts"], check=False)
+    assert code != 0, "StatefulSet created despite the conflict"
 
 
 if __name__ == "__main__":
     NS = fresh_namespace("kbt-sec")
     try:
         main([test_invalid_specs_are_rejected_with_the_field_named, test_generated_secret_never_leaks,
-              test_restricted_pod_security_does_not_stop_any_pod, test_user_secret_and_missing_secret])
+              test_restricted_pod_security_does_not_stop_any_pod, test_user_secret_and_missing_secret,
+              test_foreign_object_is_a_conflict_and_left_alone])
     finally:
         delete_namespace(NS)

@@ -1,4 +1,4 @@
-// Pure tests; the random source is a fixed byte sequence (a fake of OpenSSL's RAND_bytes).
+// Pure tests of rpcauth lines, derived credentials and Secret parsing.
 #include "pkg/controller/credentials.hpp"
 
 #include "pkg/base/base64.hpp"
@@ -15,25 +15,40 @@ TEST_CASE("rpcauth line matches Bitcoin Core's share/rpcauth: HMAC-SHA256 keyed 
   // Expected value computed independently with Python's hmac module.
   CHECK(rpcauth_line(creds, "00112233445566778899aabbccddeeff") ==
         "alice:00112233445566778899aabbccddeeff$d2cb57dbfbfcf9d5af3cca89c62ccffe85411fc3a3eb7d45ba1f0c4a2dc8bee4");
-  auto line = new_rpcauth_line(creds, system_random());
+  auto line = rpcauth_line(creds, "00112233445566778899aabbccddeeff");
   CHECK(rpcauth_matches(line, creds));
   CHECK_FALSE(rpcauth_matches(line, RpcCredentials{"alice", "other"}));
   CHECK_FALSE(rpcauth_matches(line, RpcCredentials{"bob", "secret-pass"}));
   CHECK_FALSE(rpcauth_matches("garbage", creds));
 }
 
-TEST_CASE("generated passwords use the alphabet and have the requested length") {
-  int calls = 0;
-  RandomBytes mixed = [&](std::size_t n) {
-    ++calls;
-    return calls == 1 ? std::string(n, '\xff') : std::string(n, '\x01');
-  };
-  auto password = generate_password(mixed, 16);
-  CHECK(password == std::string(16, 'B'));
-  CHECK(calls == 2);
-  auto real = generate_password(system_random(), 32);
-  CHECK(real.size() == 32);
-  CHECK(real.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") == std::string::npos);
+TEST_CASE("generated credentials are HMAC-SHA256 of namespace, name and UID under the controller's key") {
+  std::string key_bytes;
+  for (int i = 0; i < 32; ++i) key_bytes.push_back(static_cast<char>(i));
+  CredentialKey key{key_bytes};
+  BitcoinNetwork net;
+  net.namespace_name = "ns1";
+  net.name = "mynet";
+  net.uid = "u-1";
+  // Expected values computed independently with Python's hmac module.
+  auto creds = derived_credentials(key, net);
+  CHECK(creds.user == "bitcoin");
+  CHECK(creds.password == "bc355a5f78b7d080d1a3cae9ff5124454b63959c4b1b46c71cb708410931e0d8");
+  CHECK(derived_rpcauth_salt(key, net) == "1d3ba492a380d43cfb5ca299145d715e");
+  CHECK(derived_credentials(key, net).password == creds.password);  // every replica, every reconcile
+
+  auto recreated = net;
+  recreated.uid = "u-2";  // same name, new object: new password
+  CHECK(derived_credentials(key, recreated).password != creds.password);
+  auto other_key = key;
+  other_key.bytes[0] = 'x';
+  CHECK(derived_credentials(other_key, net).password != creds.password);
+  // Field boundaries are kept: "a-b"/"c" and "a"/"b-c" differ.
+  BitcoinNetwork a = net, b = net;
+  a.namespace_name = "a-b", a.name = "c";
+  b.namespace_name = "a", b.name = "b-c";
+  CHECK(derived_credentials(key, a).password != derived_credentials(key, b).password);
+  CHECK(derived_rpcauth_salt(key, net) != creds.password.substr(0, 32));
 }
 
 TEST_CASE("credentials from a Secret: both keys required, decoded from base64") {

@@ -8,6 +8,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -21,6 +22,11 @@ namespace {
 class FakeLeases {
  public:
   FakeResponse handle(const FakeRequest& r) {
+    if (r.method == "PUT") {
+      // A dead connection: the request arrives, no answer comes (until the test ends).
+      std::unique_lock hold(hang_mutex_);
+      hang_released_.wait_for(hold, 10s, [&] { return !hanging_; });
+    }
     std::lock_guard lock(mutex_);
     if (r.method == "GET") {
       if (!lease_) return FakeResponse::json(404, status_json(404, "NotFound", "not found"));
@@ -43,6 +49,13 @@ class FakeLeases {
     if (!lease_) return "<none>";
     return std::string(lease_->at("spec").at("holderIdentity").as_string());
   }
+  void hang(bool on) {
+    {
+      std::lock_guard lock(hang_mutex_);
+      hanging_ = on;
+    }
+    hang_released_.notify_all();
+  }
   std::int64_t transitions() {
     std::lock_guard lock(mutex_);
     return lease_ ? lease_->at("spec").at("leaseTransitions").as_int64() : -1;
@@ -55,6 +68,9 @@ class FakeLeases {
     return FakeResponse::json(status, json::serialize(body));
   }
   std::mutex mutex_;
+  std::mutex hang_mutex_;
+  std::condition_variable hang_released_;
+  bool hanging_ = false;
   std::optional<json::value> lease_;
   int rv_ = 0;
 };
@@ -142,4 +158,46 @@ TEST_CASE("a crashed leader (no release) is replaced after the lease expires") {
   REQUIRE(eventually([&] { return b.is_leader(); }, 5s));
   CHECK(std::chrono::steady_clock::now() - crashed >= 1000ms);
   run_b.request_stop();
+}
+
+TEST_CASE("a renew stuck on a dead connection: the leader stops acting at the renew deadline") {
+  FakeLeases leases;
+  FakeApiServer server([&](const FakeRequest& r) { return leases.handle(r); });
+  ClusterConfig config;
+  config.server = server.url();
+  config.qps = 0;  // and no request timeout: the elector must bound its own requests
+  std::atomic<int> started{0}, stopped{0};
+  std::atomic<std::int64_t> acting_until_ms{0};
+  auto c = fast("a", started, stopped);
+  c.exit_on_loss = true;
+  auto t0 = std::chrono::steady_clock::now();
+  auto since_t0 = [t0] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  };
+  c.on_started_leading = [&](std::stop_token lead) {
+    ++started;
+    while (!lead.stop_requested()) std::this_thread::sleep_for(1ms);
+    acting_until_ms = since_t0();
+  };
+  LeaderElector a(Client(config), c);
+  std::atomic<bool> returned{false};
+  std::jthread run_a([&](std::stop_token stop) {
+    a.run(stop);
+    returned = true;
+  });
+  REQUIRE(eventually([&] { return a.is_leader(); }, 3s));
+  std::this_thread::sleep_for(300ms);  // a few successful renews
+  auto hung_at = since_t0();
+  leases.hang(true);
+  // The last renew that succeeded started at most one retry period (100 ms) before the hang, so
+  // acting must end by hung_at + 1000 ms; allow scheduling slack, but stay well under the
+  // 1500 ms after which another candidate could take the lease.
+  REQUIRE(eventually([&] { return acting_until_ms.load() > 0; }, 3s));
+  CHECK(acting_until_ms.load() - hung_at <= 1250);
+  CHECK(acting_until_ms.load() - hung_at >= 700);
+  CHECK_FALSE(a.is_leader());
+  // The stuck PUT times out (a quarter of the renew deadline), so run() gives up promptly.
+  CHECK(eventually([&] { return returned.load(); }, 2s));
+  CHECK(stopped == 1);
+  leases.hang(false);
 }
