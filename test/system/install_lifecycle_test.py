@@ -40,10 +40,7 @@ def test_two_replicas_one_leader():
             return None
         flags = []
         for pod in ready:
-            with urllib.request.urlopen("http://%s:8080/metrics" % pod["status"]["podIP"], timeout=5) as resp:
-                for line in resp.read().decode().splitlines():
-                    if line.startswith("kubectl_bitcoin_leader "):
-                        flags.append(float(line.split()[1]))
+            flags += metric_values(pod_metrics(CONTROLLER_NS, pod["metadata"]["name"]), "kubectl_bitcoin_leader")
         return sorted(flags) == [0.0, 1.0]
     wait_until("two Ready replicas, exactly one leading", leaders, timeout=120)
     lease = kubectl_json("-n", CONTROLLER_NS, "get", "lease", "bitcoin-controller")

@@ -168,6 +168,40 @@ def rpc(ip, creds, method, *params, timeout=20):
         return out  # a plain string result (a hash, an address)
 
 
+def pod_metrics(namespace, pod, port=8080):
+    """A pod's /metrics text through `kubectl port-forward` (the kubelet connects inside the pod's
+    network namespace): the chart's NetworkPolicy admits metrics scrapers, not a test on the host."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        local = s.getsockname()[1]
+    proc = subprocess.Popen(["kubectl", "-n", namespace, "port-forward", "pod/" + pod, "%d:%d" % (local, port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)
+    try:
+        deadline = time.time() + 20
+        while True:
+            try:
+                with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % local, timeout=5) as resp:
+                    return resp.read().decode()
+            except OSError:
+                if time.time() > deadline or proc.poll() is not None:
+                    raise AssertionError("port-forward to %s/%s:%d did not answer: %s"
+                                         % (namespace, pod, port, proc.stderr.read().decode()[:300] if proc.poll() is not None else ""))
+                time.sleep(0.3)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def metric_values(text, name):
+    """Values of every sample of a metric (name exactly, with or without labels)."""
+    values = []
+    for line in text.splitlines():
+        if line.startswith(name + " ") or line.startswith(name + "{"):
+            values.append(float(line.rsplit(" ", 1)[1]))
+    return values
+
+
 def peer_ips(ip, creds):
     """The IPs this node is connected to (inbound or outbound)."""
     return sorted({p["addr"].rsplit(":", 1)[0] for p in rpc(ip, creds, "getpeerinfo")})

@@ -11,11 +11,8 @@ def controller_metrics():
     pods = kubectl_json("-n", CONTROLLER_NS, "get", "pods", "-l", "app.kubernetes.io/name=bitcoin-controller")["items"]
     total = 0.0
     for pod in pods:
-        ip = pod["status"].get("podIP")
-        with urllib.request.urlopen("http://%s:8080/metrics" % ip, timeout=5) as resp:
-            for line in resp.read().decode().splitlines():
-                if line.startswith("kubectl_bitcoin_controller_api_writes_total"):
-                    total += float(line.rsplit(" ", 1)[1])
+        total += sum(metric_values(pod_metrics(CONTROLLER_NS, pod["metadata"]["name"]),
+                                   "kubectl_bitcoin_controller_api_writes_total"))
     return total
 
 
