@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "pkg/base/base64.hpp"
+#include "pkg/bitcoin/strict_json.hpp"
 
 namespace kb::bitcoin {
 namespace json = boost::json;
@@ -49,7 +50,7 @@ struct ReasonInfo {
   int status;
 };
 
-constexpr std::array<ReasonInfo, 14> kReasons{{
+constexpr std::array<ReasonInfo, 21> kReasons{{
     {GatewayErrorReason::route_not_found, "RouteNotFound", 404},
     {GatewayErrorReason::method_not_allowed, "MethodNotAllowed", 405},
     {GatewayErrorReason::request_too_large, "RequestTooLarge", 413},
@@ -64,6 +65,13 @@ constexpr std::array<ReasonInfo, 14> kReasons{{
     {GatewayErrorReason::node_timeout, "NodeTimeout", 504},
     {GatewayErrorReason::node_bad_answer, "NodeBadAnswer", 502},
     {GatewayErrorReason::node_rejected_credentials, "NodeRejectedCredentials", 502},
+    {GatewayErrorReason::node_forbidden, "NodeForbidden", 502},
+    {GatewayErrorReason::node_busy, "NodeBusy", 503},
+    {GatewayErrorReason::too_many_calls, "TooManyCalls", 429},
+    {GatewayErrorReason::credentials_throttled, "CredentialsThrottled", 429},
+    {GatewayErrorReason::lookup_failed, "LookupFailed", 503},
+    {GatewayErrorReason::deadline_exceeded, "DeadlineExceeded", 504},
+    {GatewayErrorReason::internal_error, "InternalError", 500},
 }};
 
 const ReasonInfo& info_of(GatewayErrorReason reason) {
@@ -82,17 +90,62 @@ Digest sha256(std::string_view bytes) {
 }
 }  // namespace
 
+std::string percent_encode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += char(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> percent_decode(std::string_view text) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    if (i + 2 >= text.size()) return std::nullopt;
+    int h = hex(text[i + 1]);
+    int l = hex(text[i + 2]);
+    if (h < 0 || l < 0) return std::nullopt;
+    out += char(h * 16 + l);
+    i += 2;
+  }
+  return out;
+}
+
 std::string gateway_node_path(const NodeRef& node) {
-  return "/v1/namespaces/" + node.namespace_name + "/networks/" + node.network + "/nodes/" +
-         std::to_string(node.ordinal);
+  std::string path =
+      "/v1/namespaces/" + node.namespace_name + "/networks/" + node.network + "/nodes/" + std::to_string(node.ordinal);
+  if (node.wallet) path += "/wallets/" + percent_encode(*node.wallet);
+  return path;
+}
+
+std::string node_rpc_path(const NodeRef& node) {
+  return node.wallet ? "/wallet/" + percent_encode(*node.wallet) : std::string("/");
 }
 
 std::optional<NodeRef> parse_gateway_node_path(std::string_view target) {
   target = target.substr(0, target.find('?'));
-  if (target.size() > 1 && target.back() == '/') target.remove_suffix(1);
   auto parts = split_path(target);
-  // "", "v1", "namespaces", ns, "networks", name, "nodes", ordinal
-  if (parts.size() != 8 || !parts[0].empty() || parts[1] != "v1" || parts[2] != "namespaces" ||
+  // "", "v1", "namespaces", ns, "networks", name, "nodes", ordinal [, "wallets", wallet]
+  // A trailing slash is tolerated after the ordinal; after "wallets/" it is the empty wallet name.
+  if (parts.size() == 9 && parts[8].empty()) parts.pop_back();
+  if ((parts.size() != 8 && parts.size() != 10) || !parts[0].empty() || parts[1] != "v1" || parts[2] != "namespaces" ||
       parts[4] != "networks" || parts[6] != "nodes") {
     return std::nullopt;
   }
@@ -104,7 +157,13 @@ std::optional<NodeRef> parse_gateway_node_path(std::string_view target) {
   }
   int ordinal = 0;
   std::from_chars(digits.data(), digits.data() + digits.size(), ordinal);
-  return NodeRef{std::string(parts[3]), std::string(parts[5]), ordinal};
+  NodeRef node{std::string(parts[3]), std::string(parts[5]), ordinal, std::nullopt};
+  if (parts.size() == 10) {
+    if (parts[8] != "wallets") return std::nullopt;
+    node.wallet = percent_decode(parts[9]);
+    if (!node.wallet) return std::nullopt;
+  }
+  return node;
 }
 
 std::string_view to_string(GatewayErrorReason reason) { return info_of(reason).name; }
@@ -126,7 +185,14 @@ std::string encode_gateway_error(const GatewayErrorBody& error) {
     detail["existingOrdinals"] = std::move(ordinals);
   }
   if (!error.method.empty()) detail["method"] = error.method;
-  return json::serialize(json::object{{"gatewayError", std::move(detail)}});
+  if (error.retry_after_seconds) detail["retryAfterSeconds"] = *error.retry_after_seconds;
+  json::object body{{"gatewayError", std::move(detail)}};
+  if (error.json_rpc_code) {
+    body["result"] = nullptr;
+    body["error"] = json::object{{"code", *error.json_rpc_code}, {"message", error.message}};
+    body["id"] = error.json_rpc_id;
+  }
+  return json::serialize(body);
 }
 
 std::optional<GatewayErrorBody> decode_gateway_error(std::string_view body) {
@@ -146,6 +212,9 @@ std::optional<GatewayErrorBody> decode_gateway_error(std::string_view body) {
   if (const auto* method = object.if_contains("method"); method && method->is_string()) {
     error.method = std::string(method->get_string());
   }
+  if (const auto* retry = object.if_contains("retryAfterSeconds"); retry && retry->is_int64()) {
+    error.retry_after_seconds = int(retry->get_int64());
+  }
   if (const auto* ordinals = object.if_contains("existingOrdinals"); ordinals && ordinals->is_array()) {
     for (const auto& ordinal : ordinals->get_array()) {
       if (ordinal.is_int64()) error.existing_ordinals.push_back(int(ordinal.get_int64()));
@@ -154,51 +223,35 @@ std::optional<GatewayErrorBody> decode_gateway_error(std::string_view body) {
   return error;
 }
 
-std::vector<std::string> default_denied_methods() {
-  return {
-      "stop",              // would take the node down for every user of the network
-      "dumpprivkey",       // private keys out of the wallet
-      "dumpwallet",        // all keys, written to a file on the node
-      "backupwallet",      // the wallet file, copied anywhere on the node's filesystem
-      "importwallet",      // reads any file the node can read
-      "encryptwallet",     // locks every other user out of the wallet (and restarts Core < 0.19)
-      "walletpassphrase",  // unlocks an encrypted wallet
-      "walletpassphrasechange",
-      "listdescriptors",  // with private=true, the wallet's private descriptors
-      "gethdkeys",        // with private=true, the wallet's extended private keys
-  };
-}
-
-MethodDenyList::MethodDenyList(std::vector<std::string> methods) : methods_(std::move(methods)) {
-  for (auto& method : methods_) method = lower(method);
-  std::sort(methods_.begin(), methods_.end());
-  methods_.erase(std::unique(methods_.begin(), methods_.end()), methods_.end());
-}
-
-bool MethodDenyList::denies(std::string_view method) const {
-  return std::binary_search(methods_.begin(), methods_.end(), lower(method));
-}
-
-std::vector<std::string> methods_in_request(std::string_view body) {
-  boost::system::error_code ec;
-  json::value value = json::parse(body, ec);
-  if (ec) throw std::invalid_argument("the body is not JSON (" + ec.message() + ")");
-  auto method_of = [](const json::value& request) {
+InspectedRequest inspect_request(std::string_view body) {
+  json::value value;
+  try {
+    value = parse_json_without_duplicate_keys(body);
+  } catch (const DuplicateKeyError& error) {
+    throw BadRpcBody(-32600, error.what());
+  } catch (const std::invalid_argument& error) {
+    throw BadRpcBody(-32700, error.what());
+  }
+  auto call_of = [](const json::value& request) {
     const json::object* object = request.if_object();
     const json::value* method = object ? object->if_contains("method") : nullptr;
     if (method == nullptr || !method->is_string() || method->get_string().empty()) {
-      throw std::invalid_argument("a JSON-RPC request needs a string \"method\"");
+      throw BadRpcBody(-32600, "a JSON-RPC request needs a string \"method\"");
     }
-    return std::string(method->get_string());
+    RpcCallView call{std::string(method->get_string()), nullptr, nullptr};
+    if (const auto* params = object->if_contains("params")) call.params = *params;
+    if (const auto* id = object->if_contains("id")) call.id = *id;
+    return call;
   };
-  std::vector<std::string> methods;
+  InspectedRequest request;
   if (const auto* batch = value.if_array()) {
-    if (batch->empty()) throw std::invalid_argument("an empty batch");
-    for (const auto& request : *batch) methods.push_back(method_of(request));
+    if (batch->empty()) throw BadRpcBody(-32600, "an empty batch");
+    request.batch = true;
+    for (const auto& element : *batch) request.calls.push_back(call_of(element));
   } else {
-    methods.push_back(method_of(value));
+    request.calls.push_back(call_of(value));
   }
-  return methods;
+  return request;
 }
 
 bool caller_credentials_match(std::string_view header_value, const UserPassword& expected) {

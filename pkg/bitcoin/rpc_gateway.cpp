@@ -1,192 +1,154 @@
-// The gateway's HTTP server: the second (and last) Beast translation unit of pkg/bitcoin.
 #include "pkg/bitcoin/rpc_gateway.hpp"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/strand.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/error.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
-#include <optional>
-#include <stdexcept>
-#include <thread>
-#include <vector>
+#include <algorithm>
+#include <cctype>
+
+#include "pkg/bitcoin/worker_pool.hpp"
+#include "pkg/observe/http_server.hpp"
 
 namespace kb::bitcoin {
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = asio::ip::tcp;
 
-HttpReply RpcClientForwarder::forward(const NetworkNode& node, const UserPassword& credentials, const std::string& body,
-                                      std::string_view label) {
-  RpcClient client(RpcEndpoint{node.host, node.rpc_port, credentials}, options_);
+HttpReply RpcClientForwarder::forward(const NetworkNode& node, const std::string& path, const UserPassword& credentials,
+                                      const std::string& body, std::string_view label) {
+  RpcClient client(RpcEndpoint{node.host, node.rpc_port, credentials, path}, options_);
   return client.post(body, label);
 }
 
 namespace {
-constexpr std::size_t kMaxHeaderBytes = 16 * 1024;
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  return out;
+}
 
-struct SessionSettings {
-  const RpcGatewayOptions& options;
-  const GatewayHandler& handler;
-  const GatewayCallLog& log;
-};
-
-class Session : public std::enable_shared_from_this<Session> {
- public:
-  Session(tcp::socket socket, const SessionSettings& settings) : stream_(std::move(socket)), settings_(settings) {
-    beast::error_code ec;
-    auto remote = stream_.socket().remote_endpoint(ec);
-    if (!ec) peer_ = remote.address().to_string() + ":" + std::to_string(remote.port());
-  }
-
-  void start() { read_request(settings_.options.read_timeout); }
-
- private:
-  void read_request(std::chrono::milliseconds timeout) {
-    parser_.emplace();
-    parser_->header_limit(kMaxHeaderBytes);
-    // One byte over the policy limit is enough to tell "too large" apart.
-    parser_->body_limit(settings_.handler.policy().max_request_bytes + 1);
-    stream_.expires_after(timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
-  }
-
-  void on_read(beast::error_code ec) {
-    if (ec == http::error::body_limit) {
-      GatewayCallRecord record;
-      record.peer = peer_;
-      record.result = "RequestTooLarge";
-      auto answer = gateway_error_answer(
-          GatewayErrorReason::request_too_large,
-          "the request is larger than " + std::to_string(settings_.handler.policy().max_request_bytes) + " bytes");
-      record.http_status = answer.status;
-      if (settings_.log) settings_.log(record);
-      return write(std::move(answer), false, 11);
-    }
-    if (ec) return close();  // timeout, peer closed, or not HTTP: nothing to answer
-    auto request = parser_->release();
-    GatewayHttpRequest call;
-    call.verb = std::string(request.method_string());
-    call.target = std::string(request.target());
-    if (auto it = request.find(kCallerCredentialsHeader); it != request.end()) {
-      call.caller_credentials = std::string(it->value());
-    }
-    call.body = std::move(request.body());
-    call.peer = peer_;
-    GatewayCallRecord record;
-    // Runs on this pool thread, forwarding included: bounded by the node call timeout.
-    GatewayHttpAnswer answer = settings_.handler.handle(call, record);
-    if (settings_.log) settings_.log(record);
-    write(std::move(answer), request.keep_alive(), request.version());
-  }
-
-  void write(GatewayHttpAnswer answer, bool keep_alive, unsigned version) {
-    auto response = std::make_shared<http::response<http::string_body>>(http::status(answer.status), version);
-    response->set(http::field::content_type, "application/json");
-    response->set(http::field::server, "kubectl-bitcoin rpc-gateway");
-    if (answer.forwarded) response->set(kGatewayHeader, kGatewayForwarded);
-    response->keep_alive(keep_alive);
-    response->body() = std::move(answer.body);
-    response->prepare_payload();
-    stream_.expires_after(settings_.options.read_timeout);
-    http::async_write(stream_, *response,
-                      [self = shared_from_this(), response, keep_alive](beast::error_code ec, std::size_t) {
-                        if (ec || !keep_alive) return self->close();
-                        self->read_request(self->settings_.options.idle_timeout);
-                      });
-  }
-
-  void close() {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
-  }
-
-  beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
-  const SessionSettings& settings_;
-  std::string peer_;
-};
+observe::HttpResponse to_http(GatewayHttpAnswer answer) {
+  observe::HttpResponse response{answer.status, "application/json", std::move(answer.body), std::move(answer.headers)};
+  if (answer.forwarded) response.headers.emplace_back(std::string(kGatewayHeader), std::string(kGatewayForwarded));
+  return response;
+}
 }  // namespace
 
-class RpcGateway::Server {
- public:
-  Server(const RpcGatewayOptions& options, const GatewayHandler& handler, const GatewayCallLog& log)
-      : settings_{options, handler, log}, context_(options.threads), acceptor_(context_) {
-    beast::error_code ec;
-    auto address = asio::ip::make_address(options.bind_address, ec);
-    if (ec) throw std::runtime_error("rpc gateway: bad bind address \"" + options.bind_address + "\"");
-    tcp::endpoint endpoint(address, options.port);
-    acceptor_.open(endpoint.protocol(), ec);
-    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(endpoint, ec);
-    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
-      throw std::runtime_error("rpc gateway: cannot listen on " + describe(options.bind_address, options.port) + ": " +
-                               ec.message());
-    }
-    port_ = acceptor_.local_endpoint().port();
-    accept();
-    for (int i = 0; i < std::max(1, options.threads); ++i) threads_.emplace_back([this] { context_.run(); });
-  }
-
-  ~Server() { stop(); }
-
-  void stop() {
-    context_.stop();
-    for (auto& thread : threads_) {
-      if (thread.joinable()) thread.join();
-    }
-    // No thread runs the context any more, so touching the acceptor is safe; the sessions go
-    // with the context's pending handlers.
-    beast::error_code ignored;
-    acceptor_.close(ignored);
-  }
-
-  std::uint16_t port() const { return port_; }
-
- private:
-  void accept() {
-    acceptor_.async_accept(asio::make_strand(context_), [this](beast::error_code ec, tcp::socket socket) {
-      if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-      if (!ec) std::make_shared<Session>(std::move(socket), settings_)->start();
-      accept();
-    });
-  }
-
-  SessionSettings settings_;
-  asio::io_context context_;  // before the acceptor: sockets die before their context
-  tcp::acceptor acceptor_;
-  std::uint16_t port_ = 0;
-  std::vector<std::thread> threads_;
-};
-
-RpcGateway::RpcGateway(RpcGatewayOptions options, const NodeDirectory& directory, GatewayCallLog log)
+RpcGateway::RpcGateway(RpcGatewayOptions options, const NodeDirectory& directory, GatewayCallLog log,
+                       NodeForwarder* forwarder)
     : options_(std::move(options)),
-      forwarder_(options_.node),
-      handler_(directory, forwarder_, options_.policy),
-      log_(std::move(log)) {}
+      own_forwarder_(options_.node),
+      handler_(directory, forwarder ? *forwarder : own_forwarder_, options_.policy),
+      log_(std::move(log)),
+      admission_(options_.limits) {}
 
 RpcGateway::~RpcGateway() { stop(); }
 
 void RpcGateway::start() {
-  if (!server_) server_ = std::make_unique<Server>(options_, handler_, log_);
-}
-
-void RpcGateway::stop() {
-  if (server_) {
-    server_->stop();
-    server_.reset();
+  if (server_) return;
+  workers_ = std::make_unique<WorkerPool>(options_.limits.total, options_.limits.total, [this](const std::string& e) {
+    GatewayCallRecord record;
+    record.result = "InternalError: " + e;
+    if (log_) log_(record);
+  });
+  observe::HttpServer::Options server;
+  server.name = "rpc gateway";
+  server.address = options_.bind_address;
+  server.port = options_.port;
+  server.max_connections = options_.max_connections;
+  // One byte over the policy limit is enough to tell "too large" apart.
+  server.max_body_bytes = options_.policy.max_request_bytes + 1;
+  server.read_timeout = options_.read_timeout;
+  server.idle_timeout = options_.idle_timeout;
+  server.handler_timeout = options_.call_deadline.count() > 0
+                               ? options_.call_deadline
+                               : options_.node.connect_timeout + options_.node.call_timeout + std::chrono::seconds(5);
+  server.too_large = [this](const observe::HttpRequest& request) {
+    GatewayCallRecord record;
+    record.peer = request.remote_address;
+    record.result = std::string(to_string(GatewayErrorReason::request_too_large));
+    auto answer = gateway_error_answer(
+        GatewayErrorReason::request_too_large,
+        "the request is larger than " + std::to_string(options_.policy.max_request_bytes) + " bytes");
+    record.http_status = answer.status;
+    try {
+      if (log_) log_(record);
+    } catch (...) {
+    }
+    return to_http(std::move(answer));
+  };
+  server.server_error = [](int status, const std::string& why) {
+    auto reason = status == 504 ? GatewayErrorReason::deadline_exceeded : GatewayErrorReason::internal_error;
+    return to_http(gateway_error_answer(reason, "the RPC gateway: " + why));
+  };
+  try {
+    server_ = std::make_unique<observe::HttpServer>(
+        server, observe::AsyncHttpHandler([this](observe::HttpRequest request, observe::HttpResponder respond) {
+          on_request(std::move(request), std::move(respond));
+        }));
+  } catch (...) {
+    workers_.reset();
+    throw;
   }
 }
 
+void RpcGateway::stop() {
+  // The server first (no new calls), then the workers (calls in flight finish within their node
+  // timeouts; their answers are dropped).
+  if (server_) server_->stop();
+  if (workers_) workers_->stop();
+  server_.reset();
+  workers_.reset();
+}
+
 std::uint16_t RpcGateway::port() const { return server_ ? server_->port() : 0; }
+
+void RpcGateway::answer(GatewayCallRecord& record, GatewayHttpAnswer answer,
+                        std::chrono::steady_clock::time_point started, const observe::HttpResponder& respond) noexcept {
+  record.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  record.http_status = answer.status;
+  try {
+    if (log_) log_(record);
+  } catch (...) {
+    // A failing log must not lose the answer.
+  }
+  try {
+    respond(to_http(std::move(answer)));
+  } catch (...) {
+    // Out of memory at worst; the server's deadline answers instead.
+  }
+}
+
+// On the server's I/O thread: must not block.
+void RpcGateway::on_request(observe::HttpRequest request, observe::HttpResponder respond) {
+  const auto started = std::chrono::steady_clock::now();
+  GatewayHttpRequest call;
+  call.verb = request.method;
+  call.target = request.target;
+  call.caller_credentials = request.header(lower(kCallerCredentialsHeader));
+  call.body = std::move(request.body);
+  call.peer = request.remote_address;
+
+  auto record = std::make_shared<GatewayCallRecord>();
+  NodeRef node;
+  if (auto refusal = handler_.screen(call, *record, node))
+    return answer(*record, std::move(*refusal), started, respond);
+
+  const std::string network = node.namespace_name + "/" + node.network;
+  CallAdmission::Refusal why{};
+  auto ticket = admission_.try_admit(network, &why);
+  auto too_many = [&](const std::string& message) {
+    GatewayErrorBody error{GatewayErrorReason::too_many_calls, message};
+    error.retry_after_seconds = 1;
+    record->result = std::string(to_string(error.reason));
+    answer(*record, gateway_error_answer(std::move(error)), started, respond);
+  };
+  if (!ticket) {
+    return too_many(why == CallAdmission::Refusal::per_network
+                        ? "network " + network + " already has " + std::to_string(options_.limits.per_network) +
+                              " calls in flight through the RPC gateway; try again shortly"
+                        : "the RPC gateway already has " + std::to_string(options_.limits.total) +
+                              " calls in flight; try again shortly");
+  }
+  bool queued = workers_->try_submit([this, call = std::move(call), node, record, ticket = *ticket, respond, started] {
+    auto reply = handler_.serve(call, node, *record);
+    answer(*record, std::move(reply), started, respond);
+  });
+  if (!queued) too_many("the RPC gateway is stopping or has no free worker; try again shortly");
+}
 
 }  // namespace kb::bitcoin

@@ -57,7 +57,7 @@ json::value get_network_or_fail(const kube::Client& client, const std::string& n
 }
 
 json::value call_node(const kube::Client& client, const GatewayLocation& gateway, const json::value& network_object,
-                      int ordinal, const bitcoin::RpcRequest& call) {
+                      int ordinal, const bitcoin::RpcRequest& call, const std::optional<std::string>& wallet) {
   auto network = controller::parse_network(network_object);
   if (ordinal < 0 || ordinal >= network.spec.nodes) {
     throw CommandError("network " + network.name + " has no node " + std::to_string(ordinal) + " (it has nodes 0 to " +
@@ -85,7 +85,7 @@ json::value call_node(const kube::Client& client, const GatewayLocation& gateway
   if (!credentials) throw CommandError(problem);
 
   bitcoin::GatewayService service{gateway.namespace_name, gateway.service_name, gateway.port};
-  auto request = bitcoin::make_gateway_request(service, {network.namespace_name, network.name, ordinal},
+  auto request = bitcoin::make_gateway_request(service, {network.namespace_name, network.name, ordinal, wallet},
                                                bitcoin::UserPassword{credentials->user, credentials->password}, call);
   kube::RawRequest raw;
   raw.method = request.method;

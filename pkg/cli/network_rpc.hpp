@@ -8,6 +8,7 @@
 
 #include <boost/json/value.hpp>
 
+#include <optional>
 #include <string>
 
 namespace kb::cli {
@@ -21,10 +22,12 @@ struct GatewayLocation {
 // The network object; a clear CommandError when it (or the CRD) does not exist.
 boost::json::value get_network_or_fail(const kube::Client& client, const std::string& ns, const std::string& name);
 
-// One JSON-RPC call on one node; bitcoind's errors are thrown as bitcoin::RpcError, the gateway's
-// and the API server's refusals as CommandError with the next step.
+// One JSON-RPC call on one node (on one of its wallets when `wallet` is set: Bitcoin Core's
+// /wallet/<name>); bitcoind's errors are thrown as bitcoin::RpcError, the gateway's and the API
+// server's refusals as CommandError with the next step.
 boost::json::value call_node(const kube::Client& client, const GatewayLocation& gateway,
-                             const boost::json::value& network, int ordinal, const bitcoin::RpcRequest& call);
+                             const boost::json::value& network, int ordinal, const bitcoin::RpcRequest& call,
+                             const std::optional<std::string>& wallet = std::nullopt);
 
 void add_gateway_flags(CLI::App& command, GatewayLocation& gateway);
 

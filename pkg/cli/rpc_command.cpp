@@ -2,6 +2,7 @@
 
 #include "pkg/base/json_pretty.hpp"
 #include "pkg/bitcoin/command_line_params.hpp"
+#include "pkg/bitcoin/method_policy.hpp"
 #include "pkg/bitcoin/rpc_error.hpp"
 #include "pkg/cli/cluster_access.hpp"
 #include "pkg/cli/network_rpc.hpp"
@@ -24,6 +25,7 @@ struct RpcOptions {
   std::vector<std::string> params;
   int node = 0;
   std::string output;
+  std::optional<std::string> wallet;  // --wallet, as bitcoin-cli -rpcwallet
   GatewayLocation gateway;
 };
 
@@ -39,6 +41,11 @@ void print_result(std::ostream& out, const json::value& result, const std::strin
 }
 
 int run_rpc(Context& context, const RpcOptions& options) {
+  if (options.wallet) {
+    if (auto problem = bitcoin::wallet_name_problem(*options.wallet); !problem.empty()) {
+      throw UsageError("--wallet \"" + *options.wallet + "\" " + problem + "; give the name of a wallet, not a path");
+    }
+  }
   bitcoin::RpcRequest call{options.method, {}};
   try {
     call.params = bitcoin::parse_command_line_params(options.params);
@@ -49,7 +56,8 @@ int run_rpc(Context& context, const RpcOptions& options) {
   auto ns = effective_namespace(context.global, client);
   auto network = get_network_or_fail(client, ns, options.network);
   try {
-    print_result(context.out, call_node(client, options.gateway, network, options.node, call), options.output);
+    print_result(context.out, call_node(client, options.gateway, network, options.node, call, options.wallet),
+                 options.output);
   } catch (const bitcoin::RpcError& e) {
     // As bitcoin-cli reports it, so scripts written for it keep working.
     context.err << "error code: " << e.code() << "\nerror message:\n" << e.message() << "\n";
@@ -100,6 +108,8 @@ void add_rpc_command(CLI::App& root, Context& context) {
       "  kubectl bitcoin rpc demo getblockchaininfo\n"
       "  kubectl bitcoin rpc demo getpeerinfo --node 1\n"
       "  kubectl bitcoin rpc demo getblockhash 0\n"
+      "  kubectl bitcoin rpc demo createwallet alice\n"
+      "  kubectl bitcoin rpc demo getnewaddress --wallet alice\n"
       "  kubectl bitcoin rpc demo getblockheader '\"<hash>\"' false -o json");
   command->add_option("NETWORK", options->network, "The BitcoinNetwork")->required();
   command->add_option("METHOD", options->method, "The RPC method, e.g. getblockchaininfo")->required();
@@ -107,8 +117,12 @@ void add_rpc_command(CLI::App& root, Context& context) {
   command->add_option("--node", options->node, "Ordinal of the node to call")->capture_default_str();
   command->add_option("-o,--output", options->output, "json: compact JSON (default: as bitcoin-cli prints)")
       ->check(CLI::IsMember({"json"}));
+  auto* wallet = command->add_option("--wallet", "Call this wallet of the node (bitcoin-cli's -rpcwallet)");
   add_gateway_flags(*command, options->gateway);
-  command->callback([&context, options] { context.exit_code = run_rpc(context, *options); });
+  command->callback([&context, options, wallet] {
+    if (wallet->count() > 0) options->wallet = wallet->as<std::string>();
+    context.exit_code = run_rpc(context, *options);
+  });
 }
 
 void add_mine_command(CLI::App& root, Context& context) {

@@ -3,6 +3,7 @@
 #include "pkg/base/duration.hpp"
 #include "pkg/base/version_info.hpp"
 #include "pkg/bitcoin/gateway_handler.hpp"
+#include "pkg/bitcoin/method_policy.hpp"
 #include "pkg/bitcoin/rpc_gateway.hpp"
 #include "pkg/cli/cluster_access.hpp"
 #include "pkg/controller/cached_node_directory.hpp"
@@ -16,6 +17,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <sys/prctl.h>
 #include <unistd.h>
 #include <csignal>
 #include <cstdlib>
@@ -38,6 +40,12 @@ struct ServeOptions {
   std::string leader_election_id = "kubectl-bitcoin-controller";
   std::string metrics_address = ":8080";
   std::string gateway_address = ":8334";
+  std::vector<std::string> gateway_allow_methods;
+  std::vector<std::string> gateway_deny_methods;
+  int gateway_max_calls = 16;
+  int gateway_max_calls_per_network = 4;
+  std::string gateway_call_timeout = "30s";
+  int gateway_max_connections = 256;
   double qps = 50;
   int burst = 100;
   bool network_policy = true;
@@ -100,19 +108,61 @@ class SignalStopper {
   std::thread thread_;
 };
 
+bitcoin::RpcGatewayOptions gateway_options_from(const ServeOptions& options) {
+  bitcoin::RpcGatewayOptions gateway;
+  auto [host, port] = observe::parse_listen_address(options.gateway_address);
+  gateway.bind_address = host;
+  gateway.port = port;
+  try {
+    gateway.policy.methods = bitcoin::MethodPolicy(options.gateway_allow_methods, options.gateway_deny_methods);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--gateway-allow-method/--gateway-deny-method: ") + e.what());
+  }
+  if (options.gateway_max_calls < 1 || options.gateway_max_calls > 256) {
+    throw UsageError("--gateway-max-calls must be between 1 and 256");
+  }
+  if (options.gateway_max_calls_per_network < 1 || options.gateway_max_calls_per_network > options.gateway_max_calls) {
+    throw UsageError("--gateway-max-calls-per-network must be between 1 and --gateway-max-calls");
+  }
+  if (options.gateway_max_connections < 8 || options.gateway_max_connections > 10000) {
+    throw UsageError("--gateway-max-connections must be between 8 and 10000");
+  }
+  auto call_timeout = base::parse_duration(options.gateway_call_timeout);
+  if (!call_timeout || call_timeout->count() < 1000) {
+    throw UsageError("--gateway-call-timeout must be a duration of at least 1s, e.g. 30s");
+  }
+  gateway.limits = {.total = std::size_t(options.gateway_max_calls),
+                    .per_network = std::size_t(options.gateway_max_calls_per_network)};
+  gateway.max_connections = std::size_t(options.gateway_max_connections);
+  gateway.node.call_timeout = *call_timeout;
+  return gateway;
+}
+
 int run_serve(Context& context, const ServeOptions& options) {
+  // The controller caches every network's Secret (RPC credentials); a core dump or a ptrace by
+  // another process of the same user must not be a way to read them.
+  const bool undumpable = ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0;
   auto level = observe::parse_log_level(options.log_level);
   auto format = observe::parse_log_format(options.log_format);
   if (options.workers < 1 || options.workers > 64) throw UsageError("--workers must be between 1 and 64");
   auto resync = base::parse_duration(options.resync);
   if (!resync || resync->count() < 1000) throw UsageError("--resync must be a duration of at least 1s, e.g. 30s");
+  std::optional<bitcoin::RpcGatewayOptions> gateway_options;
+  if (options.gateway_address != "0") gateway_options = gateway_options_from(options);
 
   observe::Logger log(context.err, level, format);
+  if (!undumpable) log.warn("could not mark the process undumpable (prctl PR_SET_DUMPABLE)");
   observe::MetricsRegistry metrics;
   std::stop_source stop;
   SignalStopper signals(stop, log);
 
-  auto client = make_client(context.global, options.qps, options.burst);
+  // A long-running process must not wait forever on a half-dead connection: unless the user set
+  // --request-timeout, each request (not watches, which have their own idle timeout) gets 30 s.
+  GlobalOptions global = context.global;
+  if (auto timeout = base::parse_duration(global.request_timeout); timeout && timeout->count() == 0) {
+    global.request_timeout = "30s";
+  }
+  auto client = make_client(global, options.qps, options.burst);
   log.info("starting controller", {{"version", std::string(version::project())},
                                    {"commit", std::string(version::git_commit())},
                                    {"server", client.config().describe()},
@@ -143,7 +193,7 @@ int run_serve(Context& context, const ServeOptions& options) {
   std::atomic<bool> leading{!options.leader_elect};
   auto [metrics_host, metrics_port] = observe::parse_listen_address(options.metrics_address);
   observe::HttpServer health_server(
-      {.address = metrics_host, .port = metrics_port},
+      {.address = metrics_host, .port = metrics_port, .name = "metrics server"},
       [&](const observe::HttpRequest& request) -> observe::HttpResponse {
         auto path = request.target.substr(0, request.target.find('?'));
         if (path == "/metrics") {
@@ -162,14 +212,18 @@ int run_serve(Context& context, const ServeOptions& options) {
   // The RPC gateway runs on every replica: it reads the caches, which every replica keeps.
   controller::CachedNodeDirectory directory(controller);
   std::unique_ptr<bitcoin::RpcGateway> gateway;
-  if (options.gateway_address != "0") {
-    auto [gateway_host, gateway_port] = observe::parse_listen_address(options.gateway_address);
-    bitcoin::RpcGatewayOptions gateway_options;
-    gateway_options.bind_address = gateway_host;
-    gateway_options.port = gateway_port;
-    gateway = std::make_unique<bitcoin::RpcGateway>(gateway_options, directory, bitcoin::log_gateway_calls_to(log));
+  if (gateway_options) {
+    gateway = std::make_unique<bitcoin::RpcGateway>(*gateway_options, directory, bitcoin::log_gateway_calls_to(log));
     gateway->start();
-    log.info("serving the RPC gateway", {{"address", options.gateway_address}});
+    std::string allowed, denied;
+    for (const auto& m : gateway_options->policy.methods.extra_allowed()) allowed += (allowed.empty() ? "" : ",") + m;
+    for (const auto& m : gateway_options->policy.methods.extra_denied()) denied += (denied.empty() ? "" : ",") + m;
+    log.info("serving the RPC gateway",
+             {{"address", options.gateway_address},
+              {"extraAllowedMethods", allowed},
+              {"extraDeniedMethods", denied},
+              {"maxCalls", std::to_string(options.gateway_max_calls)},
+              {"maxCallsPerNetwork", std::to_string(options.gateway_max_calls_per_network)}});
   }
 
   controller.start_informers();
@@ -231,7 +285,9 @@ void add_serve_command(CLI::App& root, Context& context) {
       "  # What the chart's Deployment runs:\n"
       "  kubectl bitcoin serve --leader-elect --workers 4 --log-format json\n"
       "  # Against the cluster of your kubeconfig, for development:\n"
-      "  kubectl bitcoin serve --log-format text --metrics-bind-address 127.0.0.1:8080");
+      "  kubectl bitcoin serve --log-format text --metrics-bind-address 127.0.0.1:8080\n"
+      "  # Widen and narrow the RPC gateway's method policy:\n"
+      "  kubectl bitcoin serve --gateway-allow-method setmocktime --gateway-deny-method 'send*'");
   command->add_option("--workers", options->workers, "Networks reconciled in parallel")->capture_default_str();
   command->add_option("--resync", options->resync, "How often a steady network is looked at again")
       ->capture_default_str();
@@ -246,6 +302,27 @@ void add_serve_command(CLI::App& root, Context& context) {
       ->capture_default_str();
   command
       ->add_option("--gateway-bind-address", options->gateway_address, "Address of the RPC gateway (\"0\" disables it)")
+      ->capture_default_str();
+  command
+      ->add_option("--gateway-allow-method", options->gateway_allow_methods,
+                   "RPC methods the gateway allows beyond its defaults (repeat or comma-separate; 'prefix*' matches "
+                   "a prefix)")
+      ->delimiter(',');
+  command
+      ->add_option("--gateway-deny-method", options->gateway_deny_methods,
+                   "RPC methods the gateway refuses even if allowed (repeat or comma-separate; wins over allow)")
+      ->delimiter(',');
+  command->add_option("--gateway-max-calls", options->gateway_max_calls, "RPC gateway calls in flight, in total")
+      ->capture_default_str();
+  command
+      ->add_option("--gateway-max-calls-per-network", options->gateway_max_calls_per_network,
+                   "RPC gateway calls in flight for one network")
+      ->capture_default_str();
+  command->add_option("--gateway-call-timeout", options->gateway_call_timeout, "Longest a node may take to answer")
+      ->capture_default_str();
+  command
+      ->add_option("--gateway-max-connections", options->gateway_max_connections,
+                   "Open connections the RPC gateway keeps")
       ->capture_default_str();
   command->add_option("--kube-api-qps", options->qps, "Client-side rate limit towards the API server")
       ->capture_default_str();

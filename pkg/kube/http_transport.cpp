@@ -14,6 +14,10 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <mutex>
 #include <optional>
 
@@ -249,6 +253,14 @@ struct HttpTransport::Impl {
                            "connecting took longer than " + seconds_text(config.connect_timeout));
     if (ec) throw TransportError(TransportError::Kind::Connect, url.display, ec.message());
     c->lowest().socket().set_option(tcp::no_delay(true), ec);
+    // TCP keep-alive after 30 s idle (as client-go's dialer): a pooled connection or a quiet watch
+    // to an API server that vanished without a FIN is noticed in about a minute, not hours.
+    c->lowest().socket().set_option(net::socket_base::keep_alive(true), ec);
+    int fd = c->lowest().socket().native_handle();
+    int keep_idle = 30, interval = 10, probes = 3;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &keep_idle, sizeof keep_idle);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof probes);
     if (url.tls) handshake(*c, connect_deadline);
     ++opened;
     return c;

@@ -75,3 +75,12 @@ TEST_CASE("parse_gateway_response: a node's result, a node's error, the gateway'
   CHECK_THROWS_AS(parse_gateway_response(200, "<html>", "getblockcount"), RpcTransportError);
   CHECK_THROWS_AS(parse_gateway_response(502, "Bad Gateway", "getblockcount"), RpcHttpError);
 }
+
+TEST_CASE("a wallet call goes to the node's wallets/<name> route, percent-encoded") {
+  GatewayService service;
+  auto request = make_gateway_request(service, NodeRef{"team-a", "mynet", 1, std::string("alice bob")},
+                                      UserPassword{"u", "p"}, RpcRequest{"getbalance", {}});
+  CHECK(request.path ==
+        "/api/v1/namespaces/bitcoin-controller/services/bitcoin-controller:rpc-gateway/proxy/v1/namespaces/team-a/"
+        "networks/mynet/nodes/1/wallets/alice%20bob");
+}

@@ -27,6 +27,11 @@ TEST_CASE("usage errors of scale, delete and logs exit 2 and name the flag") {
       {{"logs", "demo", "--node", "zero"}, "--node"},
       {{"logs", "demo", "--tail", "-5"}, "--tail"},
       {{"logs", "demo", "--since", "yesterday"}, "--since"},
+      {{"rpc", "demo", "getbalance", "--wallet", "../alice"}, "--wallet"},
+      {{"rpc", "demo", "getbalance", "--wallet", "/var/lib/w"}, "--wallet"},
+      {{"serve", "--gateway-allow-method", "get block"}, "--gateway-allow-method"},
+      {{"serve", "--gateway-max-calls", "4", "--gateway-max-calls-per-network", "8"},
+       "--gateway-max-calls-per-network"},
   };
   for (const auto& c : cases) {
     auto result = run_cli(c.args);
@@ -35,6 +40,17 @@ TEST_CASE("usage errors of scale, delete and logs exit 2 and name the flag") {
     INFO(line, " -> ", result.err);
     CHECK(result.code == kb::cli::kExitUsage);
     CHECK(result.err.find(c.mentions) != std::string::npos);
+  }
+}
+
+TEST_CASE("rpc --wallet and the serve command's gateway policy flags are documented") {
+  auto rpc = run_cli({"rpc", "--help"});
+  CHECK(rpc.out.find("--wallet") != std::string::npos);
+  auto serve = run_cli({"serve", "--help"});
+  for (const char* flag : {"--gateway-allow-method", "--gateway-deny-method", "--gateway-max-calls",
+                           "--gateway-max-calls-per-network", "--gateway-call-timeout"}) {
+    CAPTURE(flag);
+    CHECK(serve.out.find(flag) != std::string::npos);
   }
 }
 

@@ -1,4 +1,5 @@
-// Logger, metrics and the HTTP server. The server test talks to a real loopback socket.
+// Logger, metrics and the HTTP server. The server tests talk to real loopback sockets; the
+// "clients" are plain POSIX sockets (idle ones are connections that never send a byte).
 #include "pkg/observe/http_server.hpp"
 #include "pkg/observe/logger.hpp"
 #include "pkg/observe/metrics.hpp"
@@ -12,7 +13,12 @@
 
 #include <boost/json.hpp>
 
+#include <chrono>
+#include <memory>
+#include <mutex>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 using namespace kb::observe;
 
@@ -89,6 +95,94 @@ TEST_CASE("HTTP server: routes a request, enforces the body limit, reports bind 
   CHECK_THROWS_WITH(HttpServer(clash, [](const HttpRequest&) { return HttpResponse{}; }),
                     doctest::Contains("cannot listen on 127.0.0.1:"));
   server.stop();
+}
+
+namespace {
+int connect_idle(std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  return fd;
+}
+
+const std::string kHealthz = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+}  // namespace
+
+TEST_CASE("HTTP server: a flood of idle and trickling connections does not stop /healthz") {
+  HttpServer::Options options;
+  options.address = "127.0.0.1";
+  options.max_connections = 16;
+  options.read_timeout = std::chrono::seconds(30);  // longer than the test: only eviction can help
+  HttpServer server(options, [](const HttpRequest&) { return HttpResponse{200, "text/plain", "ok\n", {}}; });
+  std::vector<int> idle;
+  for (int i = 0; i < 200; ++i) idle.push_back(connect_idle(server.port()));
+  // Half a request, then silence: a slow-loris client.
+  int trickle = connect_idle(server.port());
+  ::send(trickle, "GET /healthz HTTP/1.1\r\n", 24, 0);
+  for (int probe = 0; probe < 5; ++probe) {
+    auto started = std::chrono::steady_clock::now();
+    auto answer = http_exchange(server.port(), kHealthz);
+    CHECK(answer.find("HTTP/1.1 200") == 0);
+    // Generous: on an idle machine this takes about a millisecond.
+    CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
+  }
+  for (int fd : idle) ::close(fd);
+  ::close(trickle);
+  auto started = std::chrono::steady_clock::now();
+  server.stop();
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
+}
+
+TEST_CASE("HTTP server: a throwing handler is a 500 for that request only") {
+  HttpServer::Options options;
+  options.address = "127.0.0.1";
+  HttpServer server(options, [](const HttpRequest& request) -> HttpResponse {
+    if (request.target == "/boom") throw std::runtime_error("kaboom");
+    if (request.target == "/empty") return HttpResponse{204, "text/plain", "must not be sent", {}};
+    return HttpResponse{200, "text/plain", "ok\n", {}};
+  });
+  auto boom = http_exchange(server.port(), "GET /boom HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  CHECK(boom.find("HTTP/1.1 500") == 0);
+  CHECK(boom.find("kaboom") != std::string::npos);
+  auto empty = http_exchange(server.port(), "GET /empty HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  CHECK(empty.find("HTTP/1.1 204") == 0);
+  CHECK(empty.find("must not be sent") == std::string::npos);
+  CHECK(http_exchange(server.port(), kHealthz).find("HTTP/1.1 200") == 0);
+}
+
+TEST_CASE("HTTP server: answers from another thread, the handler deadline, dropped requests") {
+  HttpServer::Options options;
+  options.address = "127.0.0.1";
+  options.handler_timeout = std::chrono::milliseconds(300);
+  std::vector<std::jthread> workers;  // joined at the end, after the server is gone
+  std::mutex mutex;
+  auto server = std::make_unique<HttpServer>(options, [&](HttpRequest request, HttpResponder respond) {
+    if (request.target == "/never") return;  // keeps no responder: dropped
+    if (request.target == "/late") {
+      std::lock_guard lock(mutex);
+      workers.emplace_back([respond] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+        respond(HttpResponse{200, "text/plain", "too late\n", {}});
+      });
+      return;
+    }
+    std::lock_guard lock(mutex);
+    workers.emplace_back([respond] { respond(HttpResponse{200, "text/plain", "from a worker\n", {}}); });
+  });
+  auto ok = http_exchange(server->port(), kHealthz);
+  CHECK(ok.find("from a worker") != std::string::npos);
+  auto dropped = http_exchange(server->port(), "GET /never HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  CHECK(dropped.find("HTTP/1.1 500") == 0);
+  auto late = http_exchange(server->port(), "GET /late HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  CHECK(late.find("HTTP/1.1 504") == 0);
+  // The late answer arrives after the server stopped: it is dropped, nothing crashes.
+  server->stop();
+  server.reset();
+  std::lock_guard lock(mutex);
+  for (auto& worker : workers) worker.join();
 }
 
 TEST_CASE("listen addresses") {
