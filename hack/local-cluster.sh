@@ -623,10 +623,15 @@ start_node() {
 	if ! pid_of kube-proxy >/dev/null; then
 		start_proc kube-proxy nsenter --net="/run/netns/$node_netns" -- "$bin/kube-proxy" --config="$node_dir/kube-proxy.yaml" --v=1
 	fi
+}
+
+# kube-router looks its node up once at start: it starts when the kubelet has registered it.
+start_network_policy() {
+	local bin=$1
 	if ! pid_of kube-router >/dev/null; then
 		# Only kube-router's NetworkPolicy controller (iptables and ipsets in the node's
 		# namespace): the bridge plugin does the pod network and kube-proxy the services.
-		start_proc kube-router nsenter --net="/run/netns/$node_netns" -- "$bin/kube-router" \
+		start_proc kube-router env NODE_NAME="$node_name" nsenter --net="/run/netns/$node_netns" -- "$bin/kube-router" \
 			--kubeconfig="$state/kube-router.kubeconfig" --hostname-override="$node_name" \
 			--run-firewall=true --run-router=false --run-service-proxy=false --enable-cni=false \
 			--service-cluster-ip-range="$service_cidr" --health-port=20244 --metrics-port=0 --v=1
@@ -662,6 +667,7 @@ cmd_up() {
 	wait_for 30 kube-controller-manager healthy kube-controller-manager || fail_start kube-controller-manager
 	wait_for 30 kube-scheduler healthy kube-scheduler || fail_start kube-scheduler
 	wait_for 60 kubelet healthy kubelet || fail_start kubelet
+	start_network_policy "$bin"
 	wait_for 30 kube-proxy healthy kube-proxy || fail_start kube-proxy
 	wait_for 60 kube-router healthy kube-router || fail_start kube-router
 	apply_addons

@@ -4,7 +4,8 @@
 # hack/README.md). It makes that node accept a Bitcoin Core command line:
 #   -chain=NAME becomes -NAME (-chain is unknown to it; it would run mainnet);
 #   with -regtest and no -rpcport, -rpcport=18443 (Core's regtest RPC port; its own is 18332);
-#   bitcoind only: the settings it refuses to start without, unless given.
+#   bitcoind only: the settings it refuses to start without, unless given; -maxmempool below its
+#   minimum of 300 (MB) becomes 300 (it only caps the pool: nothing is allocated up front).
 # Every translation is printed to stderr, so the container log shows it.
 real_dir=/opt/bitcoin-sv/bin
 name=$(basename "$0")
@@ -37,6 +38,12 @@ for a in "$@"; do
 			;;
 		esac
 		case $opt in
+		maxmempool=*)
+			if [ $daemon = 1 ] && [ "${opt#maxmempool=}" -lt 300 ] 2>/dev/null; then
+				echo "[sv-compat] raised $a to -maxmempool=300 (the minimum of this node)" >&2
+				a=-maxmempool=300
+			fi
+			;;
 		regtest | regtest=1) regtest=1 ;;
 		rpcport=*) port=1 ;;
 		excessiveblocksize=*) have_ebs=1 ;;
