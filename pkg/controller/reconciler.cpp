@@ -81,8 +81,8 @@ ReconcileProblem problem_from(const std::exception& e, std::string_view during) 
     reason = "Conflict";
   else if (kube::is_transport_error(e))
     reason = "ApiServerUnreachable";
-  else if (dynamic_cast<const bitcoin::RpcFailure*>(&e))
-    reason = "NodeRpcError";
+  else if (const auto* node = dynamic_cast<const bitcoin::RpcFailure*>(&e))
+    reason = persistent_failure_reason(*node).value_or("NodeRpcError");
   return {reason, std::string(during) + ": " + e.what()};
 }
 
@@ -270,8 +270,14 @@ std::chrono::milliseconds Reconciler::reconcile(const std::string& key) {
         answering[ordinal] = ready_addresses[ordinal];
       } catch (const bitcoin::RpcFailure& e) {
         state->nodes.erase(ordinal);
-        log_.debug("node not answering yet",
-                   {{"network", key}, {"ordinal", std::to_string(ordinal)}, {"error", e.what()}});
+        if (auto node_problem = persistent_node_problem(ordinal, e)) {
+          log_.warn("node answers, but not as bitcoind does",
+                    {{"network", key}, {"ordinal", std::to_string(ordinal)}, {"error", e.what()}});
+          if (!problem) problem = std::move(node_problem);
+        } else {
+          log_.debug("node not answering yet",
+                     {{"network", key}, {"ordinal", std::to_string(ordinal)}, {"error", e.what()}});
+        }
       }
     }
     int peer_changes = 0;
@@ -289,7 +295,9 @@ std::chrono::milliseconds Reconciler::reconcile(const std::string& key) {
           log_.info("removed peer", {{"network", key}, {"ordinal", std::to_string(ordinal)}, {"peer", r}});
         }
       } catch (const bitcoin::RpcFailure& e) {
-        problem = ReconcileProblem{"PeerSyncFailed", "node " + std::to_string(ordinal) + ": " + e.what()};
+        problem =
+            persistent_node_problem(ordinal, e)
+                .value_or(ReconcileProblem{"PeerSyncFailed", "node " + std::to_string(ordinal) + ": " + e.what()});
         state->nodes.erase(ordinal);
       }
     }

@@ -239,6 +239,24 @@ TEST_CASE("an answer over the size limit is refused") {
         RpcTransportError::Kind::response_too_large);
 }
 
+TEST_CASE("by default a client reads at most 1 MiB of an answer, names the limit, and stays usable") {
+  CHECK(RpcClientOptions{}.max_response_bytes == 1024 * 1024);
+  int calls = 0;
+  // A node image gone wrong: 3 MiB for a call that normally answers in a few hundred bytes.
+  ScriptedHttpPeer peer([&](const ReceivedRequest& request) {
+    return ++calls == 1 ? http_reply(200, rpc_result("\"" + std::string(3 << 20, 'a') + "\"", request_id(request.body)))
+                        : http_reply(200, rpc_result("7", request_id(request.body)));
+  });
+  RpcClient client(loopback(peer.port()));
+  auto error = thrown_by<RpcTransportError>([&] { client.call("getblockchaininfo"); });
+  CHECK(error.kind() == RpcTransportError::Kind::response_too_large);
+  CHECK(std::string(error.what()).find("1048576 bytes") != std::string::npos);
+  CHECK(error.method() == "getblockchaininfo");
+  // The half-read connection is dropped; the next call opens a new one.
+  CHECK(client.call("getblockcount") == 7);
+  CHECK(client.connections_opened() == 2);
+}
+
 TEST_CASE("post() relays the node's answer without interpreting it") {
   ScriptedHttpPeer peer([](const ReceivedRequest&) { return http_reply(500, rpc_error(-28, "Loading wallet...")); });
   RpcClient client(loopback(peer.port()));
