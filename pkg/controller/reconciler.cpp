@@ -251,7 +251,7 @@ std::chrono::milliseconds Reconciler::reconcile(const std::string& key) {
       int ordinal = ordinal_of_pod(name, name_of(pod));
       auto ip = pod_ip(pod);
       if (ordinal < 0 || ordinal >= network.spec.nodes || ip.empty() || pod_is_terminating(pod)) continue;
-      auto address = ip + ":" + std::to_string(kP2pPort);
+      auto address = peer_address(ip, kP2pPort);
       current_addresses[ordinal] = address;
       if (pod_is_ready(pod)) {
         ready_addresses[ordinal] = address;

@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <memory>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -255,6 +257,22 @@ TEST_CASE("by default a client reads at most 1 MiB of an answer, names the limit
   // The half-read connection is dropped; the next call opens a new one.
   CHECK(client.call("getblockcount") == 7);
   CHECK(client.connections_opened() == 2);
+}
+
+TEST_CASE("an IPv6 pod: the client connects to the literal and names it [v6]:port in Host and errors") {
+  std::unique_ptr<ScriptedHttpPeer> peer;
+  try {
+    peer = std::make_unique<ScriptedHttpPeer>(answer_with("3"), Loopback::ipv6);
+  } catch (const std::runtime_error&) {
+    MESSAGE("skipped: this machine has no IPv6 loopback");
+    return;
+  }
+  RpcClient client(RpcEndpoint{"::1", peer->port(), UserPassword{"alice", "s3cret"}});
+  CHECK(client.call("getblockcount") == 3);
+  CHECK(peer->requests().at(0).headers["host"] == "[::1]:" + std::to_string(peer->port()));
+  RpcClient nobody(RpcEndpoint{"::1", unused_port(), UserPassword{"alice", "s3cret"}});
+  auto error = thrown_by<RpcTransportError>([&] { nobody.call("getblockcount"); });
+  CHECK(std::string(error.what()).find("[::1]:") != std::string::npos);
 }
 
 TEST_CASE("post() relays the node's answer without interpreting it") {
