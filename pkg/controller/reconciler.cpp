@@ -6,6 +6,7 @@
 #include "pkg/controller/desired_objects.hpp"
 #include "pkg/controller/naming.hpp"
 #include "pkg/controller/network_status.hpp"
+#include "pkg/controller/node_args.hpp"
 #include "pkg/controller/node_sync.hpp"
 #include "pkg/controller/peer_plan.hpp"
 #include "pkg/controller/regtest_address.hpp"
@@ -176,6 +177,9 @@ std::chrono::milliseconds Reconciler::reconcile(const std::string& key) {
   std::map<int, NodeObservation> observations;
   std::vector<json::value> pods;
   bool all_ready = false;
+  // spec.args the controller refuses (the CRD refuses them too, but objects may predate its rules):
+  // the StatefulSet is left as it is, and the Degraded condition names them.
+  const auto refused = refused_args(network.spec.args);
 
   try {
     // 1. Credentials.
@@ -232,13 +236,15 @@ std::chrono::milliseconds Reconciler::reconcile(const std::string& key) {
                      network_object, "Service");
     auto sts_ref = kube::refs::stateful_sets(ns, statefulset_name(name));
     auto live_sts = caches_.statefulsets->get(ns, statefulset_name(name));
-    if (live_sts && replicas_of(*live_sts) >= 0 && replicas_of(*live_sts) != network.spec.nodes && events_) {
-      events_->record(network_object, kube::EventKind::Normal, "Scaling", "Scale",
-                      "Adjusting number of nodes from " + std::to_string(replicas_of(*live_sts)) + " to " +
-                          std::to_string(network.spec.nodes));
+    if (refused.empty()) {
+      if (live_sts && replicas_of(*live_sts) >= 0 && replicas_of(*live_sts) != network.spec.nodes && events_) {
+        events_->record(network_object, kube::EventKind::Normal, "Scaling", "Scale",
+                        "Adjusting number of nodes from " + std::to_string(replicas_of(*live_sts)) + " to " +
+                            std::to_string(network.spec.nodes));
+      }
+      apply_if_changed(sts_ref, caches_.statefulsets, desired_statefulset(network, fingerprint), network_object,
+                       "StatefulSet");
     }
-    apply_if_changed(sts_ref, caches_.statefulsets, desired_statefulset(network, fingerprint), network_object,
-                     "StatefulSet");
     if (settings_.network_policy) {
       apply_if_changed(kube::refs::network_policies(ns, network_policy_name(name)), caches_.network_policies,
                        desired_network_policy(network), network_object, "NetworkPolicy");
@@ -336,12 +342,17 @@ std::chrono::milliseconds Reconciler::reconcile(const std::string& key) {
     if (!problem) problem = problem_from(e, "reconcile");
     failure = std::current_exception();
   }
+  // The user's to fix, and until then nothing else the status could say matters as much.
+  if (!refused.empty()) problem = ReconcileProblem{"ArgsRefused", describe(refused)};
 
   // 6. Status, written only when it changed.
   auto now_seconds =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   auto status = compute_status(StatusInputs{&network, pods, observations, problem, rfc3339(now_seconds)});
   if (!(status == network.status)) {
+    if (!refused.empty() && !failure && events_) {
+      events_->record(network_object, kube::EventKind::Warning, problem->reason, "Reconcile", problem->message);
+    }
     try {
       client_.patch(kube::ResourceRef::of(std::string(kGroup), std::string(kVersion), std::string(kPlural))
                         .in(ns)
@@ -361,7 +372,8 @@ std::chrono::milliseconds Reconciler::reconcile(const std::string& key) {
     std::rethrow_exception(failure);
   }
   auto next = settings_.resync;
-  if (!all_ready || problem) next = settings_.not_ready_poll;
+  // Refused arguments wait for a spec change (which triggers a reconcile), not for a poll.
+  if (refused.empty() && (!all_ready || problem)) next = settings_.not_ready_poll;
   if (network.spec.mining.enabled) {
     auto until_block = std::chrono::duration_cast<std::chrono::milliseconds>(state->next_block - Clock::now());
     next = std::min(next, std::max(until_block, std::chrono::milliseconds(100)));
