@@ -20,6 +20,9 @@ using tcp = asio::ip::tcp;
 using Kind = RpcTransportError::Kind;
 
 namespace {
+// bitcoind's answers carry a handful of short headers.
+constexpr std::uint32_t kMaxHeaderBytes = 8 * 1024;
+
 struct ExchangeOutcome {
   std::optional<HttpReply> reply;
   bool keep_alive = false;
@@ -66,6 +69,7 @@ class RpcClient::Connection {
 
     http::response_parser<http::string_body> parser;
     parser.body_limit(options.max_response_bytes);
+    parser.header_limit(kMaxHeaderBytes);
     beast::error_code write_error;
     beast::error_code read_error;
     stream_.expires_after(options.call_timeout);
@@ -100,9 +104,13 @@ class RpcClient::Connection {
     if (ec == beast::error::timeout) {
       outcome.failure = Kind::call_timeout;
       outcome.detail = "no complete answer within " + std::to_string(options.call_timeout.count()) + " ms";
-    } else if (ec == http::error::body_limit || ec == http::error::header_limit) {
+    } else if (ec == http::error::body_limit) {
       outcome.failure = Kind::response_too_large;
-      outcome.detail = "over " + std::to_string(options.max_response_bytes) + " bytes";
+      outcome.detail = "the body is over this client's limit of " + std::to_string(options.max_response_bytes) +
+                       " bytes (max_response_bytes)";
+    } else if (ec == http::error::header_limit) {
+      outcome.failure = Kind::response_too_large;
+      outcome.detail = "the header is over the limit of " + std::to_string(kMaxHeaderBytes) + " bytes";
     } else if (ec == http::error::partial_message ||
                (got_some &&
                 (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset))) {

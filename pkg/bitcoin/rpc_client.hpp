@@ -13,11 +13,20 @@
 
 namespace kb::bitcoin {
 
+// The most a client reads of one answer's body unless told otherwise: 1 MiB. The controller's
+// calls (getblockchaininfo, getnetworkinfo, getaddednodeinfo for at most 100 peers, addnode,
+// generatetoaddress) answer in a few KiB, so this is far above what a node sends and far below
+// what could hurt the controller, which talks to every node of every network from one process:
+// an image that answers 60 MB fails that call with RpcTransportError::Kind::response_too_large
+// (its message names the limit) instead of growing the controller's memory.
+inline constexpr std::size_t kDefaultMaxResponseBytes = std::size_t{1} << 20;
+
 struct RpcClientOptions {
   std::chrono::milliseconds connect_timeout{5'000};
   // Covers writing the request and reading the whole answer.
   std::chrono::milliseconds call_timeout{30'000};
-  std::size_t max_response_bytes = 64 * 1024 * 1024;
+  // The body of one answer (a batch is one answer); headers are bounded by Beast's 8 KiB.
+  std::size_t max_response_bytes = kDefaultMaxResponseBytes;
 };
 
 class RpcClient final : public RpcCaller {

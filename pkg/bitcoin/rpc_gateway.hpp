@@ -34,6 +34,9 @@ struct RpcGatewayOptions {
   std::chrono::milliseconds read_timeout{10'000};
   std::chrono::milliseconds idle_timeout{60'000};  // keep-alive connections without a request
   CallAdmission::Limits limits{.total = 16, .per_network = 4};
+  // Relayed answers may be larger than the controller's own (a user's getblock with verbosity 2,
+  // getrawmempool), so the gateway allows 16 MiB per answer: still bounded, so a node cannot make
+  // the controller's process, which also runs the gateway, grow without limit.
   RpcClientOptions node{.connect_timeout = std::chrono::milliseconds{5'000},
                         .call_timeout = std::chrono::milliseconds{30'000},
                         .max_response_bytes = 16 * 1024 * 1024};

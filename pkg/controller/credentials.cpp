@@ -74,11 +74,16 @@ std::string derived_rpcauth_salt(const CredentialKey& key, const BitcoinNetwork&
 }
 
 bool rpcauth_matches(std::string_view line, const RpcCredentials& credentials) {
+  // Split as bitcoind does (httprpc.cpp): the user ends at the first ':', and the rest is
+  // <salt>$<hash>. Searching the whole line for '$' would cut a user name such as "a$b" and
+  // give a new salt, a new fingerprint and a rolling restart on every reconcile.
   auto colon = line.find(':');
-  auto dollar = line.find('$');
-  if (colon == std::string_view::npos || dollar == std::string_view::npos || dollar < colon) return false;
+  if (colon == std::string_view::npos) return false;
+  auto rest = line.substr(colon + 1);
+  auto dollar = rest.find('$');
+  if (dollar == std::string_view::npos) return false;
   if (line.substr(0, colon) != credentials.user) return false;
-  auto expected = rpcauth_line(credentials, line.substr(colon + 1, dollar - colon - 1));
+  auto expected = rpcauth_line(credentials, rest.substr(0, dollar));
   return expected.size() == line.size() && CRYPTO_memcmp(expected.data(), line.data(), line.size()) == 0;
 }
 

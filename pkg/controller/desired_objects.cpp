@@ -35,10 +35,26 @@ json::object tcp_probe(int port, int period, int failures) {
 }  // namespace
 
 std::vector<std::string> bitcoind_base_args() {
-  return {"-regtest", "-server=1", "-listen=1", "-printtoconsole=1", "-datadir=/data", "-rpcbind=0.0.0.0",
-          "-rpcallowip=0.0.0.0/0", "-rpcport=" + std::to_string(kRpcPort), "-port=" + std::to_string(kP2pPort),
+  return {"-regtest", "-server=1", "-listen=1", "-printtoconsole=1", "-datadir=" + std::string(kDataDir),
+          // "::" first: on a dual-stack pod it also takes IPv4 (bitcoind's RPC sockets are not
+          // IPV6_V6ONLY), and the 0.0.0.0 bind that follows fails harmlessly; on a pod without IPv6
+          // "::" fails and 0.0.0.0 serves. bitcoind gives up only when no address binds.
+          "-rpcbind=::", "-rpcbind=0.0.0.0", "-rpcallowip=0.0.0.0/0", "-rpcallowip=::/0",
+          "-rpcport=" + std::to_string(kRpcPort), "-port=" + std::to_string(kP2pPort),
           // Expanded by the kubelet from the environment; the value is a salted hash, never the password.
-          "-rpcauth=$(" + std::string(kRpcAuthKey) + ")"};
+          "-rpcauth=$(" + std::string(kRpcAuthKey) + ")",
+          // A regtest node has nothing to find or open outside its network: no Tor control port,
+          // no DNS or built-in seeds, no port mapping on a router.
+          "-listenonion=0", "-dnsseed=0", "-fixedseeds=0", "-natpmp=0",
+          // Small enough that dozens of nodes share one machine (Core's defaults are sized for
+          // mainnet: 450 MiB dbcache, 300 MB mempool, a 32 MiB signature cache allocated at start,
+          // a script thread per core). 4 MiB is Core's smallest dbcache; a 5 MB mempool is above
+          // its floor (40 times the 101 kvB descendant limit) and holds thousands of test
+          // transactions; 2 RPC threads and a queue of 16 serve the controller and the gateway.
+          "-dbcache=4", "-maxmempool=5", "-maxsigcachesize=4", "-par=1", "-rpcthreads=2", "-rpcworkqueue=16",
+          // Inbound room for every other node of the largest network (a star's hub has
+          // kMaxNodes - 1 peers), plus Core's 11 automatic outbound slots and some slack.
+          "-maxconnections=" + std::to_string(kMaxNodes - 1 + 11 + 10)};
 }
 
 json::object owner_reference(const BitcoinNetwork& network) {
@@ -71,16 +87,22 @@ json::value desired_statefulset(const BitcoinNetwork& network, std::string_view 
       {"name", "bitcoind"},
       {"image", spec.image},
       {"imagePullPolicy", spec.image_pull_policy},
+      // The bitcoin/bitcoin image's entrypoint would run usermod, chown and gosu (impossible as a
+      // non-root user on a read-only root filesystem) and append its own -datadir after ours;
+      // naming the binary (on the image's PATH) skips it.
+      {"command", json::array{"bitcoind"}},
       {"args", std::move(args)},
       {"env", json::array{{{"name", kRpcAuthKey},
                            {"valueFrom",
-                            {{"secretKeyRef", {{"name", rpcauth_secret_name(network.name)}, {"key", kRpcAuthKey}}}}}}}},
+                            {{"secretKeyRef", {{"name", rpcauth_secret_name(network.name)}, {"key", kRpcAuthKey}}}}}},
+                          // The root filesystem is read-only; tools run with `kubectl exec` write here.
+                          {{"name", "HOME"}, {"value", kDataDir}}}},
       {"ports", json::array{{{"name", "p2p"}, {"containerPort", kP2pPort}, {"protocol", "TCP"}},
                             {{"name", "rpc"}, {"containerPort", kRpcPort}, {"protocol", "TCP"}}}},
       {"readinessProbe", tcp_probe(kRpcPort, 2, 3)},
       {"livenessProbe", tcp_probe(kP2pPort, 10, 6)},
       {"startupProbe", tcp_probe(kP2pPort, 1, 120)},
-      {"volumeMounts", json::array{{{"name", "data"}, {"mountPath", "/data"}}}},
+      {"volumeMounts", json::array{{{"name", "data"}, {"mountPath", kDataDir}}}},
       {"securityContext", restricted_container_security()},
   };
   if (spec.resources.is_object() && !spec.resources.as_object().empty()) container["resources"] = spec.resources;
@@ -89,11 +111,14 @@ json::value desired_statefulset(const BitcoinNetwork& network, std::string_view 
       {"automountServiceAccountToken", false},  // bitcoind never talks to the API server
       {"enableServiceLinks", false},
       {"terminationGracePeriodSeconds", 30},
+      // The image's own bitcoin user (101:101 in the Debian-based bitcoin/bitcoin images), so a
+      // volume's files belong to the user the image knows, and `kubectl exec ... bitcoin-cli`
+      // runs as a user with a passwd entry. fsGroup makes the volume writable for it.
       {"securityContext",
        {{"runAsNonRoot", true},
-        {"runAsUser", 1000},
-        {"runAsGroup", 1000},
-        {"fsGroup", 1000},
+        {"runAsUser", kBitcoinUid},
+        {"runAsGroup", kBitcoinUid},
+        {"fsGroup", kBitcoinUid},
         {"seccompProfile", {{"type", "RuntimeDefault"}}}}},
       {"containers", json::array{std::move(container)}},
   };

@@ -6,6 +6,8 @@
 #include <boost/json/value.hpp>
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace kb::controller {
 
@@ -29,6 +31,11 @@ boost::json::value desired_rpcauth_secret(const BitcoinNetwork& network, const s
 // NetworkPolicy <name>-peers: P2P only from the network's own pods, RPC only from the controller's
 // pods in the controller's namespace (any namespace when `controller_namespace` is empty).
 boost::json::value desired_network_policy(const BitcoinNetwork& network, std::string_view controller_namespace);
+
+// Where each node keeps its chain: the network's volume (a PVC with spec.storage, else an emptyDir).
+inline constexpr std::string_view kDataDir = "/data";
+// The uid and gid of the `bitcoin` user in the bitcoin/bitcoin images.
+inline constexpr int kBitcoinUid = 101;
 
 // The bitcoind arguments (without the user's spec.args appended).
 std::vector<std::string> bitcoind_base_args();

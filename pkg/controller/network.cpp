@@ -74,7 +74,9 @@ BitcoinNetwork parse_network(const json::value& object) {
   const auto& spec = spec_value->as_object();
   auto& out = network.spec;
   out.nodes = static_cast<int>(int_field(spec, "nodes", "spec.nodes", 0));
-  if (out.nodes < 0 || out.nodes > 100) throw NetworkSpecError("spec.nodes must be between 0 and 100");
+  if (out.nodes < 0 || out.nodes > kMaxNodes) {
+    throw NetworkSpecError("spec.nodes must be between 0 and " + std::to_string(kMaxNodes));
+  }
   out.secret = string_field(spec, "secret", "spec.secret");
   out.image = string_field(spec, "image", "spec.image", std::string(kDefaultImage));
   if (out.image.empty()) out.image = std::string(kDefaultImage);

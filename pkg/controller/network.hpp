@@ -17,7 +17,11 @@ inline constexpr std::string_view kVersion = "v1";
 inline constexpr std::string_view kApiVersion = "bitcoin.kubectl-bitcoin.dev/v1";
 inline constexpr std::string_view kKind = "BitcoinNetwork";
 inline constexpr std::string_view kPlural = "bitcoinnetworks";
-inline constexpr std::string_view kDefaultImage = "bitcoin/bitcoin:28.1";
+// The default bitcoind image; the CRD's default for spec.image says the same (checked by
+// test/unit/controller/crd_test.cpp).
+inline constexpr std::string_view kDefaultImage = "bitcoin/bitcoin:29.3";
+// The largest network (the CRD's maximum for spec.nodes).
+inline constexpr int kMaxNodes = 100;
 
 enum class Topology { mesh, ring, star, custom };
 std::string_view to_string(Topology topology);

@@ -87,4 +87,23 @@ PeerChanges apply_peer_changes(bitcoin::RpcCaller& rpc, const PeerChanges& chang
   return done;
 }
 
+std::optional<std::string> persistent_failure_reason(const bitcoin::RpcFailure& failure) {
+  const auto* transport = dynamic_cast<const bitcoin::RpcTransportError*>(&failure);
+  if (!transport) return std::nullopt;
+  switch (transport->kind()) {
+    case bitcoin::RpcTransportError::Kind::response_too_large:
+      return "NodeAnswerTooLarge";
+    case bitcoin::RpcTransportError::Kind::malformed_response:
+      return "NodeBadAnswer";
+    default:
+      return std::nullopt;
+  }
+}
+
+std::optional<ReconcileProblem> persistent_node_problem(int ordinal, const bitcoin::RpcFailure& failure) {
+  auto reason = persistent_failure_reason(failure);
+  if (!reason) return std::nullopt;
+  return ReconcileProblem{std::move(*reason), "node " + std::to_string(ordinal) + ": " + failure.what()};
+}
+
 }  // namespace kb::controller

@@ -4,9 +4,12 @@
 // bitcoind's "already added" (-23) and "not added" (-24) mean the work was done by someone else
 // (a previous attempt, a restart) and are not errors.
 #include "pkg/bitcoin/rpc_caller.hpp"
+#include "pkg/bitcoin/rpc_error.hpp"
 #include "pkg/controller/network_status.hpp"
 #include "pkg/controller/peer_plan.hpp"
 
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace kb::controller {
@@ -24,5 +27,13 @@ std::vector<AddedNode> added_nodes(bitcoin::RpcCaller& rpc);
 
 // Applies `changes` to the node; returns what it actually changed (-23/-24 are skipped silently).
 PeerChanges apply_peer_changes(bitcoin::RpcCaller& rpc, const PeerChanges& changes);
+
+// A node failure that waiting will not cure, because the node answers but not as bitcoind does
+// (an answer over the client's size limit, an answer that is not JSON-RPC): the reason the
+// Degraded condition gives (NodeAnswerTooLarge, NodeBadAnswer). nullopt for the failures of a
+// node's ordinary life (starting, warming up, restarting), which only delay Ready.
+std::optional<std::string> persistent_failure_reason(const bitcoin::RpcFailure& failure);
+// The same as a problem naming the node, e.g. "node 2: bitcoind at 10.0.0.3:18443 (...): answer too large: ...".
+std::optional<ReconcileProblem> persistent_node_problem(int ordinal, const bitcoin::RpcFailure& failure);
 
 }  // namespace kb::controller

@@ -1,5 +1,7 @@
 #include "pkg/controller/peer_plan.hpp"
 
+#include "pkg/bitcoin/rpc_endpoint.hpp"
+
 #include <algorithm>
 
 namespace kb::controller {
@@ -58,12 +60,21 @@ std::vector<std::set<int>> dial_plan(int nodes, const std::vector<Edge>& edges) 
   return dials;
 }
 
-namespace {
-std::string host_of(const std::string& address) {
-  auto colon = address.rfind(':');
-  return colon == std::string::npos ? address : address.substr(0, colon);
+std::string peer_address(std::string_view ip, int port) {
+  return bitcoin::describe(std::string(ip), static_cast<std::uint16_t>(port));
 }
-}  // namespace
+
+std::string peer_host(std::string_view address) {
+  if (address.starts_with('[')) {
+    auto close = address.find(']');
+    return std::string(close == std::string_view::npos ? address.substr(1) : address.substr(1, close - 1));
+  }
+  auto colon = address.find(':');
+  if (colon == std::string_view::npos || address.find(':', colon + 1) != std::string_view::npos) {
+    return std::string(address);  // no port, or a bare IPv6 address
+  }
+  return std::string(address.substr(0, colon));
+}
 
 PeerChanges plan_peer_changes(int self, const std::vector<std::set<int>>& dials,
                               const std::map<int, std::string>& ready_addresses,
@@ -76,11 +87,11 @@ PeerChanges plan_peer_changes(int self, const std::vector<std::set<int>>& dials,
   // Addresses we keep: wanted peers at their current address (ready or restarting in place).
   std::set<std::string> keep_hosts;
   for (int peer : wanted) {
-    if (auto it = current_addresses.find(peer); it != current_addresses.end()) keep_hosts.insert(host_of(it->second));
+    if (auto it = current_addresses.find(peer); it != current_addresses.end()) keep_hosts.insert(peer_host(it->second));
   }
   std::set<std::string> added_hosts;
   for (const auto& node : added) {
-    auto host = host_of(node.address);
+    auto host = peer_host(node.address);
     added_hosts.insert(host);
     if (!keep_hosts.contains(host)) {
       changes.remove.push_back(node.address);
@@ -90,7 +101,7 @@ PeerChanges plan_peer_changes(int self, const std::vector<std::set<int>>& dials,
   for (int peer : wanted) {
     auto it = ready_addresses.find(peer);
     if (it == ready_addresses.end()) continue;
-    if (!added_hosts.contains(host_of(it->second))) changes.add.push_back(it->second);
+    if (!added_hosts.contains(peer_host(it->second))) changes.add.push_back(it->second);
   }
   return changes;
 }

@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kb::controller {
@@ -17,9 +18,17 @@ std::vector<Edge> topology_edges(const NetworkSpec& spec);
 // For each ordinal, the ordinals it dials. Deterministic: orientation depends only on the edges.
 std::vector<std::set<int>> dial_plan(int nodes, const std::vector<Edge>& edges);
 
+// The address a node dials a peer at: "10.1.2.3:18444", or "[fd00::3]:18444" for an IPv6 pod
+// (bitcoind reads an unbracketed "fd00::3:18444" as an address without a port).
+std::string peer_address(std::string_view ip, int port);
+
+// The host part of an address as `addnode` takes it and `getaddednodeinfo` gives it back:
+// "10.1.2.3" for "10.1.2.3:18444" or "10.1.2.3", "fd00::3" for "[fd00::3]:18444" or "fd00::3".
+std::string peer_host(std::string_view address);
+
 // What one node has in its added-node list, as `getaddednodeinfo` reports it.
 struct AddedNode {
-  std::string address;  // "ip:port" or "ip"
+  std::string address;  // "ip:port", "[ipv6]:port" or "ip"
   bool connected = false;
 };
 
@@ -31,10 +40,10 @@ struct PeerChanges {
   bool empty() const { return add.empty() && remove.empty() && disconnect.empty(); }
 };
 
-// `ready_addresses` maps ordinal → "ip:port" for nodes that are ready now; peers that are not ready
+// `ready_addresses` maps ordinal → peer_address() for nodes that are ready now; peers that are not ready
 // are neither added (they would be dialled in vain) nor removed if already added with their
 // current address (a node that restarts in place keeps its entry).
-// `current_addresses` maps ordinal → "ip:port" of every existing pod with an IP, ready or not.
+// `current_addresses` maps ordinal → peer_address() of every existing pod with an IP, ready or not.
 PeerChanges plan_peer_changes(int self, const std::vector<std::set<int>>& dials,
                               const std::map<int, std::string>& ready_addresses,
                               const std::map<int, std::string>& current_addresses, const std::vector<AddedNode>& added);

@@ -6,6 +6,7 @@
 #include "pkg/controller/image_policy.hpp"
 #include "pkg/controller/naming.hpp"
 #include "pkg/controller/network_status.hpp"
+#include "pkg/controller/node_args.hpp"
 #include "pkg/controller/node_sync.hpp"
 #include "pkg/controller/ownership.hpp"
 #include "pkg/controller/peer_plan.hpp"
@@ -77,8 +78,8 @@ ReconcileProblem problem_from(const std::exception& e, std::string_view during) 
     reason = "Conflict";
   else if (kube::is_transport_error(e))
     reason = "ApiServerUnreachable";
-  else if (dynamic_cast<const bitcoin::RpcFailure*>(&e))
-    reason = "NodeRpcError";
+  else if (const auto* node = dynamic_cast<const bitcoin::RpcFailure*>(&e))
+    reason = persistent_failure_reason(*node).value_or("NodeRpcError");
   return {reason, std::string(during) + ": " + e.what()};
 }
 
@@ -178,6 +179,9 @@ std::chrono::milliseconds Reconciler::reconcile(const std::string& key) {
   std::map<int, NodeObservation> observations;
   std::vector<json::value> pods;
   bool all_ready = false;
+  // spec.args the controller refuses (the CRD refuses them too, but objects may predate its rules):
+  // the StatefulSet is left as it is, and the Degraded condition names them.
+  const auto refused = refused_args(network.spec.args);
 
   bool blocked = false;  // refused for a reason only a spec or cluster change can fix: no writes, no back-off
 
@@ -239,13 +243,15 @@ std::chrono::milliseconds Reconciler::reconcile(const std::string& key) {
     // 4. Service, StatefulSet, NetworkPolicy.
     apply_if_changed(svc_ref, caches_.services, desired_service(network), network_object, "Service");
     auto live_sts = caches_.statefulsets->get(ns, statefulset_name(name));
-    if (live_sts && replicas_of(*live_sts) >= 0 && replicas_of(*live_sts) != network.spec.nodes && events_) {
-      events_->record(network_object, kube::EventKind::Normal, "Scaling", "Scale",
-                      "Adjusting number of nodes from " + std::to_string(replicas_of(*live_sts)) + " to " +
-                          std::to_string(network.spec.nodes));
+    if (refused.empty()) {
+      if (live_sts && replicas_of(*live_sts) >= 0 && replicas_of(*live_sts) != network.spec.nodes && events_) {
+        events_->record(network_object, kube::EventKind::Normal, "Scaling", "Scale",
+                        "Adjusting number of nodes from " + std::to_string(replicas_of(*live_sts)) + " to " +
+                            std::to_string(network.spec.nodes));
+      }
+      apply_if_changed(sts_ref, caches_.statefulsets, desired_statefulset(network, fingerprint), network_object,
+                       "StatefulSet");
     }
-    apply_if_changed(sts_ref, caches_.statefulsets, desired_statefulset(network, fingerprint), network_object,
-                     "StatefulSet");
     if (settings_.network_policy) {
       apply_if_changed(policy_ref, caches_.network_policies,
                        desired_network_policy(network, settings_.controller_namespace), network_object,
@@ -259,7 +265,7 @@ std::chrono::milliseconds Reconciler::reconcile(const std::string& key) {
       int ordinal = ordinal_of_pod(name, name_of(pod));
       auto ip = pod_ip(pod);
       if (ordinal < 0 || ordinal >= network.spec.nodes || ip.empty() || pod_is_terminating(pod)) continue;
-      auto address = ip + ":" + std::to_string(kP2pPort);
+      auto address = peer_address(ip, kP2pPort);
       current_addresses[ordinal] = address;
       if (pod_is_ready(pod)) {
         ready_addresses[ordinal] = address;
@@ -278,8 +284,14 @@ std::chrono::milliseconds Reconciler::reconcile(const std::string& key) {
         answering[ordinal] = ready_addresses[ordinal];
       } catch (const bitcoin::RpcFailure& e) {
         state->nodes.erase(ordinal);
-        log_.debug("node not answering yet",
-                   {{"network", key}, {"ordinal", std::to_string(ordinal)}, {"error", e.what()}});
+        if (auto node_problem = persistent_node_problem(ordinal, e)) {
+          log_.warn("node answers, but not as bitcoind does",
+                    {{"network", key}, {"ordinal", std::to_string(ordinal)}, {"error", e.what()}});
+          if (!problem) problem = std::move(node_problem);
+        } else {
+          log_.debug("node not answering yet",
+                     {{"network", key}, {"ordinal", std::to_string(ordinal)}, {"error", e.what()}});
+        }
       }
     }
     int peer_changes = 0;
@@ -297,7 +309,9 @@ std::chrono::milliseconds Reconciler::reconcile(const std::string& key) {
           log_.info("removed peer", {{"network", key}, {"ordinal", std::to_string(ordinal)}, {"peer", r}});
         }
       } catch (const bitcoin::RpcFailure& e) {
-        problem = ReconcileProblem{"PeerSyncFailed", "node " + std::to_string(ordinal) + ": " + e.what()};
+        problem =
+            persistent_node_problem(ordinal, e)
+                .value_or(ReconcileProblem{"PeerSyncFailed", "node " + std::to_string(ordinal) + ": " + e.what()});
         state->nodes.erase(ordinal);
       }
     }
@@ -337,6 +351,8 @@ std::chrono::milliseconds Reconciler::reconcile(const std::string& key) {
     if (!problem) problem = problem_from(e, "reconcile");
     failure = std::current_exception();
   }
+  // The user's to fix, and until then nothing else the status could say matters as much.
+  if (!refused.empty()) problem = ReconcileProblem{"ArgsRefused", describe(refused)};
 
   // 7. Status, written only when it changed.
   auto now_seconds =
@@ -344,6 +360,9 @@ std::chrono::milliseconds Reconciler::reconcile(const std::string& key) {
   auto status = compute_status(StatusInputs{&network, pods, observations, problem, rfc3339(now_seconds)});
   bool status_changed = !(status == network.status);
   if (status_changed) {
+    if (!refused.empty() && !failure && events_) {
+      events_->record(network_object, kube::EventKind::Warning, problem->reason, "Reconcile", problem->message);
+    }
     try {
       client_.patch(kube::ResourceRef::of(std::string(kGroup), std::string(kVersion), std::string(kPlural))
                         .in(ns)
@@ -371,7 +390,8 @@ std::chrono::milliseconds Reconciler::reconcile(const std::string& key) {
     return settings_.resync;
   }
   auto next = settings_.resync;
-  if (!all_ready || problem) next = settings_.not_ready_poll;
+  // Refused arguments wait for a spec change (which triggers a reconcile), not for a poll.
+  if (refused.empty() && (!all_ready || problem)) next = settings_.not_ready_poll;
   if (network.spec.mining.enabled) {
     auto until_block = std::chrono::duration_cast<std::chrono::milliseconds>(state->next_block - Clock::now());
     next = std::min(next, std::max(until_block, std::chrono::milliseconds(100)));

@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <memory>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -237,6 +239,40 @@ TEST_CASE("an answer over the size limit is refused") {
   RpcClient client(loopback(peer.port()), RpcClientOptions{.max_response_bytes = 1024});
   CHECK(thrown_by<RpcTransportError>([&] { client.call("getblock"); }).kind() ==
         RpcTransportError::Kind::response_too_large);
+}
+
+TEST_CASE("by default a client reads at most 1 MiB of an answer, names the limit, and stays usable") {
+  CHECK(RpcClientOptions{}.max_response_bytes == 1024 * 1024);
+  int calls = 0;
+  // A node image gone wrong: 3 MiB for a call that normally answers in a few hundred bytes.
+  ScriptedHttpPeer peer([&](const ReceivedRequest& request) {
+    return ++calls == 1 ? http_reply(200, rpc_result("\"" + std::string(3 << 20, 'a') + "\"", request_id(request.body)))
+                        : http_reply(200, rpc_result("7", request_id(request.body)));
+  });
+  RpcClient client(loopback(peer.port()));
+  auto error = thrown_by<RpcTransportError>([&] { client.call("getblockchaininfo"); });
+  CHECK(error.kind() == RpcTransportError::Kind::response_too_large);
+  CHECK(std::string(error.what()).find("1048576 bytes") != std::string::npos);
+  CHECK(error.method() == "getblockchaininfo");
+  // The half-read connection is dropped; the next call opens a new one.
+  CHECK(client.call("getblockcount") == 7);
+  CHECK(client.connections_opened() == 2);
+}
+
+TEST_CASE("an IPv6 pod: the client connects to the literal and names it [v6]:port in Host and errors") {
+  std::unique_ptr<ScriptedHttpPeer> peer;
+  try {
+    peer = std::make_unique<ScriptedHttpPeer>(answer_with("3"), Loopback::ipv6);
+  } catch (const std::runtime_error&) {
+    MESSAGE("skipped: this machine has no IPv6 loopback");
+    return;
+  }
+  RpcClient client(RpcEndpoint{"::1", peer->port(), UserPassword{"alice", "s3cret"}});
+  CHECK(client.call("getblockcount") == 3);
+  CHECK(peer->requests().at(0).headers["host"] == "[::1]:" + std::to_string(peer->port()));
+  RpcClient nobody(RpcEndpoint{"::1", unused_port(), UserPassword{"alice", "s3cret"}});
+  auto error = thrown_by<RpcTransportError>([&] { nobody.call("getblockcount"); });
+  CHECK(std::string(error.what()).find("[::1]:") != std::string::npos);
 }
 
 TEST_CASE("post() relays the node's answer without interpreting it") {

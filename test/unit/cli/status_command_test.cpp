@@ -87,7 +87,7 @@ TEST_CASE("network table: NAMESPACE only across namespaces, wide adds columns") 
   CHECK(all.find("\nlab         demo   2/3") != std::string::npos);
   auto wide = kb::cli::render_network_table({summary}, false, true);
   CHECK(wide.find("STATUS          TOPOLOGY   MINING      IMAGE") != std::string::npos);
-  CHECK(wide.find("AllNodesReady   ring       10s@node0   bitcoin/bitcoin:28.1") != std::string::npos);
+  CHECK(wide.find("AllNodesReady   ring       10s@node0   bitcoin/bitcoin:29.3") != std::string::npos);
 }
 
 TEST_CASE("network detail: one row per node (missing ones too), conditions and events") {

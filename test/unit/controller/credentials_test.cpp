@@ -72,3 +72,15 @@ TEST_CASE("base58check: the well-known all-zero P2PKH address, and regtest addre
   CHECK(derived_regtest_address("some-uid") == address);
   CHECK(derived_regtest_address("other-uid") != address);
 }
+
+TEST_CASE("rpcauth: a user name with '$' keeps its salt (split at ':' first, as bitcoind does)") {
+  RpcCredentials creds{"ali$ce", "secret-pass"};
+  auto line = rpcauth_line(creds, "00112233445566778899aabbccddeeff");
+  CHECK(line.starts_with("ali$ce:00112233445566778899aabbccddeeff$"));
+  // A line that matches is kept, so the pods' rpcauth-hash annotation stays the same.
+  CHECK(rpcauth_matches(line, creds));
+  CHECK(rpcauth_matches(new_rpcauth_line(creds, system_random()), creds));
+  CHECK_FALSE(rpcauth_matches(line, RpcCredentials{"ali$ce", "other"}));
+  CHECK_FALSE(rpcauth_matches(line, RpcCredentials{"ali", "secret-pass"}));
+  CHECK_FALSE(rpcauth_matches("ali$ce:no-dollar-here", creds));
+}

@@ -8,6 +8,8 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+
 using namespace kb::controller;
 namespace json = boost::json;
 
@@ -87,4 +89,73 @@ TEST_CASE("naming: ordinals parse back only for this network's pods") {
   CHECK(ordinal_of_pod("net", "net2-sts-1") == -1);
   CHECK(ordinal_of_pod("net", "other") == -1);
   CHECK(dns_name("net", 1) == "net-sts-1.net-svc");
+}
+
+TEST_CASE("StatefulSet runs bitcoind itself, not the image's entrypoint, with its data on the volume") {
+  auto sts = desired_statefulset(sample("  args: [-txindex=1]\n"), "h");
+  const auto& pod = sts.at("spec").at("template").at("spec").as_object();
+  const auto& container = pod.at("containers").at(0).as_object();
+  CHECK(container.at("command") == json::array{"bitcoind"});
+  std::vector<std::string> args;
+  for (const auto& a : container.at("args").as_array()) args.emplace_back(a.as_string());
+  auto has = [&](std::string_view arg) { return std::find(args.begin(), args.end(), arg) != args.end(); };
+  for (auto expected : {"-regtest",
+                        "-server=1",
+                        "-listen=1",
+                        "-printtoconsole=1",
+                        "-datadir=/data",
+                        "-rpcport=18443",
+                        "-port=18444",
+                        "-listenonion=0",
+                        "-dnsseed=0",
+                        "-fixedseeds=0",
+                        "-natpmp=0",
+                        "-dbcache=4",
+                        "-maxmempool=5",
+                        "-maxsigcachesize=4",
+                        "-par=1",
+                        "-rpcthreads=2",
+                        "-rpcworkqueue=16",
+                        "-maxconnections=120",
+                        "-rpcallowip=0.0.0.0/0",
+                        "-rpcallowip=::/0"}) {
+    CHECK_MESSAGE(has(expected), expected);
+  }
+  // "::" before 0.0.0.0: a dual-stack "::" takes IPv4 too, and a later 0.0.0.0 failure is harmless.
+  auto v6 = std::find(args.begin(), args.end(), "-rpcbind=::");
+  auto v4 = std::find(args.begin(), args.end(), "-rpcbind=0.0.0.0");
+  REQUIRE(v6 != args.end());
+  REQUIRE(v4 != args.end());
+  CHECK(v6 < v4);
+  // One -datadir only, and the user's arguments come last.
+  CHECK(std::count_if(args.begin(), args.end(), [](const std::string& a) { return a.starts_with("-datadir"); }) == 1);
+  CHECK(args.back() == "-txindex=1");
+
+  CHECK(container.at("volumeMounts") == json::parse(R"([{"name": "data", "mountPath": "/data"}])"));
+  bool home = false;
+  for (const auto& e : container.at("env").as_array()) {
+    if (e.at("name") == "HOME") home = e.at("value") == "/data";
+  }
+  CHECK(home);
+
+  // Pod Security "restricted", as the image's own bitcoin user (101).
+  const auto& pod_security = pod.at("securityContext");
+  CHECK(pod_security.at("runAsNonRoot") == true);
+  CHECK(pod_security.at("runAsUser") == 101);
+  CHECK(pod_security.at("runAsGroup") == 101);
+  CHECK(pod_security.at("fsGroup") == 101);
+  CHECK(pod_security.at("seccompProfile").at("type") == "RuntimeDefault");
+  const auto& security = container.at("securityContext");
+  CHECK(security.at("readOnlyRootFilesystem") == true);
+  CHECK(security.at("allowPrivilegeEscalation") == false);
+  CHECK(security.at("runAsNonRoot") == true);
+  CHECK(security.at("capabilities").at("drop") == json::array{"ALL"});
+  CHECK(security.at("seccompProfile").at("type") == "RuntimeDefault");
+  CHECK(pod.at("volumes").at(0).at("name") == "data");
+
+  // With spec.storage the same mount is backed by the claim template "data".
+  auto claimed = desired_statefulset(sample("  storage: {size: 1Gi}\n"), "h");
+  CHECK(claimed.at("spec").at("volumeClaimTemplates").at(0).at("metadata").at("name") == "data");
+  CHECK(claimed.at("spec").at("template").at("spec").at("containers").at(0).at("volumeMounts") ==
+        container.at("volumeMounts"));
 }

@@ -79,3 +79,25 @@ TEST_CASE("plan: steady state is empty, and a node with no dials removes everyth
   CHECK(changes.remove.size() == 1);
   CHECK(changes.add.empty());
 }
+
+TEST_CASE("IPv6 pods: peers are dialled at [v6]:port; hosts compare without brackets or port") {
+  CHECK(peer_address("10.0.0.10", 18444) == "10.0.0.10:18444");
+  CHECK(peer_address("fd00:10:244::a", 18444) == "[fd00:10:244::a]:18444");
+  CHECK(peer_host("10.0.0.10:18444") == "10.0.0.10");
+  CHECK(peer_host("10.0.0.10") == "10.0.0.10");
+  CHECK(peer_host("[fd00:10:244::a]:18444") == "fd00:10:244::a");
+  CHECK(peer_host("fd00:10:244::a") == "fd00:10:244::a");
+
+  std::vector<std::set<int>> dials = {{1, 2}, {}, {}};
+  std::map<int, std::string> addrs = {
+      {0, peer_address("fd00::10", 18444)}, {1, peer_address("fd00::11", 18444)}, {2, peer_address("fd00::12", 18444)}};
+  // Node 0 already has node 1 (as bitcoind reports it back) and a peer that went away.
+  std::vector<AddedNode> added = {{"[fd00::11]:18444", true}, {"[fd00::99]:18444", true}};
+  auto changes = plan_peer_changes(0, dials, addrs, addrs, added);
+  CHECK(changes.add == std::vector<std::string>{"[fd00::12]:18444"});
+  CHECK(changes.remove == std::vector<std::string>{"[fd00::99]:18444"});
+  CHECK(changes.disconnect == std::vector<std::string>{"[fd00::99]:18444"});
+  // Steady state: nothing to do, so an IPv6 network does not churn its peers on every reconcile.
+  added = {{"[fd00::11]:18444", true}, {"[fd00::12]:18444", true}};
+  CHECK(plan_peer_changes(0, dials, addrs, addrs, added).empty());
+}

@@ -36,22 +36,32 @@ const char* reason_phrase(int status) {
   }
 }
 
-int listen_loopback(std::uint16_t& port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+int listen_loopback(Loopback loopback, std::uint16_t& port) {
+  const bool v6 = loopback == Loopback::ipv6;
+  int fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
   if (fd < 0) throw std::runtime_error("socket() failed");
   int one = 1;
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(fd, 16) != 0) {
-    ::close(fd);
-    throw std::runtime_error("cannot listen on 127.0.0.1");
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  if (v6) {
+    auto* address = reinterpret_cast<sockaddr_in6*>(&storage);
+    address->sin6_family = AF_INET6;
+    address->sin6_addr = in6addr_loopback;
+    length = sizeof *address;
+  } else {
+    auto* address = reinterpret_cast<sockaddr_in*>(&storage);
+    address->sin_family = AF_INET;
+    address->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    length = sizeof *address;
   }
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  port = ntohs(address.sin_port);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&storage), length) != 0 || ::listen(fd, 16) != 0) {
+    ::close(fd);
+    throw std::runtime_error(v6 ? "cannot listen on ::1" : "cannot listen on 127.0.0.1");
+  }
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &length);
+  port = ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&storage)->sin6_port
+                  : reinterpret_cast<sockaddr_in*>(&storage)->sin_port);
   return fd;
 }
 
@@ -140,8 +150,8 @@ std::string request_method(const std::string& body) {
   return method && method->is_string() ? std::string(method->get_string()) : "";
 }
 
-ScriptedHttpPeer::ScriptedHttpPeer(Script script) : script_(std::move(script)) {
-  listen_fd_ = listen_loopback(port_);
+ScriptedHttpPeer::ScriptedHttpPeer(Script script, Loopback loopback) : script_(std::move(script)) {
+  listen_fd_ = listen_loopback(loopback, port_);
   acceptor_ = std::thread([this] { accept_loop(); });
 }
 
@@ -202,7 +212,7 @@ std::vector<ReceivedRequest> ScriptedHttpPeer::requests() const {
 
 std::uint16_t unused_port() {
   std::uint16_t port = 0;
-  int fd = listen_loopback(port);
+  int fd = listen_loopback(Loopback::ipv4, port);
   ::close(fd);
   return port;
 }

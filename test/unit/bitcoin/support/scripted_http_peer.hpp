@@ -1,5 +1,5 @@
 #pragma once
-// A FAKE HTTP server on 127.0.0.1 for tests: it is not bitcoind. It accepts connections on an
+// A FAKE HTTP server on 127.0.0.1 (or ::1) for tests: it is not bitcoind. It accepts connections on an
 // ephemeral port, reads each HTTP/1.1 request (headers + Content-Length body), and answers with
 // whatever the test's script returns, byte for byte, so tests can produce answers a real node
 // gives (401 with an empty body, 500 with a JSON error) and broken ones a real node rarely gives
@@ -40,10 +40,13 @@ std::string request_id(const std::string& body);
 // The "method" of a JSON-RPC request body.
 std::string request_method(const std::string& body);
 
+enum class Loopback { ipv4, ipv6 };  // 127.0.0.1 or ::1
+
 class ScriptedHttpPeer {
  public:
   using Script = std::function<ScriptedReply(const ReceivedRequest&)>;
-  explicit ScriptedHttpPeer(Script script);
+  // Throws std::runtime_error when the loopback address cannot be bound (no IPv6 on the machine).
+  explicit ScriptedHttpPeer(Script script, Loopback loopback = Loopback::ipv4);
   ~ScriptedHttpPeer();
   ScriptedHttpPeer(const ScriptedHttpPeer&) = delete;
   ScriptedHttpPeer& operator=(const ScriptedHttpPeer&) = delete;
