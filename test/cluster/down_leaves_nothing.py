@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 
-from clusterlib import BUSYBOX, SCRIPT, check, kjson, log, main, wait, wait_pods_ready, Namespace, apply
+from clusterlib import BUSYBOX, SCRIPT, Namespace, apply, check, kjson, load_env, log, main, wait_pods_ready
 
 WORKLOAD = f"""
 apiVersion: v1

@@ -1,10 +1,13 @@
-// Reconciler against a FAKE API server (it answers every write by echoing the object) and FAKE
+// Reconciler against a FAKE API server (it answers every write by echoing the object, and every
+// GET by name with 404: no Secret or foreign object of the network's names exists yet) and FAKE
 // nodes (an RpcCaller that fails the way a misbehaving image does): what it writes, and what the
 // status it writes says. Covers the paths where a pure decision meets the orchestration.
 #include "pkg/controller/reconciler.hpp"
 
 #include "pkg/bitcoin/rpc_error.hpp"
+#include "pkg/controller/credentials.hpp"
 #include "pkg/controller/naming.hpp"
+#include "pkg/controller/network_credentials.hpp"
 #include "pkg/kube/resource_ref.hpp"
 #include "test/unit/kube/support/fake_api_server.hpp"
 
@@ -18,6 +21,7 @@ using namespace kb::controller;
 using kb::kube::testing::FakeApiServer;
 using kb::kube::testing::FakeRequest;
 using kb::kube::testing::FakeResponse;
+using kb::kube::testing::status_json;
 namespace json = boost::json;
 
 namespace {
@@ -34,14 +38,18 @@ class OversizedNode : public kb::bitcoin::RpcCaller {
 
 struct Harness {
   FakeApiServer api{[](const FakeRequest& request) {
+    // GETs by name (Secrets, which are not cached, and names the caches do not hold): not found.
+    if (request.method == "GET") return FakeResponse::json(404, status_json(404, "NotFound", "not found"));
     // Creates and applies answer with the object sent, as the API server would (minus defaults).
     return FakeResponse::json(request.method == "POST" ? 201 : 200, request.body.empty() ? "{}" : request.body);
   }};
-  kb::kube::Store networks, statefulsets, services, pods, secrets, policies;
+  kb::kube::Store networks, statefulsets, services, pods, policies;
   kb::observe::MetricsRegistry metrics;
   std::ostringstream log_text;
   kb::observe::Logger log{log_text, kb::observe::LogLevel::debug, kb::observe::LogFormat::text};
   ReconcilerSettings settings;
+  std::unique_ptr<kb::kube::Client> client;
+  std::unique_ptr<NetworkCredentials> credentials;  // outlives the reconciler, which holds a reference
   std::unique_ptr<Reconciler> reconciler;
 
   explicit Harness(RpcFactory factory = nullptr) {
@@ -55,9 +63,18 @@ struct Harness {
         return std::make_unique<OversizedNode>();
       };
     }
-    reconciler = std::make_unique<Reconciler>(
-        kb::kube::Client(config), ReconcilerCaches{&networks, &statefulsets, &services, &pods, &secrets, &policies},
-        factory, nullptr, log, metrics, settings, [](std::size_t n) { return std::string(n, '\x07'); });
+    client = std::make_unique<kb::kube::Client>(config);
+    // As the controller wires it: user Secrets are read by GET by name (these networks name none,
+    // so their credentials are derived from the key).
+    credentials = std::make_unique<NetworkCredentials>(
+        CredentialKey{std::string(32, '\x07')},
+        [c = *client](const std::string& secret_ns, const std::string& name) {
+          return c.get_if_exists(kb::kube::refs::secrets(secret_ns, name));
+        },
+        settings.resync);
+    reconciler =
+        std::make_unique<Reconciler>(*client, ReconcilerCaches{&networks, &statefulsets, &services, &pods, &policies},
+                                     factory, nullptr, log, metrics, settings, *credentials);
   }
 
   void add_network(std::string_view spec_json) {
@@ -68,10 +85,11 @@ struct Harness {
     networks.upsert(std::make_shared<const json::value>(std::move(network)));
   }
 
+  // Writes only: the reconciler also GETs objects by name (ownership checks, Secrets).
   std::vector<FakeRequest> writes_to(std::string_view path_part) const {
     std::vector<FakeRequest> out;
     for (const auto& r : api.requests()) {
-      if (r.path.find(path_part) != std::string::npos) out.push_back(r);
+      if (r.method != "GET" && r.path.find(path_part) != std::string::npos) out.push_back(r);
     }
     return out;
   }
