@@ -10,6 +10,7 @@
 # Images (names as users write them; `imagePullPolicy: IfNotPresent` finds them, a pull would fail):
 #   registry.k8s.io/pause:3.10                       the pod sandbox (hack/cluster/pause/pause.c)
 #   docker.io/library/busybox:1.35                   Debian's busybox-static, for helpers and tests
+#   kubectl-bitcoin.local/huge-answer:1              busybox with a bitcoind that answers 64 MiB (tests)
 #   docker.io/bitcoin/bitcoin:<CRD default>, :28.1, :29.0, and
 #   kubectl-bitcoin.local/bitcoin-node:sv-1.0.13     the Bitcoin node image (below)
 #   ghcr.io/kubectl-bitcoin/kubectl-bitcoin:<appVersion>, :dev
@@ -133,7 +134,7 @@ build_all() {
 	fi
 
 	out="$(archive_for busybox)"
-	if [[ ! -s $out ]]; then
+	if [[ ! -s $out || ! -s $(archive_for huge-answer) || $here/images/huge-answer/bitcoind -nt $(archive_for huge-answer) ]]; then
 		local bb=/bin/busybox tmp
 		[[ -x $bb ]] && "$bb" --list >/dev/null 2>&1 && file -L "$bb" 2>/dev/null | grep -q 'statically linked' ||
 			die "busybox-static is missing (apt-get install busybox-static)"
@@ -146,8 +147,11 @@ build_all() {
 		printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$tmp/etc/passwd"
 		printf 'root:x:0:\nnogroup:x:65534:\n' >"$tmp/etc/group"
 		oci --out "$out" --name docker.io/library/busybox:1.35 --rootfs "$tmp" --cmd '["sh"]' --env PATH=/bin
+		# The same tree with a stand-in bitcoind that answers 64 MiB to every call (for the tests).
+		oci --out "$(archive_for huge-answer)" --name kubectl-bitcoin.local/huge-answer:1 --rootfs "$tmp" \
+			--file "$here/images/huge-answer/bitcoind:/usr/local/bin/bitcoind:0755" --env PATH=/usr/local/bin:/bin
 		rm -rf "$tmp"
-		built+=(busybox)
+		built+=(busybox huge-answer)
 	fi
 
 	local node_key node_files=() names=() n
@@ -219,7 +223,7 @@ build_all() {
 import_all() {
 	local sock=$1 ctr="$bin_dir/ctr" have archive imported=()
 	have="$("$ctr" --address "$sock" -n k8s.io images ls 2>/dev/null | awk 'NR > 1 {print $1 "@" $3}')"
-	for archive in pause busybox bitcoin-node controller coredns local-path-provisioner; do
+	for archive in pause busybox huge-answer bitcoin-node controller coredns local-path-provisioner; do
 		archive="$(archive_for "$archive")"
 		[[ -s $archive ]] || continue
 		# The names and digest the archive holds, from its index.json.
@@ -247,6 +251,7 @@ import) [[ -n ${2:-} ]] || die "usage: images.sh import SOCKET"; build_all; impo
 list)
 	echo registry.k8s.io/pause:3.10
 	echo docker.io/library/busybox:1.35
+	echo kubectl-bitcoin.local/huge-answer:1
 	node_names
 	echo "ghcr.io/kubectl-bitcoin/kubectl-bitcoin:$(chart_app_version)"
 	echo "registry.k8s.io/coredns/coredns:$(version_of coredns)"

@@ -19,7 +19,6 @@ changed).
 """
 import argparse
 import hashlib
-import io
 import json
 import os
 import re

@@ -13,6 +13,7 @@ import random
 import string
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -133,6 +134,30 @@ class RpcError(Exception):
     def __init__(self, code, message):
         super().__init__("RPC error %s: %s" % (code, message))
         self.code = code
+
+
+def kubeconfig_for(service_account, namespace):
+    """A kubeconfig file that acts as the ServiceAccount (a token from the TokenRequest API)."""
+    token = kubectl("-n", namespace, "create", "token", service_account).strip()
+    admin = json.loads(kubectl("config", "view", "--raw", "--minify", "-o", "json"))
+    cluster = admin["clusters"][0]["cluster"]
+    config = {"apiVersion": "v1", "kind": "Config", "current-context": "limited",
+              "clusters": [{"name": "local", "cluster": cluster}],
+              "users": [{"name": service_account, "user": {"token": token}}],
+              "contexts": [{"name": "limited", "context": {"cluster": "local", "user": service_account,
+                                                           "namespace": namespace}}]}
+    handle = tempfile.NamedTemporaryFile("w", suffix=".kubeconfig", delete=False)
+    json.dump(config, handle)
+    handle.close()
+    return handle.name
+
+
+def degraded_reason(ns, name):
+    """(reason, message) of the network's Degraded condition when it is True, else (None, "")."""
+    for c in get_network(ns, name).get("status", {}).get("conditions", []):
+        if c["type"] == "Degraded" and c["status"] == "True":
+            return c.get("reason"), c.get("message", "")
+    return None, ""
 
 
 def pod_with_ip(ip):

@@ -24,14 +24,16 @@ kind: Pod
 metadata: {name: open-server, labels: {app: open-server}}
 spec:
   terminationGracePeriodSeconds: 1
-  containers: [{name: c, image: busybox:1.35, command: ["nc", "-lk", "-p", "18443", "-e", "echo", "hello"]}]
+  containers: [{name: c, image: busybox:1.35, command: ["httpd", "-f", "-p", "18443"]}]
 """
 
 
 def can_connect_from_prober(ip, port):
+    # busybox's nc: exit 1 when the connection fails within -w seconds (refused or dropped);
+    # connected, it waits for the server until `timeout` ends it.
     out = run(["kubectl", "-n", OTHER, "exec", "prober", "--", "sh", "-c",
-               "nc -z -w 3 %s %d && echo open || echo closed" % (ip, port)], check=False)[1]
-    return out.strip() == "open"
+               "timeout 8 nc -w 3 %s %d </dev/null; echo rc=$?" % (ip, port)], check=False)[1]
+    return out.strip().splitlines()[-1] != "rc=1"
 
 
 def test_network_ready_means_the_controller_reaches_rpc():

@@ -1,7 +1,6 @@
 #!/usr/bin/env python3
 """`kubectl bitcoin rpc` and `mine` from the host through the API server's services/proxy and the
 controller's RPC gateway, as an admin and as a user whose RBAC allows less."""
-import tempfile
 
 from kbtest import *
 
@@ -46,21 +45,6 @@ def test_errors_say_what_exists_and_what_is_wrong():
     assert code == 1 and "-32601" in err, (code, err)
     # The node is still up after the denied stop.
     assert rpc(ready_ips(NS, "r", 2)[0], credentials(NS, "r"), "getblockcount") >= 0
-
-
-def kubeconfig_for(service_account, namespace):
-    token = kubectl("-n", namespace, "create", "token", service_account).strip()
-    admin = json.loads(kubectl("config", "view", "--raw", "--minify", "-o", "json"))
-    cluster = admin["clusters"][0]["cluster"]
-    config = {"apiVersion": "v1", "kind": "Config", "current-context": "limited",
-              "clusters": [{"name": "local", "cluster": cluster}],
-              "users": [{"name": service_account, "user": {"token": token}}],
-              "contexts": [{"name": "limited", "context": {"cluster": "local", "user": service_account,
-                                                           "namespace": namespace}}]}
-    handle = tempfile.NamedTemporaryFile("w", suffix=".kubeconfig", delete=False)
-    json.dump(config, handle)
-    handle.close()
-    return handle.name
 
 
 def test_rbac_decides_who_may_use_the_gateway():

@@ -67,13 +67,6 @@ def test_restricted_pod_security_does_not_stop_any_pod():
         delete_namespace(ns)
 
 
-def degraded_reason(ns, name):
-    for c in get_network(ns, name).get("status", {}).get("conditions", []):
-        if c["type"] == "Degraded" and c["status"] == "True":
-            return c.get("reason"), c.get("message", "")
-    return None, ""
-
-
 def test_user_secret_and_missing_secret():
     apply_network(NS, "usersec", {"nodes": 1, "secret": "mine"})
     wait_until("Degraded names the missing Secret", lambda: degraded_reason(NS, "usersec")[0] == "SecretNotFound"
