@@ -2,6 +2,7 @@
 # Benchmarks, run side by side on this machine (never as timed unit tests):
 #   hack/bench.sh template     `kubectl bitcoin template` vs `helm template` on the project's chart
 #   hack/bench.sh reconcile    time for a network to become Ready and connected, and controller writes at rest
+#   hack/bench.sh node-rss     a node's resident memory with bitcoind's defaults and with the controller's small settings
 # Numbers are printed with the machine they were measured on; nothing here is a pass/fail gate.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -72,8 +73,48 @@ reconcile)
 	echo "controller write requests during $rest s at rest: $((after - before))"
 	kubectl delete namespace "$ns" --wait=false >/dev/null
 	;;
+node-rss)
+	# Two nodes of the default image on the local cluster, side by side: a plain pod running
+	# bitcoind with its defaults, and a one-node network (the controller's flags: small caches,
+	# mempool, threads). VmRSS of each bitcoind after SETTLE_SECONDS.
+	settle=${SETTLE_SECONDS:-30}
+	hack/local-cluster.sh up >/dev/null
+	eval "$(hack/local-cluster.sh env)"
+	export PATH=$root/build:$PATH
+	kubectl bitcoin install --wait --timeout 5m >/dev/null
+	image=$(awk '/^ *image:$/ {i = 1; next} i && /default:/ {print $2; exit}' manifests/crd.yaml)
+	ns=bench-rss-$$
+	kubectl create namespace "$ns" >/dev/null
+	trap 'kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true' EXIT
+	kubectl -n "$ns" apply -f - >/dev/null <<-YAML
+		apiVersion: v1
+		kind: Pod
+		metadata: {name: defaults}
+		spec:
+		  securityContext: {runAsUser: 101, runAsGroup: 101, fsGroup: 101}
+		  containers:
+		  - name: bitcoind
+		    image: $image
+		    command: [bitcoind]
+		    args: [-regtest, -server, -printtoconsole, -datadir=/data, -rpcuser=bench, -rpcpassword=bench]
+		    env: [{name: HOME, value: /data}]
+		    readinessProbe: {tcpSocket: {port: 18443}, periodSeconds: 1}
+		    volumeMounts: [{name: data, mountPath: /data}]
+		  volumes: [{name: data, emptyDir: {}}]
+	YAML
+	kubectl bitcoin create small --nodes 1 -n "$ns" >/dev/null
+	kubectl -n "$ns" wait --for=condition=Ready pod/defaults --timeout=180s >/dev/null
+	until kubectl -n "$ns" wait --for=condition=Ready pod/small-sts-0 --timeout=180s >/dev/null 2>&1; do sleep 1; done
+	sleep "$settle"
+	rss() { kubectl -n "$ns" exec "$1" -c bitcoind -- awk '/^VmRSS/ {print $2}' /proc/1/status; }
+	plain=$(rss defaults)
+	small=$(rss small-sts-0)
+	echo "machine: $(nproc) cores, $(uname -r); image $image ($(kubectl -n "$ns" exec defaults -- bitcoind -version 2>/dev/null | head -1))"
+	echo "bitcoind with its defaults:              VmRSS $((plain / 1024)) MiB"
+	echo "bitcoind with the controller's settings: VmRSS $((small / 1024)) MiB  (after ${settle}s, idle regtest)"
+	;;
 *)
-	echo "usage: hack/bench.sh template|reconcile" >&2
+	echo "usage: hack/bench.sh template|reconcile|node-rss" >&2
 	exit 2
 	;;
 esac

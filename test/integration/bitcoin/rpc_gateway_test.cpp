@@ -79,11 +79,14 @@ TEST_CASE("kubectl bitcoin rpc's path, end to end on loopback: client helper -> 
     CHECK(error.existing_ordinals() == std::vector<int>{0});
   }
 
-  // A batch comes back from bitcoind chunked; the gateway relays it whole.
+  // A batch comes back from bitcoind chunked; the gateway relays it whole, the node's error for
+  // one element included (an allowed method with a bad parameter: the policy refuses unknown methods).
   auto answer =
       http_request(gateway.port(), "POST", gateway_node_path(node0),
                    {{std::string(kCallerCredentialsHeader), basic_authorization(directory.route().credentials)}},
-                   R"([{"method":"getblockcount","id":1},{"method":"nosuch","id":2}])");
+                   R"([{"method":"getblockcount","id":1},{"method":"getblockhash","params":[999999],"id":2}])");
   CHECK(answer.status == 200);
-  CHECK(json::parse(answer.body).as_array().size() == 2);
+  auto batch = json::parse(answer.body);
+  REQUIRE(batch.as_array().size() == 2);
+  CHECK(batch.as_array()[1].at("error").is_object());
 }
