@@ -11,6 +11,7 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "pkg/base/ascii.hpp"
 #include "pkg/base/base64.hpp"
 #include "pkg/bitcoin/strict_json.hpp"
 
@@ -18,11 +19,6 @@ namespace kb::bitcoin {
 namespace json = boost::json;
 
 namespace {
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-  return out;
-}
 
 // DNS-1123 subdomain: what Kubernetes accepts for namespace and object names.
 bool is_dns1123_name(std::string_view name) {
@@ -256,7 +252,8 @@ InspectedRequest inspect_request(std::string_view body) {
 
 bool caller_credentials_match(std::string_view header_value, const UserPassword& expected) {
   constexpr std::string_view scheme = "basic ";
-  if (header_value.size() <= scheme.size() || lower(header_value.substr(0, scheme.size())) != scheme) return false;
+  if (header_value.size() <= scheme.size() || base::ascii_lower(header_value.substr(0, scheme.size())) != scheme)
+    return false;
   auto presented = base::base64_decode(header_value.substr(scheme.size()));
   if (!presented) return false;
   Digest got = sha256(*presented);

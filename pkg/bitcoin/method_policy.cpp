@@ -6,15 +6,12 @@
 #include <stdexcept>
 #include <utility>
 
+#include "pkg/base/ascii.hpp"
+
 namespace kb::bitcoin {
 namespace json = boost::json;
 
 namespace {
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-  return out;
-}
 
 bool matches(const std::string& pattern, const std::string& method) {
   if (!pattern.empty() && pattern.back() == '*') return method.rfind(pattern.substr(0, pattern.size() - 1), 0) == 0;
@@ -27,7 +24,7 @@ bool any_matches(const std::vector<std::string>& patterns, const std::string& me
 
 std::vector<std::string> normalized(std::vector<std::string> patterns) {
   for (auto& pattern : patterns) {
-    pattern = lower(pattern);
+    pattern = base::ascii_lower(pattern);
     std::string_view name(pattern);
     if (!name.empty() && name.back() == '*') name.remove_suffix(1);
     bool word =
@@ -174,7 +171,7 @@ MethodPolicy::MethodPolicy(std::vector<std::string> allow, std::vector<std::stri
     : allow_(normalized(std::move(allow))), deny_(normalized(std::move(deny))) {}
 
 MethodDecision MethodPolicy::decide(std::string_view method_name, const json::value& params) const {
-  const std::string method = lower(method_name);
+  const std::string method = base::ascii_lower(method_name);
   if (any_matches(deny_, method)) return {false, "the operator's policy denies it", true};
   const auto& defaults = default_allowed_methods();
   bool allowed = any_matches(allow_, method) || std::binary_search(defaults.begin(), defaults.end(), method);

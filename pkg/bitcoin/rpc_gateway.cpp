@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "pkg/base/ascii.hpp"
 #include "pkg/bitcoin/worker_pool.hpp"
 #include "pkg/observe/http_server.hpp"
 
@@ -15,11 +16,6 @@ HttpReply RpcClientForwarder::forward(const NetworkNode& node, const std::string
 }
 
 namespace {
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-  return out;
-}
 
 observe::HttpResponse to_http(GatewayHttpAnswer answer) {
   observe::HttpResponse response{answer.status, "application/json", std::move(answer.body), std::move(answer.headers)};
@@ -119,7 +115,7 @@ void RpcGateway::on_request(observe::HttpRequest request, observe::HttpResponder
   GatewayHttpRequest call;
   call.verb = request.method;
   call.target = request.target;
-  call.caller_credentials = request.header(lower(kCallerCredentialsHeader));
+  call.caller_credentials = request.header(base::ascii_lower(kCallerCredentialsHeader));
   call.body = std::move(request.body);
   call.peer = request.remote_address;
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A node that answers every RPC call with 64 MiB (the image kubectl-bitcoin.local/huge-answer:1,
+"""`serve` is not dumpable, and a node that answers every RPC call with 64 MiB (the image kubectl-bitcoin.local/huge-answer:1,
 built by the local cluster's tooling) cannot make the controller read without bound: the network
 is Degraded with reason NodeAnswerTooLarge, the controller is neither restarted nor OOM-killed,
 and its container's peak memory (the kernel's cgroup counter) stays far below its limit."""
@@ -48,9 +48,27 @@ def test_a_huge_answer_degrades_the_network_not_the_controller():
     assert peak < 100 * 1048576, "the controller's memory peaked at %d bytes" % peak
 
 
+def test_serve_is_not_dumpable():
+    """The controller holds Secrets in memory: it marks itself not dumpable (no core file, no
+    ptrace by its own uid). The kernel then gives /proc/PID/ of the process to root instead of its
+    uid (65532), which the node's host can see."""
+    pod = controller_pod()
+    container_id = pod["status"]["containerStatuses"][0]["containerID"].split("://", 1)[1]
+    procs = glob.glob("/sys/fs/cgroup/pids/kubepods*/**/%s/cgroup.procs" % container_id, recursive=True)
+    assert procs, "no cgroup for the controller's container"
+    pids = open(procs[0]).read().split()
+    assert pids, "no process in the controller's container"
+    status = open("/proc/%s/status" % pids[0]).read()
+    uid = [line.split()[1] for line in status.splitlines() if line.startswith("Uid:")][0]
+    assert uid == "65532", "the controller runs as uid %s" % uid
+    owner = os.stat("/proc/%s/environ" % pids[0]).st_uid
+    assert owner == 0, "/proc/%s/environ belongs to uid %d: the process is dumpable" % (pids[0], owner)
+    log("serve (pid %s, uid %s) is not dumpable: its /proc entries belong to root" % (pids[0], uid))
+
+
 if __name__ == "__main__":
     NS = fresh_namespace("kbt-huge")
     try:
-        main([test_a_huge_answer_degrades_the_network_not_the_controller])
+        main([test_serve_is_not_dumpable, test_a_huge_answer_degrades_the_network_not_the_controller])
     finally:
         delete_namespace(NS)
