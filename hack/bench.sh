@@ -96,7 +96,7 @@ node-rss)
 		  - name: bitcoind
 		    image: $image
 		    command: [bitcoind]
-		    args: [-regtest, -server, -printtoconsole, -datadir=/data, -rpcuser=bench, -rpcpassword=bench]
+		    args: [-regtest, -server, -printtoconsole, -datadir=/data, -rpcuser=bench, -rpcpassword=bench, -rpcbind=0.0.0.0, -rpcallowip=0.0.0.0/0]
 		    env: [{name: HOME, value: /data}]
 		    readinessProbe: {tcpSocket: {port: 18443}, periodSeconds: 1}
 		    volumeMounts: [{name: data, mountPath: /data}]
