@@ -1,9 +1,9 @@
 #include "pkg/cli/create_command.hpp"
 
+#include "pkg/api/bitcoin_network.hpp"
 #include "pkg/cli/cluster_access.hpp"
 #include "pkg/cli/output_format.hpp"
 #include "pkg/cli/status_command.hpp"
-#include "pkg/controller/network.hpp"
 #include "pkg/kube/errors.hpp"
 
 #include <CLI/CLI.hpp>
@@ -55,9 +55,7 @@ json::array parse_edges(const std::string& text, int nodes) {
   return edges;
 }
 
-std::string resource_name(const std::string& name) {
-  return "bitcoinnetwork." + std::string(controller::kGroup) + "/" + name;
-}
+std::string resource_name(const std::string& name) { return "bitcoinnetwork." + std::string(api::kGroup) + "/" + name; }
 
 int run_create(Context& context, CreateOptions options) {
   auto& flags = options.flags;
@@ -156,8 +154,8 @@ json::value build_network_object(const NetworkFlags& flags) {
   }
   json::object metadata{{"name", flags.name}};
   if (!flags.namespace_name.empty()) metadata["namespace"] = flags.namespace_name;
-  return json::object{{"apiVersion", controller::kApiVersion},
-                      {"kind", controller::kKind},
+  return json::object{{"apiVersion", api::kApiVersion},
+                      {"kind", api::kKind},
                       {"metadata", std::move(metadata)},
                       {"spec", std::move(spec)}};
 }
@@ -186,7 +184,7 @@ void add_create_command(CLI::App& root, Context& context) {
                       "Mine a block every S seconds (0, the default, leaves mining off)");
   command->add_option("--mining-node", flags.mining_node, "The node that mines (default 0)");
   command->add_option("--image", flags.image,
-                      "The bitcoind container image (default " + std::string(controller::kDefaultImage) + ")");
+                      "The bitcoind container image (default " + std::string(api::kDefaultImage) + ")");
   command->add_option("--secret", flags.secret,
                       "A Secret with BC_RPC_USER and BC_RPC_PASSWORD (default: the controller generates one)");
   command->add_option("--arg", flags.args, "An extra bitcoind option, e.g. --arg=-txindex=1 (repeatable)")

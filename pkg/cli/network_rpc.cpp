@@ -1,11 +1,11 @@
 #include "pkg/cli/network_rpc.hpp"
 
+#include "pkg/api/bitcoin_network.hpp"
+#include "pkg/api/naming.hpp"
 #include "pkg/bitcoin/gateway_client.hpp"
 #include "pkg/bitcoin/rpc_error.hpp"
 #include "pkg/cli/cluster_access.hpp"
 #include "pkg/controller/credentials.hpp"
-#include "pkg/controller/naming.hpp"
-#include "pkg/controller/network.hpp"
 #include "pkg/kube/errors.hpp"
 
 #include <CLI/CLI.hpp>
@@ -18,9 +18,7 @@ namespace json = boost::json;
 
 namespace {
 kube::ResourceRef networks_ref(const std::string& ns) {
-  return kube::ResourceRef::of(std::string(controller::kGroup), std::string(controller::kVersion),
-                               std::string(controller::kPlural))
-      .in(ns);
+  return kube::ResourceRef::of(std::string(api::kGroup), std::string(api::kVersion), std::string(api::kPlural)).in(ns);
 }
 }  // namespace
 
@@ -58,13 +56,12 @@ json::value get_network_or_fail(const kube::Client& client, const std::string& n
 
 json::value call_node(const kube::Client& client, const GatewayLocation& gateway, const json::value& network_object,
                       int ordinal, const bitcoin::RpcRequest& call, const std::optional<std::string>& wallet) {
-  auto network = controller::parse_network(network_object);
+  auto network = api::parse_network(network_object);
   if (ordinal < 0 || ordinal >= network.spec.nodes) {
     throw CommandError("network " + network.name + " has no node " + std::to_string(ordinal) + " (it has nodes 0 to " +
                        std::to_string(network.spec.nodes - 1) + ")");
   }
-  auto secret_name =
-      network.spec.secret.empty() ? controller::generated_secret_name(network.name) : network.spec.secret;
+  auto secret_name = network.spec.secret.empty() ? api::generated_secret_name(network.name) : network.spec.secret;
   std::optional<json::value> secret;
   try {
     secret = client.get_if_exists(kube::refs::secrets(network.namespace_name, secret_name));

@@ -1,9 +1,9 @@
 #include "pkg/cli/scale_command.hpp"
 
+#include "pkg/api/bitcoin_network.hpp"
 #include "pkg/cli/cluster_access.hpp"
 #include "pkg/cli/output_format.hpp"
 #include "pkg/cli/status_command.hpp"
-#include "pkg/controller/network.hpp"
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
@@ -35,7 +35,7 @@ int run_scale(Context& context, const ScaleOptions& options) {
   } catch (const std::exception& e) {
     fail_network_request(e, client, ns, options.network, "scale network \"" + options.network + "\"");
   }
-  context.out << "bitcoinnetwork." << controller::kGroup << "/" << options.network << " scaled";
+  context.out << "bitcoinnetwork." << api::kGroup << "/" << options.network << " scaled";
   if (before != options.nodes)
     context.out << " from " << before << " to " << options.nodes << " nodes";
   else

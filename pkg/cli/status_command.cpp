@@ -1,11 +1,11 @@
 #include "pkg/cli/status_command.hpp"
 
+#include "pkg/api/bitcoin_network.hpp"
+#include "pkg/api/naming.hpp"
 #include "pkg/base/duration.hpp"
 #include "pkg/cli/cluster_access.hpp"
 #include "pkg/cli/output_format.hpp"
 #include "pkg/cli/table_printer.hpp"
-#include "pkg/controller/naming.hpp"
-#include "pkg/controller/network.hpp"
 #include "pkg/kube/errors.hpp"
 
 #include <CLI/CLI.hpp>
@@ -130,11 +130,11 @@ ControllerInfo find_controller(const kube::Client& client, const std::string& ns
 
 std::vector<json::value> network_events(const kube::Client& client, const std::string& ns, const std::string& name) {
   try {
-    auto events = client
-                      .list(kube::refs::core_events(ns),
-                            {.field_selector = "involvedObject.name=" + name +
-                                               ",involvedObject.kind=" + std::string(controller::kKind)})
-                      .items;
+    auto events =
+        client
+            .list(kube::refs::core_events(ns),
+                  {.field_selector = "involvedObject.name=" + name + ",involvedObject.kind=" + std::string(api::kKind)})
+            .items;
     std::stable_sort(events.begin(), events.end(),
                      [](const json::value& a, const json::value& b) { return event_time(a) < event_time(b); });
     if (events.size() > kMaxEvents) events.erase(events.begin(), events.end() - kMaxEvents);
@@ -169,7 +169,7 @@ View build_view(const kube::Client& client, const StatusOptions& options, const 
     if (structured) {
       print_structured(out, network, options.output);
     } else if (options.output == "name") {
-      out << "bitcoinnetwork." << controller::kGroup << "/" << summary.name << "\n";
+      out << "bitcoinnetwork." << api::kGroup << "/" << summary.name << "\n";
     } else {
       auto events = network_events(client, ns, options.network);
       for (const auto& event : events) view.change_key += "," + string_at(event, "metadata.resourceVersion");
@@ -210,7 +210,7 @@ View build_view(const kube::Client& client, const StatusOptions& options, const 
     return view;
   }
   if (options.output == "name") {  // kubectl's -o name, for scripts: no header, no controller line
-    for (const auto& summary : summaries) out << "bitcoinnetwork." << controller::kGroup << "/" << summary.name << "\n";
+    for (const auto& summary : summaries) out << "bitcoinnetwork." << api::kGroup << "/" << summary.name << "\n";
     view.text = out.str();
     return view;
   }
@@ -293,8 +293,7 @@ int run_status(Context& context, const StatusOptions& options) {
 // --- Shared helpers ----------------------------------------------------------------------------
 
 kube::ResourceRef network_ref(std::string ns, std::string name) {
-  auto ref = kube::ResourceRef::of(std::string(controller::kGroup), std::string(controller::kVersion),
-                                   std::string(controller::kPlural));
+  auto ref = kube::ResourceRef::of(std::string(api::kGroup), std::string(api::kVersion), std::string(api::kPlural));
   if (!ns.empty()) ref = ref.in(std::move(ns));
   if (!name.empty()) ref = ref.named(std::move(name));
   return ref;
@@ -302,7 +301,7 @@ kube::ResourceRef network_ref(std::string ns, std::string name) {
 
 std::string crd_missing_message() {
   return "the BitcoinNetwork CRD is not installed in this cluster (the API server does not serve " +
-         std::string(controller::kPlural) + "." + std::string(controller::kGroup) + "); run kubectl bitcoin install";
+         std::string(api::kPlural) + "." + std::string(api::kGroup) + "); run kubectl bitcoin install";
 }
 
 bool crd_missing(const kube::Client& client, const std::string& ns) {
@@ -387,7 +386,7 @@ NetworkSummary summarize_network(const json::value& network, std::chrono::system
                        ? std::to_string(int_at(network, "spec.mining.intervalSeconds", 10)) + "s@node" +
                              std::to_string(int_at(network, "spec.mining.node", 0))
                        : "off";
-  summary.image = string_at(network, "spec.image", std::string(controller::kDefaultImage));
+  summary.image = string_at(network, "spec.image", std::string(api::kDefaultImage));
 
   std::int64_t min_height = std::numeric_limits<std::int64_t>::max();
   std::int64_t max_height = std::numeric_limits<std::int64_t>::min();
@@ -477,8 +476,7 @@ std::string render_network_detail(const json::value& network, const std::vector<
   for (std::int64_t i = 0; i < summary.desired; ++i) by_ordinal.try_emplace(i, nullptr);
   for (const auto& [ordinal, node] : by_ordinal) {
     if (ordinal < 0) continue;
-    std::vector<std::string> row{std::to_string(ordinal),
-                                 controller::pod_name(summary.name, static_cast<int>(ordinal))};
+    std::vector<std::string> row{std::to_string(ordinal), api::pod_name(summary.name, static_cast<int>(ordinal))};
     if (!node) {
       row.insert(row.end(), {"-", "no", "-", "-", "-", "-"});
       if (wide) row.insert(row.end(), {"-", "-"});

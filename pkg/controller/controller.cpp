@@ -1,7 +1,7 @@
 #include "pkg/controller/controller.hpp"
 
+#include "pkg/api/naming.hpp"
 #include "pkg/bitcoin/rpc_client.hpp"
-#include "pkg/controller/naming.hpp"
 #include "pkg/kube/resource_ref.hpp"
 
 #include <boost/json.hpp>
@@ -42,10 +42,12 @@ Controller::Controller(kube::Client client, ControllerSettings settings, observe
     options.on_error = on_error;
     return std::make_unique<kube::Informer>(client_, std::move(options));
   };
-  networks_ = make(kube::ResourceRef::of(std::string(kGroup), std::string(kVersion), std::string(kPlural)).in(ns), "");
+  networks_ = make(
+      kube::ResourceRef::of(std::string(api::kGroup), std::string(api::kVersion), std::string(api::kPlural)).in(ns),
+      "");
   statefulsets_ = make(kube::refs::stateful_sets(ns), kManagedSelector);
   services_ = make(kube::refs::services(ns), kManagedSelector);
-  pods_ = make(kube::refs::pods(ns), std::string(kNetworkLabel));
+  pods_ = make(kube::refs::pods(ns), std::string(api::kNetworkLabel));
   network_policies_ = make(kube::refs::network_policies(ns), kManagedSelector);
   pods_->store().add_index(kPodsByNetworkIndex, index_by_network());
 

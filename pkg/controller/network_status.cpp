@@ -1,6 +1,6 @@
 #include "pkg/controller/network_status.hpp"
 
-#include "pkg/controller/naming.hpp"
+#include "pkg/api/naming.hpp"
 
 #include <boost/json.hpp>
 
@@ -86,7 +86,7 @@ json::value compute_status(const StatusInputs& inputs) {
   std::map<int, const json::value*> pods;
   int existing = 0;
   for (const auto& pod : inputs.pods) {
-    int ordinal = ordinal_of_pod(network.name, string_at(pod, {"metadata", "name"}));
+    int ordinal = api::ordinal_of_pod(network.name, string_at(pod, {"metadata", "name"}));
     if (ordinal < 0) continue;
     ++existing;
     if (ordinal < desired) pods[ordinal] = &pod;
@@ -98,8 +98,8 @@ json::value compute_status(const StatusInputs& inputs) {
   std::set<std::string> tips;
   for (int ordinal = 0; ordinal < desired; ++ordinal) {
     json::object node{{"ordinal", ordinal},
-                      {"nodeName", pod_name(network.name, ordinal)},
-                      {"dnsName", dns_name(network.name, ordinal)}};
+                      {"nodeName", api::pod_name(network.name, ordinal)},
+                      {"dnsName", api::dns_name(network.name, ordinal)}};
     bool ready = false;
     if (auto it = pods.find(ordinal); it != pods.end()) {
       const auto& pod = *it->second;
@@ -148,7 +148,7 @@ json::value compute_status(const StatusInputs& inputs) {
                       {"replicas", existing},
                       {"readyNodes", ready_nodes},
                       {"blockHeight", height},
-                      {"selector", label_selector(network.name)},
+                      {"selector", api::label_selector(network.name)},
                       {"nodes", std::move(nodes)},
                       {"conditions", std::move(conditions)}};
 }

@@ -1,10 +1,10 @@
 #include "pkg/controller/reconciler.hpp"
 
+#include "pkg/api/naming.hpp"
 #include "pkg/base/json_subset.hpp"
 #include "pkg/bitcoin/rpc_error.hpp"
 #include "pkg/controller/desired_objects.hpp"
 #include "pkg/controller/image_policy.hpp"
-#include "pkg/controller/naming.hpp"
 #include "pkg/controller/network_status.hpp"
 #include "pkg/controller/node_args.hpp"
 #include "pkg/controller/node_sync.hpp"
@@ -30,7 +30,7 @@ kube::IndexFunc index_by_network() {
     const auto* labels = meta->as_object().if_contains("labels");
     const auto* ns = meta->as_object().if_contains("namespace");
     if (!labels || !labels->is_object() || !ns || !ns->is_string()) return {};
-    const auto* network = labels->as_object().if_contains(kNetworkLabel);
+    const auto* network = labels->as_object().if_contains(api::kNetworkLabel);
     if (!network || !network->is_string()) return {};
     return {std::string(ns->as_string()) + "/" + std::string(network->as_string())};
   };
@@ -109,7 +109,7 @@ void Reconciler::apply_if_changed(const kube::ResourceRef& ref, const kube::Stor
                                   const json::value& network_object, std::string_view what) {
   kube::ObjectPtr live = cache ? cache->get(ref.namespace_name, ref.name) : nullptr;
   if (live && base::is_subset(desired, *live)) return;
-  client_.apply(ref, desired, {.field_manager = std::string(kFieldManager), .force = true});
+  client_.apply(ref, desired, {.field_manager = std::string(api::kFieldManager), .force = true});
   count_write(what, "apply");
   if (!live && events_) {
     events_->record(network_object, kube::EventKind::Normal, "Created", "Create",
@@ -129,7 +129,7 @@ kube::ObjectPtr Reconciler::observe_object(const kube::ResourceRef& ref, const k
 void Reconciler::apply_secret_if_changed(const kube::ResourceRef& ref, const std::optional<json::value>& live,
                                          const json::value& desired, const json::value& network_object) {
   if (live && base::is_subset(desired, *live)) return;
-  client_.apply(ref, desired, {.field_manager = std::string(kFieldManager), .force = true});
+  client_.apply(ref, desired, {.field_manager = std::string(api::kFieldManager), .force = true});
   count_write("Secret", "apply");
   if (!live && events_) {
     events_->record(network_object, kube::EventKind::Normal, "Created", "Create", "Created Secret " + ref.name);
@@ -143,7 +143,7 @@ bitcoin::RpcCaller& Reconciler::node_rpc(NetworkState& state, int ordinal, const
   auto& slot = state.nodes[ordinal];
   if (!slot.rpc || slot.ip != ip) {
     slot.ip = ip;
-    slot.rpc = rpc_factory_(ip, kRpcPort, creds);
+    slot.rpc = rpc_factory_(ip, api::kRpcPort, creds);
   }
   return *slot.rpc;
 }
@@ -157,10 +157,10 @@ std::chrono::milliseconds Reconciler::reconcile(const std::string& key) {
     return std::chrono::milliseconds::zero();
   }
   const json::value& network_object = *object;
-  BitcoinNetwork network;
+  api::BitcoinNetwork network;
   try {
-    network = parse_network(network_object);
-  } catch (const NetworkSpecError& e) {
+    network = api::parse_network(network_object);
+  } catch (const api::NetworkSpecError& e) {
     log_.error("network has an invalid spec", {{"network", key}, {"error", e.what()}});
     if (events_) events_->record(network_object, kube::EventKind::Warning, "InvalidSpec", "Reconcile", e.what());
     return std::chrono::milliseconds::zero();  // a spec change will bring it back
@@ -191,11 +191,11 @@ std::chrono::milliseconds Reconciler::reconcile(const std::string& key) {
       problem = ReconcileProblem{"ImageNotAllowed", image_not_allowed_message(settings_.images, network.spec.image)};
       blocked = true;
     }
-    auto svc_ref = kube::refs::services(ns, service_name(name));
-    auto sts_ref = kube::refs::stateful_sets(ns, statefulset_name(name));
-    auto policy_ref = kube::refs::network_policies(ns, network_policy_name(name));
-    auto rpcauth_ref = kube::refs::secrets(ns, rpcauth_secret_name(name));
-    auto generated_ref = kube::refs::secrets(ns, generated_secret_name(name));
+    auto svc_ref = kube::refs::services(ns, api::service_name(name));
+    auto sts_ref = kube::refs::stateful_sets(ns, api::statefulset_name(name));
+    auto policy_ref = kube::refs::network_policies(ns, api::network_policy_name(name));
+    auto rpcauth_ref = kube::refs::secrets(ns, api::rpcauth_secret_name(name));
+    auto generated_ref = kube::refs::secrets(ns, api::generated_secret_name(name));
     std::optional<json::value> live_rpcauth, live_generated;
     if (!blocked) {
       // Secrets are not cached (no list/watch on Secrets): one GET each, by name.
@@ -242,7 +242,7 @@ std::chrono::milliseconds Reconciler::reconcile(const std::string& key) {
 
     // 4. Service, StatefulSet, NetworkPolicy.
     apply_if_changed(svc_ref, caches_.services, desired_service(network), network_object, "Service");
-    auto live_sts = caches_.statefulsets->get(ns, statefulset_name(name));
+    auto live_sts = caches_.statefulsets->get(ns, api::statefulset_name(name));
     if (refused.empty()) {
       if (live_sts && replicas_of(*live_sts) >= 0 && replicas_of(*live_sts) != network.spec.nodes && events_) {
         events_->record(network_object, kube::EventKind::Normal, "Scaling", "Scale",
@@ -262,10 +262,10 @@ std::chrono::milliseconds Reconciler::reconcile(const std::string& key) {
     for (const auto& pod : caches_.pods->by_index(kPodsByNetworkIndex, key)) pods.push_back(*pod);
     std::map<int, std::string> ready_addresses, current_addresses, ready_ips;
     for (const auto& pod : pods) {
-      int ordinal = ordinal_of_pod(name, name_of(pod));
+      int ordinal = api::ordinal_of_pod(name, name_of(pod));
       auto ip = pod_ip(pod);
       if (ordinal < 0 || ordinal >= network.spec.nodes || ip.empty() || pod_is_terminating(pod)) continue;
-      auto address = peer_address(ip, kP2pPort);
+      auto address = peer_address(ip, api::kP2pPort);
       current_addresses[ordinal] = address;
       if (pod_is_ready(pod)) {
         ready_addresses[ordinal] = address;
@@ -364,12 +364,12 @@ std::chrono::milliseconds Reconciler::reconcile(const std::string& key) {
       events_->record(network_object, kube::EventKind::Warning, problem->reason, "Reconcile", problem->message);
     }
     try {
-      client_.patch(kube::ResourceRef::of(std::string(kGroup), std::string(kVersion), std::string(kPlural))
-                        .in(ns)
-                        .named(name)
-                        .sub("status"),
-                    kube::PatchType::Merge, json::object{{"status", status}},
-                    {.field_manager = std::string(kFieldManager)});
+      client_.patch(
+          kube::ResourceRef::of(std::string(api::kGroup), std::string(api::kVersion), std::string(api::kPlural))
+              .in(ns)
+              .named(name)
+              .sub("status"),
+          kube::PatchType::Merge, json::object{{"status", status}}, {.field_manager = std::string(api::kFieldManager)});
       count_write("BitcoinNetwork", "patch-status");
     } catch (const std::exception& e) {
       if (!kube::is_not_found(e) && !failure) failure = std::current_exception();

@@ -10,10 +10,10 @@
 //   → mine a block when due → compute status → write it only if it changed → requeue time.
 //
 // Errors are thrown after the status (Degraded) has been written, so the caller's work queue backs off.
+#include "pkg/api/bitcoin_network.hpp"
 #include "pkg/bitcoin/rpc_caller.hpp"
 #include "pkg/controller/credentials.hpp"
 #include "pkg/controller/image_policy.hpp"
-#include "pkg/controller/network.hpp"
 #include "pkg/controller/network_credentials.hpp"
 #include "pkg/kube/client.hpp"
 #include "pkg/kube/event_recorder.hpp"

@@ -1,8 +1,8 @@
 // The CRD states some facts the controller's code also holds: the default image, the largest
 // network, and which spec.args are refused. These tests read manifests/crd.yaml (and its copy in
 // the chart) and hold them against the code, so the two cannot drift apart unnoticed.
+#include "pkg/api/bitcoin_network.hpp"
 #include "pkg/base/yaml_parse.hpp"
-#include "pkg/controller/network.hpp"
 #include "pkg/controller/node_args.hpp"
 
 #include <doctest/doctest.h>
@@ -16,6 +16,7 @@
 #include <sstream>
 
 using namespace kb::controller;
+using namespace kb::api;
 namespace json = boost::json;
 
 namespace {

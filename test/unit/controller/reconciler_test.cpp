@@ -4,9 +4,9 @@
 // status it writes says. Covers the paths where a pure decision meets the orchestration.
 #include "pkg/controller/reconciler.hpp"
 
+#include "pkg/api/naming.hpp"
 #include "pkg/bitcoin/rpc_error.hpp"
 #include "pkg/controller/credentials.hpp"
-#include "pkg/controller/naming.hpp"
 #include "pkg/controller/network_credentials.hpp"
 #include "pkg/kube/resource_ref.hpp"
 #include "test/unit/kube/support/fake_api_server.hpp"
@@ -18,6 +18,7 @@
 #include <sstream>
 
 using namespace kb::controller;
+using namespace kb::api;
 using kb::kube::testing::FakeApiServer;
 using kb::kube::testing::FakeRequest;
 using kb::kube::testing::FakeResponse;
