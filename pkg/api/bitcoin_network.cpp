@@ -36,7 +36,7 @@ Topology topology_field(std::string_view text) {
   if (text.empty()) return kDefaultTopology;
   if (auto topology = parse_topology(text)) return *topology;
   std::string names;
-  for (auto topology : kTopologies) names += (names.empty() ? "" : ", ") + std::string(to_string(topology));
+  for (const auto& topology : topology_names()) names += (names.empty() ? "" : ", ") + topology;
   throw NetworkSpecError("spec.topology must be one of " + names + " (got \"" + std::string(text) + "\")");
 }
 
@@ -56,9 +56,15 @@ BitcoinNetwork parse_network(const json::value& object) {
   if (const auto* status = field(root, "status")) network.status = *status;
 
   const auto* spec_value = field(root, "spec");
-  if (!spec_value || !spec_value->is_object()) throw NetworkSpecError("spec is missing");
-  const auto& spec = spec_value->as_object();
-  auto& out = network.spec;
+  if (!spec_value) throw NetworkSpecError("spec is missing");
+  network.spec = parse_spec(*spec_value);
+  return network;
+}
+
+NetworkSpec parse_spec(const json::value& value) {
+  if (!value.is_object()) throw NetworkSpecError("spec must be an object");
+  const auto& spec = value.as_object();
+  NetworkSpec out;
   out.nodes = static_cast<int>(int_field(spec, "nodes", "spec.nodes", 0));
   if (out.nodes < 0 || out.nodes > kMaxNodes) {
     throw NetworkSpecError("spec.nodes must be between 0 and " + std::to_string(kMaxNodes));
@@ -111,7 +117,7 @@ BitcoinNetwork parse_network(const json::value& object) {
     }
     out.storage.storage_class_name = string_field(s, "storageClassName", "spec.storage.storageClassName");
   }
-  return network;
+  return out;
 }
 
 }  // namespace kb::api

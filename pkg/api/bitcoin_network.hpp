@@ -76,5 +76,7 @@ class NetworkSpecError : public std::runtime_error {
 };
 
 BitcoinNetwork parse_network(const boost::json::value& object);
+// The spec alone (the object's "spec"), with the defaults applied.
+NetworkSpec parse_spec(const boost::json::value& spec);
 
 }  // namespace kb::api

@@ -23,4 +23,10 @@ std::optional<Topology> parse_topology(std::string_view text) {
   return std::nullopt;
 }
 
+std::vector<std::string> topology_names() {
+  std::vector<std::string> names;
+  for (auto topology : kTopologies) names.emplace_back(to_string(topology));
+  return names;
+}
+
 }  // namespace kb::api

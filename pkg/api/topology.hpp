@@ -2,7 +2,9 @@
 // How the nodes of a network connect to each other: the values spec.topology may take.
 #include <array>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace kb::api {
 
@@ -15,5 +17,7 @@ inline constexpr std::array<Topology, 4> kTopologies{Topology::mesh, Topology::r
 
 std::string_view to_string(Topology topology);
 std::optional<Topology> parse_topology(std::string_view text);
+// The names of kTopologies, for option checks and completion.
+std::vector<std::string> topology_names();
 
 }  // namespace kb::api

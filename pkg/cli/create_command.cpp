@@ -55,8 +55,6 @@ json::array parse_edges(const std::string& text, int nodes) {
   return edges;
 }
 
-std::string resource_name(const std::string& name) { return "bitcoinnetwork." + std::string(api::kGroup) + "/" + name; }
-
 int run_create(Context& context, CreateOptions options) {
   auto& flags = options.flags;
   if (options.dry_run != "none" && options.dry_run != "client" && options.dry_run != "server") {
@@ -67,7 +65,7 @@ int run_create(Context& context, CreateOptions options) {
 
   if (options.dry_run == "client") {
     if (options.output.empty()) {
-      context.out << resource_name(flags.name) << " created (dry run)\n";
+      context.out << api::qualified_name(flags.name) << " created (dry run)\n";
     } else {
       print_structured(context.out, object, options.output);
     }
@@ -91,8 +89,8 @@ int run_create(Context& context, CreateOptions options) {
   if (!options.output.empty()) {
     print_structured(context.out, created, options.output);
   } else {
-    context.out << resource_name(flags.name) << " created" << (options.dry_run == "server" ? " (server dry run)" : "")
-                << "\n";
+    context.out << api::qualified_name(flags.name) << " created"
+                << (options.dry_run == "server" ? " (server dry run)" : "") << "\n";
   }
   return kExitSuccess;
 }
@@ -103,8 +101,9 @@ json::value build_network_object(const NetworkFlags& flags) {
   if (auto problem = network_name_problem(flags.name, true); !problem.empty()) {
     throw UsageError("NETWORK \"" + flags.name + "\" " + problem);
   }
-  if (flags.nodes < 0 || flags.nodes > 100) {
-    throw UsageError("--nodes must be between 0 and 100, not " + std::to_string(flags.nodes));
+  if (flags.nodes < 0 || flags.nodes > api::kMaxNodes) {
+    throw UsageError("--nodes must be between 0 and " + std::to_string(api::kMaxNodes) + ", not " +
+                     std::to_string(flags.nodes));
   }
   json::object spec{{"nodes", flags.nodes}};
   if (!flags.topology.empty()) spec["topology"] = flags.topology;
@@ -175,14 +174,20 @@ void add_create_command(CLI::App& root, Context& context) {
       "  # Print the object instead of creating it\n"
       "  kubectl bitcoin create demo --nodes 3 --dry-run=client -o yaml");
   command->add_option("NETWORK", flags.name, "Name of the network")->required();
-  command->add_option("--nodes", flags.nodes, "Number of bitcoind nodes (0-100)")->required();
-  command->add_option("--topology", flags.topology, "How nodes connect: mesh (default), ring, star or custom")
-      ->check(CLI::IsMember({"mesh", "ring", "star", "custom"}));
-  command->add_option("--hub", flags.hub, "The hub node of --topology star (default 0)");
+  command->add_option("--nodes", flags.nodes, "Number of bitcoind nodes (0-" + std::to_string(api::kMaxNodes) + ")")
+      ->required();
+  command
+      ->add_option("--topology", flags.topology,
+                   "How nodes connect: mesh, ring, star or custom (default " +
+                       std::string(api::to_string(api::kDefaultTopology)) + ")")
+      ->check(CLI::IsMember(api::topology_names()));
+  command->add_option("--hub", flags.hub,
+                      "The hub node of --topology star (default " + std::to_string(api::kDefaultHub) + ")");
   command->add_option("--edges", flags.edges, "Edges of --topology custom, e.g. 0-1,1-2,2-3");
   command->add_option("--mining-interval", flags.mining_interval,
                       "Mine a block every S seconds (0, the default, leaves mining off)");
-  command->add_option("--mining-node", flags.mining_node, "The node that mines (default 0)");
+  command->add_option("--mining-node", flags.mining_node,
+                      "The node that mines (default " + std::to_string(api::kDefaultMiningNode) + ")");
   command->add_option("--image", flags.image,
                       "The bitcoind container image (default " + std::string(api::kDefaultImage) + ")");
   command->add_option("--secret", flags.secret,

@@ -5,6 +5,7 @@
 #include "pkg/bitcoin/gateway_client.hpp"
 #include "pkg/bitcoin/rpc_error.hpp"
 #include "pkg/cli/cluster_access.hpp"
+#include "pkg/cli/status_command.hpp"
 #include "pkg/controller/credentials.hpp"
 #include "pkg/kube/errors.hpp"
 
@@ -15,12 +16,6 @@
 
 namespace kb::cli {
 namespace json = boost::json;
-
-namespace {
-kube::ResourceRef networks_ref(const std::string& ns) {
-  return kube::ResourceRef::of(std::string(api::kGroup), std::string(api::kVersion), std::string(api::kPlural)).in(ns);
-}
-}  // namespace
 
 void add_gateway_flags(CLI::App& command, GatewayLocation& gateway) {
   if (const char* ns = std::getenv("KUBECTL_BITCOIN_NAMESPACE"); ns && *ns) gateway.namespace_name = ns;
@@ -34,10 +29,10 @@ void add_gateway_flags(CLI::App& command, GatewayLocation& gateway) {
 
 json::value get_network_or_fail(const kube::Client& client, const std::string& ns, const std::string& name) {
   try {
-    auto network = client.get_if_exists(networks_ref(ns).named(name));
+    auto network = client.get_if_exists(network_ref(ns, name));
     if (network) return *network;
     std::string existing;
-    for (const auto& item : client.list(networks_ref(ns)).items) {
+    for (const auto& item : client.list(network_ref(ns)).items) {
       existing += (existing.empty() ? "" : ", ") + std::string(item.at("metadata").at("name").as_string());
     }
     throw CommandError("network " + name + " not found in namespace " + ns +

@@ -1,7 +1,6 @@
-// The CRD states some facts the controller's code also holds: the default image, the largest
-// network, and which spec.args are refused. These tests read manifests/crd.yaml (and its copy in
-// the chart) and hold them against the code, so the two cannot drift apart unnoticed.
-#include "pkg/api/bitcoin_network.hpp"
+// The CRD states which spec.args are refused, and so does node_args. This test reads
+// manifests/crd.yaml and holds the two against each other, so they cannot drift apart unnoticed.
+// (The CRD's defaults and limits are held against pkg/api by test/unit/api/crd_test.cpp.)
 #include "pkg/base/yaml_parse.hpp"
 #include "pkg/controller/node_args.hpp"
 
@@ -16,7 +15,6 @@
 #include <sstream>
 
 using namespace kb::controller;
-using namespace kb::api;
 namespace json = boost::json;
 
 namespace {
@@ -50,18 +48,6 @@ std::set<std::string> names_in_rule(std::string_view rule) {
   return names;
 }
 }  // namespace
-
-TEST_CASE("the chart's CRD is the same file as manifests/crd.yaml") {
-  CHECK(read_file(kSource / "manifests" / "crd.yaml") ==
-        read_file(kSource / "chart" / "bitcoin-controller" / "crds" / "crd.yaml"));
-}
-
-TEST_CASE("CRD defaults and limits are the code's") {
-  auto crd = kb::base::parse_yaml(read_file(kSource / "manifests" / "crd.yaml"), "manifests/crd.yaml");
-  const auto& spec = spec_schema(crd);
-  CHECK(spec.at("properties").at("image").at("default") == json::string(kDefaultImage));
-  CHECK(spec.at("properties").at("nodes").at("maximum") == kMaxNodes);
-}
 
 TEST_CASE("the CRD's rules on spec.args refuse exactly the options node_args refuses, within a cost bound") {
   auto crd = kb::base::parse_yaml(read_file(kSource / "manifests" / "crd.yaml"), "manifests/crd.yaml");
