@@ -133,7 +133,7 @@ void Controller::worker(std::stop_token stop) {
     try {
       auto requeue = reconciler_->reconcile(*key);
       queue_.forget(*key);
-      if (requeue.count() > 0) queue_.add_after(*key, requeue);
+      if (!requeue.awaits_change()) queue_.add_after(*key, requeue.delay());
     } catch (const std::exception& e) {
       result = "error";
       log_.warn("reconcile failed; will retry with back-off",

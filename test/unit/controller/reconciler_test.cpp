@@ -125,7 +125,7 @@ TEST_CASE("refused spec.args: no StatefulSet is written, Degraded names the argu
   CHECK(degraded.at("status") == "True");
   CHECK(degraded.at("reason") == "ArgsRefused");
   CHECK(degraded.at("message").as_string().find("spec.args[1] \"--norpcauth\" sets -rpcauth") != json::string::npos);
-  CHECK(next == h.settings.resync);
+  CHECK(next == Requeue::after(h.settings.resync));
 
   // Fixed by the user: the StatefulSet follows.
   h.add_network(R"({"nodes": 1, "args": ["-txindex"]})");
@@ -143,7 +143,7 @@ TEST_CASE("a node whose answers are over the size limit makes the network Degrad
   CHECK(degraded.at("reason") == "NodeAnswerTooLarge");
   CHECK(degraded.at("message").as_string().find("node 0") != json::string::npos);
   CHECK(degraded.at("message").as_string().find("1048576 bytes") != json::string::npos);
-  CHECK(next == h.settings.not_ready_poll);
+  CHECK(next == Requeue::after(h.settings.not_ready_poll));
 }
 
 TEST_CASE("an IPv6 pod's node is reached at its IPv6 address") {
