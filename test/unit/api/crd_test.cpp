@@ -2,39 +2,19 @@
 // controller and the CLI. These tests read the CRD (and its copy in the chart) and hold every
 // default, enum and limit it declares against the typed API, so the two cannot drift apart.
 #include "pkg/api/bitcoin_network.hpp"
-#include "pkg/base/yaml_parse.hpp"
+#include "test/unit/api/support/crd_file.hpp"
 
 #include <doctest/doctest.h>
 
 #include <boost/json.hpp>
 
-#include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 using namespace kb::api;
+using namespace kb::testing;
 namespace json = boost::json;
 
 namespace {
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE_MESSAGE(in, path.string());
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-const std::filesystem::path kSource(KB_SOURCE_DIR);
-
-json::value read_crd() {
-  return kb::base::parse_yaml(read_file(kSource / "manifests" / "crd.yaml"), "manifests/crd.yaml");
-}
-
-const json::object& spec_schema(const json::value& crd) {
-  return crd.at("spec").at("versions").at(0).at("schema").at("openAPIV3Schema").at("properties").at("spec").as_object();
-}
-
 // Every `default:` under a schema, by its field path ("mining.intervalSeconds").
 void collect_defaults(const json::object& schema, const std::string& path, std::map<std::string, json::value>& out) {
   if (const auto* value = schema.if_contains("default")) out[path] = *value;
@@ -61,8 +41,7 @@ std::map<std::string, json::value> typed_defaults() {
 }  // namespace
 
 TEST_CASE("the chart's CRD is the same file as manifests/crd.yaml") {
-  CHECK(read_file(kSource / "manifests" / "crd.yaml") ==
-        read_file(kSource / "chart" / "bitcoin-controller" / "crds" / "crd.yaml"));
+  CHECK(read_source_file("manifests/crd.yaml") == read_source_file("chart/bitcoin-controller/crds/crd.yaml"));
 }
 
 TEST_CASE("every default in the CRD's spec schema is the typed API's default") {
