@@ -1,5 +1,6 @@
 #include "pkg/cli/completion_command.hpp"
 
+#include "pkg/api/topology.hpp"
 #include "pkg/cli/cluster_access.hpp"
 #include "pkg/cli/output_format.hpp"
 #include "pkg/cli/status_command.hpp"
@@ -37,7 +38,7 @@ std::vector<std::string> value_candidates(const CLI::App& current, const std::st
                                           const GlobalOptions& global, const CompletionSources& sources) {
   if (option_name == "-n" || option_name == "--namespace")
     return sources.namespaces ? sources.namespaces(global) : std::vector<std::string>{};
-  if (option_name == "--topology") return {"mesh", "ring", "star", "custom"};
+  if (option_name == "--topology") return api::topology_names();
   if (option_name == "-o" || option_name == "--output") {
     if (current.get_name() == "status") return {"wide", "json", "yaml", "name"};
     return {"json", "yaml"};

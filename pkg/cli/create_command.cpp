@@ -1,9 +1,9 @@
 #include "pkg/cli/create_command.hpp"
 
+#include "pkg/api/bitcoin_network.hpp"
 #include "pkg/cli/cluster_access.hpp"
 #include "pkg/cli/output_format.hpp"
 #include "pkg/cli/status_command.hpp"
-#include "pkg/controller/network.hpp"
 #include "pkg/kube/errors.hpp"
 
 #include <CLI/CLI.hpp>
@@ -55,10 +55,6 @@ json::array parse_edges(const std::string& text, int nodes) {
   return edges;
 }
 
-std::string resource_name(const std::string& name) {
-  return "bitcoinnetwork." + std::string(controller::kGroup) + "/" + name;
-}
-
 int run_create(Context& context, CreateOptions options) {
   auto& flags = options.flags;
   if (options.dry_run != "none" && options.dry_run != "client" && options.dry_run != "server") {
@@ -69,7 +65,7 @@ int run_create(Context& context, CreateOptions options) {
 
   if (options.dry_run == "client") {
     if (options.output.empty()) {
-      context.out << resource_name(flags.name) << " created (dry run)\n";
+      context.out << api::qualified_name(flags.name) << " created (dry run)\n";
     } else {
       print_structured(context.out, object, options.output);
     }
@@ -93,8 +89,8 @@ int run_create(Context& context, CreateOptions options) {
   if (!options.output.empty()) {
     print_structured(context.out, created, options.output);
   } else {
-    context.out << resource_name(flags.name) << " created" << (options.dry_run == "server" ? " (server dry run)" : "")
-                << "\n";
+    context.out << api::qualified_name(flags.name) << " created"
+                << (options.dry_run == "server" ? " (server dry run)" : "") << "\n";
   }
   return kExitSuccess;
 }
@@ -105,8 +101,9 @@ json::value build_network_object(const NetworkFlags& flags) {
   if (auto problem = network_name_problem(flags.name, true); !problem.empty()) {
     throw UsageError("NETWORK \"" + flags.name + "\" " + problem);
   }
-  if (flags.nodes < 0 || flags.nodes > 100) {
-    throw UsageError("--nodes must be between 0 and 100, not " + std::to_string(flags.nodes));
+  if (flags.nodes < 0 || flags.nodes > api::kMaxNodes) {
+    throw UsageError("--nodes must be between 0 and " + std::to_string(api::kMaxNodes) + ", not " +
+                     std::to_string(flags.nodes));
   }
   json::object spec{{"nodes", flags.nodes}};
   if (!flags.topology.empty()) spec["topology"] = flags.topology;
@@ -156,8 +153,8 @@ json::value build_network_object(const NetworkFlags& flags) {
   }
   json::object metadata{{"name", flags.name}};
   if (!flags.namespace_name.empty()) metadata["namespace"] = flags.namespace_name;
-  return json::object{{"apiVersion", controller::kApiVersion},
-                      {"kind", controller::kKind},
+  return json::object{{"apiVersion", api::kApiVersion},
+                      {"kind", api::kKind},
                       {"metadata", std::move(metadata)},
                       {"spec", std::move(spec)}};
 }
@@ -177,16 +174,22 @@ void add_create_command(CLI::App& root, Context& context) {
       "  # Print the object instead of creating it\n"
       "  kubectl bitcoin create demo --nodes 3 --dry-run=client -o yaml");
   command->add_option("NETWORK", flags.name, "Name of the network")->required();
-  command->add_option("--nodes", flags.nodes, "Number of bitcoind nodes (0-100)")->required();
-  command->add_option("--topology", flags.topology, "How nodes connect: mesh (default), ring, star or custom")
-      ->check(CLI::IsMember({"mesh", "ring", "star", "custom"}));
-  command->add_option("--hub", flags.hub, "The hub node of --topology star (default 0)");
+  command->add_option("--nodes", flags.nodes, "Number of bitcoind nodes (0-" + std::to_string(api::kMaxNodes) + ")")
+      ->required();
+  command
+      ->add_option("--topology", flags.topology,
+                   "How nodes connect: mesh, ring, star or custom (default " +
+                       std::string(api::to_string(api::kDefaultTopology)) + ")")
+      ->check(CLI::IsMember(api::topology_names()));
+  command->add_option("--hub", flags.hub,
+                      "The hub node of --topology star (default " + std::to_string(api::kDefaultHub) + ")");
   command->add_option("--edges", flags.edges, "Edges of --topology custom, e.g. 0-1,1-2,2-3");
   command->add_option("--mining-interval", flags.mining_interval,
                       "Mine a block every S seconds (0, the default, leaves mining off)");
-  command->add_option("--mining-node", flags.mining_node, "The node that mines (default 0)");
+  command->add_option("--mining-node", flags.mining_node,
+                      "The node that mines (default " + std::to_string(api::kDefaultMiningNode) + ")");
   command->add_option("--image", flags.image,
-                      "The bitcoind container image (default " + std::string(controller::kDefaultImage) + ")");
+                      "The bitcoind container image (default " + std::string(api::kDefaultImage) + ")");
   command->add_option("--secret", flags.secret,
                       "A Secret with BC_RPC_USER and BC_RPC_PASSWORD (default: the controller generates one)");
   command->add_option("--arg", flags.args, "An extra bitcoind option, e.g. --arg=-txindex=1 (repeatable)")

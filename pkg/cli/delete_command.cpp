@@ -1,10 +1,10 @@
 #include "pkg/cli/delete_command.hpp"
 
+#include "pkg/api/bitcoin_network.hpp"
+#include "pkg/api/naming.hpp"
 #include "pkg/base/duration.hpp"
 #include "pkg/cli/cluster_access.hpp"
 #include "pkg/cli/status_command.hpp"
-#include "pkg/controller/naming.hpp"
-#include "pkg/controller/network.hpp"
 #include "pkg/kube/errors.hpp"
 
 #include <CLI/CLI.hpp>
@@ -32,7 +32,7 @@ void wait_until_gone(const kube::Client& client, const std::string& ns, const st
   for (;;) {
     try {
       network_left = client.get_if_exists(network_ref(ns, name)).has_value();
-      pods_left = client.list(kube::refs::pods(ns), {.label_selector = controller::label_selector(name)}).items.size();
+      pods_left = client.list(kube::refs::pods(ns), {.label_selector = api::label_selector(name)}).items.size();
     } catch (const std::exception& e) {
       fail_with_kube_error(e, "wait for network \"" + name + "\" to be deleted");
     }
@@ -41,7 +41,7 @@ void wait_until_gone(const kube::Client& client, const std::string& ns, const st
       throw CommandError("timed out after " + base::format_duration(timeout) + " waiting for network \"" + name +
                          "\" to be deleted (" + (network_left ? "the network still exists" : "the network is gone") +
                          ", " + std::to_string(pods_left) + " pod(s) left); check kubectl get pods -l " +
-                         controller::label_selector(name));
+                         api::label_selector(name));
     }
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }
@@ -63,7 +63,7 @@ int run_delete(Context& context, const DeleteOptions& options) {
     if (options.ignore_not_found && kube::is_not_found(e) && !crd_missing(client, ns)) return kExitSuccess;
     fail_network_request(e, client, ns, options.network, "delete network \"" + options.network + "\"");
   }
-  context.out << "bitcoinnetwork." << controller::kGroup << " \"" << options.network << "\" deleted\n" << std::flush;
+  context.out << "bitcoinnetwork." << api::kGroup << " \"" << options.network << "\" deleted\n" << std::flush;
   if (options.wait) {
     wait_until_gone(client, ns, options.network, *timeout);
     context.out << "network \"" << options.network << "\" and its pods are gone\n";

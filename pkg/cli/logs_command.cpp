@@ -1,10 +1,10 @@
 #include "pkg/cli/logs_command.hpp"
 
+#include "pkg/api/naming.hpp"
 #include "pkg/base/duration.hpp"
 #include "pkg/cli/cluster_access.hpp"
 #include "pkg/cli/output_format.hpp"
 #include "pkg/cli/status_command.hpp"
-#include "pkg/controller/naming.hpp"
 #include "pkg/kube/errors.hpp"
 
 #include <CLI/CLI.hpp>
@@ -52,7 +52,7 @@ int run_logs(Context& context, const LogsOptions& options) {
                      "\": it has " + std::to_string(nodes) + " node(s)" +
                      (nodes > 0 ? " (0 to " + std::to_string(nodes - 1) + ")" : ""));
   }
-  const auto pod = controller::pod_name(options.network, options.node);
+  const auto pod = api::pod_name(options.network, options.node);
   const auto path = log_path(ns, pod, query);
   try {
     if (options.follow) {

@@ -1,11 +1,12 @@
 #include "pkg/cli/network_rpc.hpp"
 
+#include "pkg/api/bitcoin_network.hpp"
+#include "pkg/api/naming.hpp"
 #include "pkg/bitcoin/gateway_client.hpp"
 #include "pkg/bitcoin/rpc_error.hpp"
 #include "pkg/cli/cluster_access.hpp"
+#include "pkg/cli/status_command.hpp"
 #include "pkg/controller/credentials.hpp"
-#include "pkg/controller/naming.hpp"
-#include "pkg/controller/network.hpp"
 #include "pkg/kube/errors.hpp"
 
 #include <CLI/CLI.hpp>
@@ -15,14 +16,6 @@
 
 namespace kb::cli {
 namespace json = boost::json;
-
-namespace {
-kube::ResourceRef networks_ref(const std::string& ns) {
-  return kube::ResourceRef::of(std::string(controller::kGroup), std::string(controller::kVersion),
-                               std::string(controller::kPlural))
-      .in(ns);
-}
-}  // namespace
 
 void add_gateway_flags(CLI::App& command, GatewayLocation& gateway) {
   if (const char* ns = std::getenv("KUBECTL_BITCOIN_NAMESPACE"); ns && *ns) gateway.namespace_name = ns;
@@ -36,10 +29,10 @@ void add_gateway_flags(CLI::App& command, GatewayLocation& gateway) {
 
 json::value get_network_or_fail(const kube::Client& client, const std::string& ns, const std::string& name) {
   try {
-    auto network = client.get_if_exists(networks_ref(ns).named(name));
+    auto network = client.get_if_exists(network_ref(ns, name));
     if (network) return *network;
     std::string existing;
-    for (const auto& item : client.list(networks_ref(ns)).items) {
+    for (const auto& item : client.list(network_ref(ns)).items) {
       existing += (existing.empty() ? "" : ", ") + std::string(item.at("metadata").at("name").as_string());
     }
     throw CommandError("network " + name + " not found in namespace " + ns +
@@ -58,13 +51,12 @@ json::value get_network_or_fail(const kube::Client& client, const std::string& n
 
 json::value call_node(const kube::Client& client, const GatewayLocation& gateway, const json::value& network_object,
                       int ordinal, const bitcoin::RpcRequest& call, const std::optional<std::string>& wallet) {
-  auto network = controller::parse_network(network_object);
+  auto network = api::parse_network(network_object);
   if (ordinal < 0 || ordinal >= network.spec.nodes) {
     throw CommandError("network " + network.name + " has no node " + std::to_string(ordinal) + " (it has nodes 0 to " +
                        std::to_string(network.spec.nodes - 1) + ")");
   }
-  auto secret_name =
-      network.spec.secret.empty() ? controller::generated_secret_name(network.name) : network.spec.secret;
+  auto secret_name = network.spec.secret.empty() ? api::generated_secret_name(network.name) : network.spec.secret;
   std::optional<json::value> secret;
   try {
     secret = client.get_if_exists(kube::refs::secrets(network.namespace_name, secret_name));

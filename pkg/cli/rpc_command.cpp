@@ -1,12 +1,12 @@
 #include "pkg/cli/rpc_command.hpp"
 
+#include "pkg/api/bitcoin_network.hpp"
 #include "pkg/base/json_pretty.hpp"
 #include "pkg/bitcoin/command_line_params.hpp"
 #include "pkg/bitcoin/method_policy.hpp"
 #include "pkg/bitcoin/rpc_error.hpp"
 #include "pkg/cli/cluster_access.hpp"
 #include "pkg/cli/network_rpc.hpp"
-#include "pkg/controller/network.hpp"
 #include "pkg/controller/regtest_address.hpp"
 
 #include <CLI/CLI.hpp>
@@ -79,7 +79,7 @@ int run_mine(Context& context, const MineOptions& options) {
   auto client = make_client(context.global);
   auto ns = effective_namespace(context.global, client);
   auto object = get_network_or_fail(client, ns, options.network);
-  auto network = controller::parse_network(object);
+  auto network = api::parse_network(object);
   auto address = !options.address.empty()               ? options.address
                  : !network.spec.mining.address.empty() ? network.spec.mining.address
                                                         : controller::derived_regtest_address(network.uid);

@@ -1,9 +1,9 @@
 #include "pkg/cli/scale_command.hpp"
 
+#include "pkg/api/bitcoin_network.hpp"
 #include "pkg/cli/cluster_access.hpp"
 #include "pkg/cli/output_format.hpp"
 #include "pkg/cli/status_command.hpp"
-#include "pkg/controller/network.hpp"
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
@@ -22,8 +22,9 @@ int run_scale(Context& context, const ScaleOptions& options) {
   if (auto problem = network_name_problem(options.network); !problem.empty()) {
     throw UsageError("NETWORK \"" + options.network + "\" " + problem);
   }
-  if (options.nodes < 0 || options.nodes > 100) {
-    throw UsageError("--nodes must be between 0 and 100, not " + std::to_string(options.nodes));
+  if (options.nodes < 0 || options.nodes > api::kMaxNodes) {
+    throw UsageError("--nodes must be between 0 and " + std::to_string(api::kMaxNodes) + ", not " +
+                     std::to_string(options.nodes));
   }
   auto client = make_client(context.global);
   const std::string ns = effective_namespace(context.global, client);
@@ -35,7 +36,7 @@ int run_scale(Context& context, const ScaleOptions& options) {
   } catch (const std::exception& e) {
     fail_network_request(e, client, ns, options.network, "scale network \"" + options.network + "\"");
   }
-  context.out << "bitcoinnetwork." << controller::kGroup << "/" << options.network << " scaled";
+  context.out << api::qualified_name(options.network) << " scaled";
   if (before != options.nodes)
     context.out << " from " << before << " to " << options.nodes << " nodes";
   else
@@ -56,7 +57,10 @@ void add_scale_command(CLI::App& root, Context& context) {
       "  # Stop every node but keep the network's definition\n"
       "  kubectl bitcoin scale demo --nodes 0");
   command->add_option("NETWORK", options->network, "Name of the network")->required();
-  command->add_option("--nodes", options->nodes, "The new number of bitcoind nodes (0-100)")->required();
+  command
+      ->add_option("--nodes", options->nodes,
+                   "The new number of bitcoind nodes (0-" + std::to_string(api::kMaxNodes) + ")")
+      ->required();
   command->callback([&context, options] { context.exit_code = run_scale(context, *options); });
 }
 

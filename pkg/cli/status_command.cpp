@@ -1,11 +1,12 @@
 #include "pkg/cli/status_command.hpp"
 
+#include "pkg/api/bitcoin_network.hpp"
+#include "pkg/api/conditions.hpp"
+#include "pkg/api/naming.hpp"
 #include "pkg/base/duration.hpp"
 #include "pkg/cli/cluster_access.hpp"
 #include "pkg/cli/output_format.hpp"
 #include "pkg/cli/table_printer.hpp"
-#include "pkg/controller/naming.hpp"
-#include "pkg/controller/network.hpp"
 #include "pkg/kube/errors.hpp"
 
 #include <CLI/CLI.hpp>
@@ -61,19 +62,28 @@ const json::value* condition(const json::value& object, std::string_view type) {
   return nullptr;
 }
 
-std::string mining_text(const json::value& network) {
-  if (!bool_at(network, "spec.mining.enabled")) return "off";
-  return "every " + std::to_string(int_at(network, "spec.mining.intervalSeconds", 10)) + "s on node " +
-         std::to_string(int_at(network, "spec.mining.node", 0));
+// The spec as the controller reads it, defaults applied. A spec the controller could not read
+// either (a stale or foreign object) is shown with the defaults and its raw node count.
+api::NetworkSpec spec_of(const json::value& network) {
+  const auto* spec = find_path(network, "spec");
+  try {
+    if (spec) return api::parse_spec(*spec);
+  } catch (const api::NetworkSpecError&) {
+  }
+  api::NetworkSpec defaults;
+  defaults.nodes = static_cast<int>(int_at(network, "spec.nodes"));
+  return defaults;
 }
 
-std::string topology_text(const json::value& network) {
-  std::string topology = string_at(network, "spec.topology", "mesh");
-  if (topology == "star") topology += " (hub " + std::to_string(int_at(network, "spec.hub", 0)) + ")";
-  if (topology == "custom") {
-    const auto* edges = array_at(network, "spec.customEdges");
-    topology += " (" + std::to_string(edges ? edges->size() : 0) + " edges)";
-  }
+std::string mining_text(const api::NetworkSpec& spec) {
+  if (!spec.mining.enabled) return "off";
+  return "every " + std::to_string(spec.mining.interval_seconds) + "s on node " + std::to_string(spec.mining.node);
+}
+
+std::string topology_text(const api::NetworkSpec& spec) {
+  std::string topology(to_string(spec.topology));
+  if (spec.topology == api::Topology::star) topology += " (hub " + std::to_string(spec.hub) + ")";
+  if (spec.topology == api::Topology::custom) topology += " (" + std::to_string(spec.custom_edges.size()) + " edges)";
   return topology;
 }
 
@@ -130,11 +140,11 @@ ControllerInfo find_controller(const kube::Client& client, const std::string& ns
 
 std::vector<json::value> network_events(const kube::Client& client, const std::string& ns, const std::string& name) {
   try {
-    auto events = client
-                      .list(kube::refs::core_events(ns),
-                            {.field_selector = "involvedObject.name=" + name +
-                                               ",involvedObject.kind=" + std::string(controller::kKind)})
-                      .items;
+    auto events =
+        client
+            .list(kube::refs::core_events(ns),
+                  {.field_selector = "involvedObject.name=" + name + ",involvedObject.kind=" + std::string(api::kKind)})
+            .items;
     std::stable_sort(events.begin(), events.end(),
                      [](const json::value& a, const json::value& b) { return event_time(a) < event_time(b); });
     if (events.size() > kMaxEvents) events.erase(events.begin(), events.end() - kMaxEvents);
@@ -169,7 +179,7 @@ View build_view(const kube::Client& client, const StatusOptions& options, const 
     if (structured) {
       print_structured(out, network, options.output);
     } else if (options.output == "name") {
-      out << "bitcoinnetwork." << controller::kGroup << "/" << summary.name << "\n";
+      out << api::qualified_name(summary.name) << "\n";
     } else {
       auto events = network_events(client, ns, options.network);
       for (const auto& event : events) view.change_key += "," + string_at(event, "metadata.resourceVersion");
@@ -210,7 +220,7 @@ View build_view(const kube::Client& client, const StatusOptions& options, const 
     return view;
   }
   if (options.output == "name") {  // kubectl's -o name, for scripts: no header, no controller line
-    for (const auto& summary : summaries) out << "bitcoinnetwork." << controller::kGroup << "/" << summary.name << "\n";
+    for (const auto& summary : summaries) out << api::qualified_name(summary.name) << "\n";
     view.text = out.str();
     return view;
   }
@@ -293,8 +303,7 @@ int run_status(Context& context, const StatusOptions& options) {
 // --- Shared helpers ----------------------------------------------------------------------------
 
 kube::ResourceRef network_ref(std::string ns, std::string name) {
-  auto ref = kube::ResourceRef::of(std::string(controller::kGroup), std::string(controller::kVersion),
-                                   std::string(controller::kPlural));
+  auto ref = kube::ResourceRef::of(std::string(api::kGroup), std::string(api::kVersion), std::string(api::kPlural));
   if (!ns.empty()) ref = ref.in(std::move(ns));
   if (!name.empty()) ref = ref.named(std::move(name));
   return ref;
@@ -302,7 +311,7 @@ kube::ResourceRef network_ref(std::string ns, std::string name) {
 
 std::string crd_missing_message() {
   return "the BitcoinNetwork CRD is not installed in this cluster (the API server does not serve " +
-         std::string(controller::kPlural) + "." + std::string(controller::kGroup) + "); run kubectl bitcoin install";
+         std::string(api::kPlural) + "." + std::string(api::kGroup) + "); run kubectl bitcoin install";
 }
 
 bool crd_missing(const kube::Client& client, const std::string& ns) {
@@ -379,15 +388,15 @@ NetworkSummary summarize_network(const json::value& network, std::chrono::system
   NetworkSummary summary;
   summary.namespace_name = string_at(network, "metadata.namespace");
   summary.name = string_at(network, "metadata.name");
-  summary.desired = int_at(network, "spec.nodes");
+  const auto spec = spec_of(network);
+  summary.desired = spec.nodes;
   summary.ready = int_at(network, "status.readyNodes");
   summary.age = age_of(string_at(network, "metadata.creationTimestamp"), now);
-  summary.topology = string_at(network, "spec.topology", "mesh");
-  summary.mining = bool_at(network, "spec.mining.enabled")
-                       ? std::to_string(int_at(network, "spec.mining.intervalSeconds", 10)) + "s@node" +
-                             std::to_string(int_at(network, "spec.mining.node", 0))
+  summary.topology = to_string(spec.topology);
+  summary.mining = spec.mining.enabled
+                       ? std::to_string(spec.mining.interval_seconds) + "s@node" + std::to_string(spec.mining.node)
                        : "off";
-  summary.image = string_at(network, "spec.image", std::string(controller::kDefaultImage));
+  summary.image = spec.image;
 
   std::int64_t min_height = std::numeric_limits<std::int64_t>::max();
   std::int64_t max_height = std::numeric_limits<std::int64_t>::min();
@@ -419,7 +428,7 @@ NetworkSummary summarize_network(const json::value& network, std::chrono::system
     summary.peers = std::to_string(min_peers);
   }
 
-  if (const auto* ready = condition(network, "Ready")) {
+  if (const auto* ready = condition(network, api::kConditionReady)) {
     summary.is_ready = string_at(*ready, "status") == "True";
     summary.ready_reason = string_at(*ready, "reason", "-");
     summary.ready_message = string_at(*ready, "message");
@@ -461,8 +470,8 @@ std::string render_network_detail(const json::value& network, const std::vector<
       << "Ready:      " << summary.ready << "/" << summary.desired << " nodes"
       << (summary.is_ready ? "" : " (" + summary.ready_reason + ")") << "\n"
       << "Height:     " << summary.height << " (" << sync_text << ")\n"
-      << "Topology:   " << topology_text(network) << "\n"
-      << "Mining:     " << mining_text(network) << "\n"
+      << "Topology:   " << topology_text(spec_of(network)) << "\n"
+      << "Mining:     " << mining_text(spec_of(network)) << "\n"
       << "Image:      " << summary.image << "\n"
       << "Age:        " << summary.age << "\n";
 
@@ -477,8 +486,7 @@ std::string render_network_detail(const json::value& network, const std::vector<
   for (std::int64_t i = 0; i < summary.desired; ++i) by_ordinal.try_emplace(i, nullptr);
   for (const auto& [ordinal, node] : by_ordinal) {
     if (ordinal < 0) continue;
-    std::vector<std::string> row{std::to_string(ordinal),
-                                 controller::pod_name(summary.name, static_cast<int>(ordinal))};
+    std::vector<std::string> row{std::to_string(ordinal), api::pod_name(summary.name, static_cast<int>(ordinal))};
     if (!node) {
       row.insert(row.end(), {"-", "no", "-", "-", "-", "-"});
       if (wide) row.insert(row.end(), {"-", "-"});

@@ -18,7 +18,7 @@ namespace kb::controller {
 
 // Pure: the network's nodes, sorted by ordinal: pods controlled by `statefulset`, which must be
 // controlled by the network (by UID); nothing when it is absent or foreign.
-std::vector<bitcoin::NetworkNode> owned_nodes(const BitcoinNetwork& network, const boost::json::value* statefulset,
+std::vector<bitcoin::NetworkNode> owned_nodes(const api::BitcoinNetwork& network, const boost::json::value* statefulset,
                                               const std::vector<kube::ObjectPtr>& pods);
 
 class CachedNodeDirectory final : public bitcoin::NodeDirectory {

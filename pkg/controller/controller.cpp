@@ -1,7 +1,7 @@
 #include "pkg/controller/controller.hpp"
 
+#include "pkg/api/naming.hpp"
 #include "pkg/bitcoin/rpc_client.hpp"
-#include "pkg/controller/naming.hpp"
 #include "pkg/kube/resource_ref.hpp"
 
 #include <boost/json.hpp>
@@ -42,10 +42,12 @@ Controller::Controller(kube::Client client, ControllerSettings settings, observe
     options.on_error = on_error;
     return std::make_unique<kube::Informer>(client_, std::move(options));
   };
-  networks_ = make(kube::ResourceRef::of(std::string(kGroup), std::string(kVersion), std::string(kPlural)).in(ns), "");
+  networks_ = make(
+      kube::ResourceRef::of(std::string(api::kGroup), std::string(api::kVersion), std::string(api::kPlural)).in(ns),
+      "");
   statefulsets_ = make(kube::refs::stateful_sets(ns), kManagedSelector);
   services_ = make(kube::refs::services(ns), kManagedSelector);
-  pods_ = make(kube::refs::pods(ns), std::string(kNetworkLabel));
+  pods_ = make(kube::refs::pods(ns), std::string(api::kNetworkLabel));
   network_policies_ = make(kube::refs::network_policies(ns), kManagedSelector);
   pods_->store().add_index(kPodsByNetworkIndex, index_by_network());
 
@@ -131,7 +133,7 @@ void Controller::worker(std::stop_token stop) {
     try {
       auto requeue = reconciler_->reconcile(*key);
       queue_.forget(*key);
-      if (requeue.count() > 0) queue_.add_after(*key, requeue);
+      if (!requeue.awaits_change()) queue_.add_after(*key, requeue.delay());
     } catch (const std::exception& e) {
       result = "error";
       log_.warn("reconcile failed; will retry with back-off",

@@ -1,8 +1,8 @@
 #include "pkg/controller/credentials.hpp"
 
+#include "pkg/api/naming.hpp"
 #include "pkg/bitcoin/rpc_error.hpp"
 #include "pkg/bitcoin/secret_credentials.hpp"
-#include "pkg/controller/naming.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -51,7 +51,7 @@ namespace {
 // HMAC-SHA256(key, purpose NUL namespace NUL name NUL uid) in hex. The NULs keep the fields apart
 // ("a-b"/"c" and "a"/"b-c" never collide: names cannot contain NUL); the purpose keeps the
 // password and the salt independent.
-std::string derive_hex(const CredentialKey& key, std::string_view purpose, const BitcoinNetwork& network) {
+std::string derive_hex(const CredentialKey& key, std::string_view purpose, const api::BitcoinNetwork& network) {
   std::string message(purpose);
   for (const auto* part : {&network.namespace_name, &network.name, &network.uid}) {
     message.push_back('\0');
@@ -65,11 +65,11 @@ std::string derive_hex(const CredentialKey& key, std::string_view purpose, const
 }
 }  // namespace
 
-RpcCredentials derived_credentials(const CredentialKey& key, const BitcoinNetwork& network) {
+RpcCredentials derived_credentials(const CredentialKey& key, const api::BitcoinNetwork& network) {
   return RpcCredentials{std::string(kGeneratedUser), derive_hex(key, "kubectl-bitcoin rpc password v1", network)};
 }
 
-std::string derived_rpcauth_salt(const CredentialKey& key, const BitcoinNetwork& network) {
+std::string derived_rpcauth_salt(const CredentialKey& key, const api::BitcoinNetwork& network) {
   return derive_hex(key, "kubectl-bitcoin rpcauth salt v1", network).substr(0, 32);
 }
 
@@ -91,7 +91,7 @@ std::optional<RpcCredentials> credentials_from_secret(const boost::json::value& 
   try {
     auto credentials = bitcoin::credentials_from_secret(secret);
     if (credentials.user.find(':') != std::string::npos) {
-      problem = "has a " + std::string(kRpcUserKey) + " containing ':'";
+      problem = "has a " + std::string(api::kRpcUserKey) + " containing ':'";
       return std::nullopt;
     }
     return credentials;

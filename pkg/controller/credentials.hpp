@@ -8,8 +8,8 @@
 // namespace (credential_key.hpp). So the controller can compute any network's password without
 // reading Secrets cluster-wide (its RBAC has no list/watch on Secrets), every replica computes the
 // same one, and a network re-created under the same name (new UID) gets a new password.
+#include "pkg/api/bitcoin_network.hpp"
 #include "pkg/bitcoin/rpc_endpoint.hpp"
-#include "pkg/controller/network.hpp"
 
 #include <boost/json/value.hpp>
 
@@ -36,11 +36,11 @@ struct CredentialKey {
 inline constexpr std::string_view kGeneratedUser = "bitcoin";
 
 // Generated credentials of a network: user "bitcoin", password 64 hex characters.
-RpcCredentials derived_credentials(const CredentialKey& key, const BitcoinNetwork& network);
+RpcCredentials derived_credentials(const CredentialKey& key, const api::BitcoinNetwork& network);
 
 // The rpcauth salt (32 hex characters) of a network, derived like the password, so that the
 // rpcauth line is the same on every reconcile and every replica without reading it back.
-std::string derived_rpcauth_salt(const CredentialKey& key, const BitcoinNetwork& network);
+std::string derived_rpcauth_salt(const CredentialKey& key, const api::BitcoinNetwork& network);
 
 // The rpcauth line for these credentials with this salt (32 hex characters in bitcoind's own tool).
 std::string rpcauth_line(const RpcCredentials& credentials, std::string_view salt_hex);

@@ -1,7 +1,7 @@
 #include "pkg/controller/desired_objects.hpp"
 
+#include "pkg/api/naming.hpp"
 #include "pkg/base/base64.hpp"
-#include "pkg/controller/naming.hpp"
 
 #include <boost/json.hpp>
 
@@ -10,10 +10,10 @@ namespace json = boost::json;
 
 namespace {
 
-json::object object_meta(const BitcoinNetwork& network, const std::string& name) {
+json::object object_meta(const api::BitcoinNetwork& network, const std::string& name) {
   return {{"name", name},
           {"namespace", network.namespace_name},
-          {"labels", network_labels(network.name)},
+          {"labels", api::network_labels(network.name)},
           {"ownerReferences", json::array{owner_reference(network)}}};
 }
 
@@ -40,9 +40,9 @@ std::vector<std::string> bitcoind_base_args() {
           // IPV6_V6ONLY), and the 0.0.0.0 bind that follows fails harmlessly; on a pod without IPv6
           // "::" fails and 0.0.0.0 serves. bitcoind gives up only when no address binds.
           "-rpcbind=::", "-rpcbind=0.0.0.0", "-rpcallowip=0.0.0.0/0", "-rpcallowip=::/0",
-          "-rpcport=" + std::to_string(kRpcPort), "-port=" + std::to_string(kP2pPort),
+          "-rpcport=" + std::to_string(api::kRpcPort), "-port=" + std::to_string(api::kP2pPort),
           // Expanded by the kubelet from the environment; the value is a salted hash, never the password.
-          "-rpcauth=$(" + std::string(kRpcAuthKey) + ")",
+          "-rpcauth=$(" + std::string(api::kRpcAuthKey) + ")",
           // A regtest node has nothing to find or open outside its network: no Tor control port,
           // no DNS or built-in seeds, no port mapping on a router.
           "-listenonion=0", "-dnsseed=0", "-fixedseeds=0", "-natpmp=0",
@@ -54,30 +54,34 @@ std::vector<std::string> bitcoind_base_args() {
           "-dbcache=4", "-maxmempool=5", "-maxsigcachesize=4", "-par=1", "-rpcthreads=2", "-rpcworkqueue=16",
           // Inbound room for every other node of the largest network (a star's hub has
           // kMaxNodes - 1 peers), plus Core's 11 automatic outbound slots and some slack.
-          "-maxconnections=" + std::to_string(kMaxNodes - 1 + 11 + 10)};
+          "-maxconnections=" + std::to_string(api::kMaxNodes - 1 + 11 + 10)};
 }
 
-json::object owner_reference(const BitcoinNetwork& network) {
-  return {{"apiVersion", kApiVersion}, {"kind", kKind},      {"name", network.name},
-          {"uid", network.uid},        {"controller", true}, {"blockOwnerDeletion", true}};
+json::object owner_reference(const api::BitcoinNetwork& network) {
+  return {{"apiVersion", api::kApiVersion},
+          {"kind", api::kKind},
+          {"name", network.name},
+          {"uid", network.uid},
+          {"controller", true},
+          {"blockOwnerDeletion", true}};
 }
 
-json::value desired_service(const BitcoinNetwork& network) {
+json::value desired_service(const api::BitcoinNetwork& network) {
   return json::object{
       {"apiVersion", "v1"},
       {"kind", "Service"},
-      {"metadata", object_meta(network, service_name(network.name))},
+      {"metadata", object_meta(network, api::service_name(network.name))},
       {"spec",
        {{"clusterIP", "None"},
         {"publishNotReadyAddresses", true},  // peers may dial a node before its RPC is ready
-        {"selector", selector_labels(network.name)},
+        {"selector", api::selector_labels(network.name)},
         {"ports", json::array{
-                      {{"name", "p2p"}, {"port", kP2pPort}, {"targetPort", kP2pPort}, {"protocol", "TCP"}},
-                      {{"name", "rpc"}, {"port", kRpcPort}, {"targetPort", kRpcPort}, {"protocol", "TCP"}},
+                      {{"name", "p2p"}, {"port", api::kP2pPort}, {"targetPort", api::kP2pPort}, {"protocol", "TCP"}},
+                      {{"name", "rpc"}, {"port", api::kRpcPort}, {"targetPort", api::kRpcPort}, {"protocol", "TCP"}},
                   }}}}};
 }
 
-json::value desired_statefulset(const BitcoinNetwork& network, std::string_view rpcauth_hash) {
+json::value desired_statefulset(const api::BitcoinNetwork& network, std::string_view rpcauth_hash) {
   const auto& spec = network.spec;
   json::array args;
   for (const auto& a : bitcoind_base_args()) args.emplace_back(a);
@@ -92,16 +96,18 @@ json::value desired_statefulset(const BitcoinNetwork& network, std::string_view 
       // naming the binary (on the image's PATH) skips it.
       {"command", json::array{"bitcoind"}},
       {"args", std::move(args)},
-      {"env", json::array{{{"name", kRpcAuthKey},
-                           {"valueFrom",
-                            {{"secretKeyRef", {{"name", rpcauth_secret_name(network.name)}, {"key", kRpcAuthKey}}}}}},
-                          // The root filesystem is read-only; tools run with `kubectl exec` write here.
-                          {{"name", "HOME"}, {"value", kDataDir}}}},
-      {"ports", json::array{{{"name", "p2p"}, {"containerPort", kP2pPort}, {"protocol", "TCP"}},
-                            {{"name", "rpc"}, {"containerPort", kRpcPort}, {"protocol", "TCP"}}}},
-      {"readinessProbe", tcp_probe(kRpcPort, 2, 3)},
-      {"livenessProbe", tcp_probe(kP2pPort, 10, 6)},
-      {"startupProbe", tcp_probe(kP2pPort, 1, 120)},
+      {"env",
+       json::array{
+           {{"name", api::kRpcAuthKey},
+            {"valueFrom",
+             {{"secretKeyRef", {{"name", api::rpcauth_secret_name(network.name)}, {"key", api::kRpcAuthKey}}}}}},
+           // The root filesystem is read-only; tools run with `kubectl exec` write here.
+           {{"name", "HOME"}, {"value", kDataDir}}}},
+      {"ports", json::array{{{"name", "p2p"}, {"containerPort", api::kP2pPort}, {"protocol", "TCP"}},
+                            {{"name", "rpc"}, {"containerPort", api::kRpcPort}, {"protocol", "TCP"}}}},
+      {"readinessProbe", tcp_probe(api::kRpcPort, 2, 3)},
+      {"livenessProbe", tcp_probe(api::kP2pPort, 10, 6)},
+      {"startupProbe", tcp_probe(api::kP2pPort, 1, 120)},
       {"volumeMounts", json::array{{{"name", "data"}, {"mountPath", kDataDir}}}},
       {"securityContext", restricted_container_security()},
   };
@@ -124,12 +130,12 @@ json::value desired_statefulset(const BitcoinNetwork& network, std::string_view 
   };
   json::object sts_spec{
       {"replicas", spec.nodes},
-      {"serviceName", service_name(network.name)},
+      {"serviceName", api::service_name(network.name)},
       {"podManagementPolicy", "Parallel"},  // nodes are peers, not a chain: start them together
-      {"selector", {{"matchLabels", selector_labels(network.name)}}},
+      {"selector", {{"matchLabels", api::selector_labels(network.name)}}},
       {"template",
        {{"metadata",
-         {{"labels", network_labels(network.name)},
+         {{"labels", api::network_labels(network.name)},
           {"annotations", {{"bitcoin.kubectl-bitcoin.dev/rpcauth-hash", rpcauth_hash}}}}},
         {"spec", std::move(pod_spec)}}},
   };
@@ -143,37 +149,37 @@ json::value desired_statefulset(const BitcoinNetwork& network, std::string_view 
     sts_spec["volumeClaimTemplates"] =
         json::array{{{"apiVersion", "v1"},
                      {"kind", "PersistentVolumeClaim"},
-                     {"metadata", {{"name", "data"}, {"labels", network_labels(network.name)}}},
+                     {"metadata", {{"name", "data"}, {"labels", api::network_labels(network.name)}}},
                      {"spec", std::move(claim_spec)}}};
     // Leave no volumes behind when the network shrinks or goes away.
     sts_spec["persistentVolumeClaimRetentionPolicy"] = {{"whenDeleted", "Delete"}, {"whenScaled", "Delete"}};
   }
   return json::object{{"apiVersion", "apps/v1"},
                       {"kind", "StatefulSet"},
-                      {"metadata", object_meta(network, statefulset_name(network.name))},
+                      {"metadata", object_meta(network, api::statefulset_name(network.name))},
                       {"spec", std::move(sts_spec)}};
 }
 
-json::value desired_generated_secret(const BitcoinNetwork& network, const std::string& user,
+json::value desired_generated_secret(const api::BitcoinNetwork& network, const std::string& user,
                                      const std::string& password) {
   return json::object{
       {"apiVersion", "v1"},
       {"kind", "Secret"},
-      {"metadata", object_meta(network, generated_secret_name(network.name))},
+      {"metadata", object_meta(network, api::generated_secret_name(network.name))},
       {"type", "Opaque"},
-      {"data", {{kRpcUserKey, base::base64_encode(user)}, {kRpcPasswordKey, base::base64_encode(password)}}}};
+      {"data", {{api::kRpcUserKey, base::base64_encode(user)}, {api::kRpcPasswordKey, base::base64_encode(password)}}}};
 }
 
-json::value desired_rpcauth_secret(const BitcoinNetwork& network, const std::string& rpcauth_line) {
+json::value desired_rpcauth_secret(const api::BitcoinNetwork& network, const std::string& rpcauth_line) {
   return json::object{{"apiVersion", "v1"},
                       {"kind", "Secret"},
-                      {"metadata", object_meta(network, rpcauth_secret_name(network.name))},
+                      {"metadata", object_meta(network, api::rpcauth_secret_name(network.name))},
                       {"type", "Opaque"},
-                      {"data", {{kRpcAuthKey, base::base64_encode(rpcauth_line)}}}};
+                      {"data", {{api::kRpcAuthKey, base::base64_encode(rpcauth_line)}}}};
 }
 
-json::value desired_network_policy(const BitcoinNetwork& network, std::string_view controller_namespace) {
-  json::object same_network{{"podSelector", {{"matchLabels", selector_labels(network.name)}}}};
+json::value desired_network_policy(const api::BitcoinNetwork& network, std::string_view controller_namespace) {
+  json::object same_network{{"podSelector", {{"matchLabels", api::selector_labels(network.name)}}}};
   // The API server sets kubernetes.io/metadata.name on every namespace; the pod label is the
   // chart's fixed selector label, so a same-named pod elsewhere does not pass.
   json::object namespaces;
@@ -182,18 +188,18 @@ json::value desired_network_policy(const BitcoinNetwork& network, std::string_vi
   }
   json::object controller{{"namespaceSelector", std::move(namespaces)},
                           {"podSelector", {{"matchLabels", {{"app.kubernetes.io/name", "bitcoin-controller"}}}}}};
-  return json::object{
-      {"apiVersion", "networking.k8s.io/v1"},
-      {"kind", "NetworkPolicy"},
-      {"metadata", object_meta(network, network_policy_name(network.name))},
-      {"spec",
-       {{"podSelector", {{"matchLabels", selector_labels(network.name)}}},
-        {"policyTypes", json::array{"Ingress"}},
-        {"ingress",
-         json::array{
-             {{"from", json::array{same_network}}, {"ports", json::array{{{"protocol", "TCP"}, {"port", kP2pPort}}}}},
-             {{"from", json::array{controller}}, {"ports", json::array{{{"protocol", "TCP"}, {"port", kRpcPort}}}}},
-         }}}}};
+  return json::object{{"apiVersion", "networking.k8s.io/v1"},
+                      {"kind", "NetworkPolicy"},
+                      {"metadata", object_meta(network, api::network_policy_name(network.name))},
+                      {"spec",
+                       {{"podSelector", {{"matchLabels", api::selector_labels(network.name)}}},
+                        {"policyTypes", json::array{"Ingress"}},
+                        {"ingress", json::array{
+                                        {{"from", json::array{same_network}},
+                                         {"ports", json::array{{{"protocol", "TCP"}, {"port", api::kP2pPort}}}}},
+                                        {{"from", json::array{controller}},
+                                         {"ports", json::array{{{"protocol", "TCP"}, {"port", api::kRpcPort}}}}},
+                                    }}}}};
 }
 
 }  // namespace kb::controller

@@ -1,7 +1,7 @@
 #pragma once
 // Pure builders of the objects a network owns, in the form the controller server-side applies:
 // only the fields it has an opinion on, so a second apply with the same input changes nothing.
-#include "pkg/controller/network.hpp"
+#include "pkg/api/bitcoin_network.hpp"
 
 #include <boost/json/value.hpp>
 
@@ -12,25 +12,25 @@
 namespace kb::controller {
 
 // The ownerReference that makes the object garbage-collected with its network.
-boost::json::object owner_reference(const BitcoinNetwork& network);
+boost::json::object owner_reference(const api::BitcoinNetwork& network);
 
 // Headless Service <name>-svc: stable DNS names for the pods, P2P and RPC ports.
-boost::json::value desired_service(const BitcoinNetwork& network);
+boost::json::value desired_service(const api::BitcoinNetwork& network);
 
 // StatefulSet <name>-sts running bitcoind in regtest. `rpcauth_hash` is a digest of the rpcauth line;
 // it is placed in the pod template so that changed credentials roll the pods.
-boost::json::value desired_statefulset(const BitcoinNetwork& network, std::string_view rpcauth_hash);
+boost::json::value desired_statefulset(const api::BitcoinNetwork& network, std::string_view rpcauth_hash);
 
 // Secret <name>-rpc holding generated credentials (only when spec.secret is empty).
-boost::json::value desired_generated_secret(const BitcoinNetwork& network, const std::string& user,
+boost::json::value desired_generated_secret(const api::BitcoinNetwork& network, const std::string& user,
                                             const std::string& password);
 
 // Secret <name>-rpcauth holding the rpcauth line that bitcoind reads from its environment.
-boost::json::value desired_rpcauth_secret(const BitcoinNetwork& network, const std::string& rpcauth_line);
+boost::json::value desired_rpcauth_secret(const api::BitcoinNetwork& network, const std::string& rpcauth_line);
 
 // NetworkPolicy <name>-peers: P2P only from the network's own pods, RPC only from the controller's
 // pods in the controller's namespace (any namespace when `controller_namespace` is empty).
-boost::json::value desired_network_policy(const BitcoinNetwork& network, std::string_view controller_namespace);
+boost::json::value desired_network_policy(const api::BitcoinNetwork& network, std::string_view controller_namespace);
 
 // Where each node keeps its chain: the network's volume (a PVC with spec.storage, else an emptyDir).
 inline constexpr std::string_view kDataDir = "/data";

@@ -1,6 +1,6 @@
 #include "pkg/controller/network_credentials.hpp"
 
-#include "pkg/controller/naming.hpp"
+#include "pkg/api/naming.hpp"
 #include "pkg/controller/secret_opt_in.hpp"
 
 #include <boost/json.hpp>
@@ -8,7 +8,7 @@
 namespace kb::controller {
 namespace json = boost::json;
 
-CredentialsResult credentials_from_user_secret(const BitcoinNetwork& network, const json::value* secret) {
+CredentialsResult credentials_from_user_secret(const api::BitcoinNetwork& network, const json::value* secret) {
   const std::string what = "Secret " + network.namespace_name + "/" + network.spec.secret;
   if (!secret) {
     return {std::nullopt, "SecretNotFound",
@@ -47,7 +47,7 @@ json::value trimmed(const json::value& secret) {
   }
   if (const auto* data = object.if_contains("data"); data && data->is_object()) {
     json::object kept;
-    for (auto key : {kRpcUserKey, kRpcPasswordKey}) {
+    for (auto key : {api::kRpcUserKey, api::kRpcPasswordKey}) {
       if (const auto* v = data->get_object().if_contains(key)) kept[key] = *v;
     }
     out["data"] = std::move(kept);
@@ -55,13 +55,13 @@ json::value trimmed(const json::value& secret) {
   return out;
 }
 
-std::string entry_key(const BitcoinNetwork& network) { return network.namespace_name + "/" + network.spec.secret; }
+std::string entry_key(const api::BitcoinNetwork& network) { return network.namespace_name + "/" + network.spec.secret; }
 }  // namespace
 
 NetworkCredentials::NetworkCredentials(CredentialKey key, SecretReader reader, std::chrono::milliseconds ttl, Now now)
     : key_(std::move(key)), reader_(std::move(reader)), ttl_(ttl), now_(std::move(now)) {}
 
-NetworkCredentials::Entry NetworkCredentials::read(const BitcoinNetwork& network) const {
+NetworkCredentials::Entry NetworkCredentials::read(const api::BitcoinNetwork& network) const {
   Entry entry;
   auto secret = reader_(network.namespace_name, network.spec.secret);
   if (secret && secret->is_object()) entry.secret = trimmed(*secret);
@@ -69,7 +69,7 @@ NetworkCredentials::Entry NetworkCredentials::read(const BitcoinNetwork& network
   return entry;
 }
 
-CredentialsResult NetworkCredentials::decide(const BitcoinNetwork& network, const Entry& entry) const {
+CredentialsResult NetworkCredentials::decide(const api::BitcoinNetwork& network, const Entry& entry) const {
   if (!entry.read_error.empty()) {
     return {std::nullopt, "SecretUnreadable",
             "Secret " + network.namespace_name + "/" + network.spec.secret + " could not be read: " + entry.read_error};
@@ -84,7 +84,7 @@ void NetworkCredentials::remember(const std::string& key, Entry entry) const {
   entries_[key] = std::move(entry);
 }
 
-CredentialsResult NetworkCredentials::lookup(const BitcoinNetwork& network) const {
+CredentialsResult NetworkCredentials::lookup(const api::BitcoinNetwork& network) const {
   if (network.spec.secret.empty()) return {derived_credentials(key_, network), {}, {}};
   auto key = entry_key(network);
   {
@@ -110,7 +110,7 @@ CredentialsResult NetworkCredentials::lookup(const BitcoinNetwork& network) cons
   return result;
 }
 
-CredentialsResult NetworkCredentials::refresh(const BitcoinNetwork& network) const {
+CredentialsResult NetworkCredentials::refresh(const api::BitcoinNetwork& network) const {
   if (network.spec.secret.empty()) return {derived_credentials(key_, network), {}, {}};
   auto entry = read(network);
   auto result = decide(network, entry);

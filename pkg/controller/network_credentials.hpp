@@ -13,8 +13,8 @@
 // Secret per TTL, whatever the request rate, including for Secrets that are missing or refused.
 // A Secret's change (or its opt-in being withdrawn) therefore reaches the nodes at the next
 // reconcile and the gateway within the TTL.
+#include "pkg/api/bitcoin_network.hpp"
 #include "pkg/controller/credentials.hpp"
-#include "pkg/controller/network.hpp"
 
 #include <boost/json/value.hpp>
 
@@ -34,7 +34,7 @@ struct CredentialsResult {
 };
 
 // Pure: the decision for a network from its user Secret as read (nullptr: it does not exist).
-CredentialsResult credentials_from_user_secret(const BitcoinNetwork& network, const boost::json::value* secret);
+CredentialsResult credentials_from_user_secret(const api::BitcoinNetwork& network, const boost::json::value* secret);
 
 class NetworkCredentials {
  public:
@@ -49,9 +49,9 @@ class NetworkCredentials {
 
   // For the gateway. Never throws: a failed read is an answer (SecretUnreadable), remembered for
   // a shorter time so that an API server hiccup does not lock a network out for a whole TTL.
-  CredentialsResult lookup(const BitcoinNetwork& network) const;
+  CredentialsResult lookup(const api::BitcoinNetwork& network) const;
   // For the reconciler: reads the user Secret now. Throws what the reader throws.
-  CredentialsResult refresh(const BitcoinNetwork& network) const;
+  CredentialsResult refresh(const api::BitcoinNetwork& network) const;
 
   const CredentialKey& key() const { return key_; }
 
@@ -61,8 +61,8 @@ class NetworkCredentials {
     std::string read_error;                    // non-empty: the read failed
     std::chrono::steady_clock::time_point read_at;
   };
-  Entry read(const BitcoinNetwork& network) const;
-  CredentialsResult decide(const BitcoinNetwork& network, const Entry& entry) const;
+  Entry read(const api::BitcoinNetwork& network) const;
+  CredentialsResult decide(const api::BitcoinNetwork& network, const Entry& entry) const;
   void remember(const std::string& key, Entry entry) const;
 
   CredentialKey key_;

@@ -1,6 +1,7 @@
 #include "pkg/controller/network_status.hpp"
 
-#include "pkg/controller/naming.hpp"
+#include "pkg/api/conditions.hpp"
+#include "pkg/api/naming.hpp"
 
 #include <boost/json.hpp>
 
@@ -56,7 +57,7 @@ bool pod_is_ready(const json::value& pod) {
   const auto* conditions = status && status->is_object() ? status->as_object().if_contains("conditions") : nullptr;
   if (!conditions || !conditions->is_array()) return false;
   for (const auto& c : conditions->as_array()) {
-    if (string_at(c, {"type"}) == "Ready") return string_at(c, {"status"}) == "True";
+    if (string_at(c, {"type"}) == api::kConditionReady) return string_at(c, {"status"}) == "True";
   }
   return false;
 }
@@ -86,7 +87,7 @@ json::value compute_status(const StatusInputs& inputs) {
   std::map<int, const json::value*> pods;
   int existing = 0;
   for (const auto& pod : inputs.pods) {
-    int ordinal = ordinal_of_pod(network.name, string_at(pod, {"metadata", "name"}));
+    int ordinal = api::ordinal_of_pod(network.name, string_at(pod, {"metadata", "name"}));
     if (ordinal < 0) continue;
     ++existing;
     if (ordinal < desired) pods[ordinal] = &pod;
@@ -98,8 +99,8 @@ json::value compute_status(const StatusInputs& inputs) {
   std::set<std::string> tips;
   for (int ordinal = 0; ordinal < desired; ++ordinal) {
     json::object node{{"ordinal", ordinal},
-                      {"nodeName", pod_name(network.name, ordinal)},
-                      {"dnsName", dns_name(network.name, ordinal)}};
+                      {"nodeName", api::pod_name(network.name, ordinal)},
+                      {"dnsName", api::dns_name(network.name, ordinal)}};
     bool ready = false;
     if (auto it = pods.find(ordinal); it != pods.end()) {
       const auto& pod = *it->second;
@@ -126,29 +127,29 @@ json::value compute_status(const StatusInputs& inputs) {
   bool all_ready = ready_nodes == desired;
   std::string ready_message = std::to_string(ready_nodes) + "/" + std::to_string(desired) + " nodes ready";
   if (all_ready && tips.size() > 1) ready_message += "; nodes disagree on the best block (syncing)";
-  conditions.push_back(condition(previous, "Ready", all_ready, all_ready ? "AllNodesReady" : "NodesNotReady",
-                                 ready_message, generation, inputs.now));
+  conditions.push_back(condition(previous, api::kConditionReady, all_ready,
+                                 all_ready ? "AllNodesReady" : "NodesNotReady", ready_message, generation, inputs.now));
   bool progressing = existing != desired || !all_ready;
   std::string progress_reason = existing < desired   ? "ScalingUp"
                                 : existing > desired ? "ScalingDown"
                                 : !all_ready         ? "WaitingForNodes"
                                                      : "Stable";
-  conditions.push_back(condition(previous, "Progressing", progressing, progress_reason,
+  conditions.push_back(condition(previous, api::kConditionProgressing, progressing, progress_reason,
                                  std::to_string(existing) + " pods exist, " + std::to_string(desired) + " desired",
                                  generation, inputs.now));
   if (inputs.problem) {
-    conditions.push_back(
-        condition(previous, "Degraded", true, inputs.problem->reason, inputs.problem->message, generation, inputs.now));
+    conditions.push_back(condition(previous, api::kConditionDegraded, true, inputs.problem->reason,
+                                   inputs.problem->message, generation, inputs.now));
   } else {
-    conditions.push_back(
-        condition(previous, "Degraded", false, "AsExpected", "the last reconcile succeeded", generation, inputs.now));
+    conditions.push_back(condition(previous, api::kConditionDegraded, false, "AsExpected",
+                                   "the last reconcile succeeded", generation, inputs.now));
   }
 
   return json::object{{"observedGeneration", generation},
                       {"replicas", existing},
                       {"readyNodes", ready_nodes},
                       {"blockHeight", height},
-                      {"selector", label_selector(network.name)},
+                      {"selector", api::label_selector(network.name)},
                       {"nodes", std::move(nodes)},
                       {"conditions", std::move(conditions)}};
 }

@@ -3,7 +3,7 @@
 // the answers of each node's RPC. Pure: equal inputs give an equal status, and conditions keep
 // their lastTransitionTime while their status stays the same, so an unchanged network is never
 // rewritten.
-#include "pkg/controller/network.hpp"
+#include "pkg/api/bitcoin_network.hpp"
 
 #include <boost/json/value.hpp>
 
@@ -31,7 +31,7 @@ struct ReconcileProblem {
 };
 
 struct StatusInputs {
-  const BitcoinNetwork* network = nullptr;
+  const api::BitcoinNetwork* network = nullptr;
   std::vector<boost::json::value> pods;         // the network's pods from the cache
   std::map<int, NodeObservation> observations;  // by ordinal
   std::optional<ReconcileProblem> problem;

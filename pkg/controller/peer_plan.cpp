@@ -6,7 +6,7 @@
 
 namespace kb::controller {
 
-std::vector<Edge> topology_edges(const NetworkSpec& spec) {
+std::vector<api::Edge> topology_edges(const api::NetworkSpec& spec) {
   const int n = spec.nodes;
   std::set<std::pair<int, int>> edges;
   auto add = [&](int a, int b) {
@@ -14,27 +14,27 @@ std::vector<Edge> topology_edges(const NetworkSpec& spec) {
     edges.insert({std::min(a, b), std::max(a, b)});
   };
   switch (spec.topology) {
-    case Topology::mesh:
+    case api::Topology::mesh:
       for (int a = 0; a < n; ++a) {
         for (int b = a + 1; b < n; ++b) add(a, b);
       }
       break;
-    case Topology::ring:
+    case api::Topology::ring:
       for (int a = 0; a < n; ++a) add(a, (a + 1) % n);
       break;
-    case Topology::star:
+    case api::Topology::star:
       for (int a = 0; a < n; ++a) add(spec.hub, a);
       break;
-    case Topology::custom:
+    case api::Topology::custom:
       for (const auto& e : spec.custom_edges) add(e.from, e.to);
       break;
   }
-  std::vector<Edge> out;
-  for (auto [a, b] : edges) out.push_back(Edge{a, b});
+  std::vector<api::Edge> out;
+  for (auto [a, b] : edges) out.push_back(api::Edge{a, b});
   return out;
 }
 
-std::vector<std::set<int>> dial_plan(int nodes, const std::vector<Edge>& edges) {
+std::vector<std::set<int>> dial_plan(int nodes, const std::vector<api::Edge>& edges) {
   std::vector<std::set<int>> dials(static_cast<std::size_t>(std::max(nodes, 0)));
   if (nodes > 1 && edges.size() == static_cast<std::size_t>(nodes) * static_cast<std::size_t>(nodes - 1) / 2) {
     // A complete graph: node i dials the next n/2 nodes around the circle, which balances

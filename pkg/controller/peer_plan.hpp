@@ -2,7 +2,7 @@
 // Which node dials which: the topology's edges, oriented so that each edge is dialled by exactly
 // one of its ends (one P2P connection per edge, visible in `getpeerinfo` on both), and balanced so
 // that no node needs more outbound `addnode` slots than necessary (bitcoind serves at most 8).
-#include "pkg/controller/network.hpp"
+#include "pkg/api/bitcoin_network.hpp"
 
 #include <map>
 #include <set>
@@ -13,10 +13,10 @@
 namespace kb::controller {
 
 // Undirected edges {a, b} with a < b of the topology over `nodes` nodes, sorted.
-std::vector<Edge> topology_edges(const NetworkSpec& spec);
+std::vector<api::Edge> topology_edges(const api::NetworkSpec& spec);
 
 // For each ordinal, the ordinals it dials. Deterministic: orientation depends only on the edges.
-std::vector<std::set<int>> dial_plan(int nodes, const std::vector<Edge>& edges);
+std::vector<std::set<int>> dial_plan(int nodes, const std::vector<api::Edge>& edges);
 
 // The address a node dials a peer at: "10.1.2.3:18444", or "[fd00::3]:18444" for an IPv6 pod
 // (bitcoind reads an unbracketed "fd00::3:18444" as an address without a port).

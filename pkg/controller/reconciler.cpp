@@ -1,10 +1,10 @@
 #include "pkg/controller/reconciler.hpp"
 
+#include "pkg/api/naming.hpp"
 #include "pkg/base/json_subset.hpp"
 #include "pkg/bitcoin/rpc_error.hpp"
 #include "pkg/controller/desired_objects.hpp"
 #include "pkg/controller/image_policy.hpp"
-#include "pkg/controller/naming.hpp"
 #include "pkg/controller/network_status.hpp"
 #include "pkg/controller/node_args.hpp"
 #include "pkg/controller/node_sync.hpp"
@@ -30,7 +30,7 @@ kube::IndexFunc index_by_network() {
     const auto* labels = meta->as_object().if_contains("labels");
     const auto* ns = meta->as_object().if_contains("namespace");
     if (!labels || !labels->is_object() || !ns || !ns->is_string()) return {};
-    const auto* network = labels->as_object().if_contains(kNetworkLabel);
+    const auto* network = labels->as_object().if_contains(api::kNetworkLabel);
     if (!network || !network->is_string()) return {};
     return {std::string(ns->as_string()) + "/" + std::string(network->as_string())};
   };
@@ -62,9 +62,6 @@ std::int64_t replicas_of(const json::value& sts) {
   const auto* replicas = spec && spec->is_object() ? spec->as_object().if_contains("replicas") : nullptr;
   return replicas && replicas->is_int64() ? replicas->as_int64() : -1;
 }
-
-// Thrown inside reconcile() to skip to the status when the network is refused (see `blocked`).
-struct Blocked {};
 
 // A short, stable description of an exception for status messages and logs (never credentials:
 // neither the kube nor the bitcoin layer puts them in messages).
@@ -109,7 +106,7 @@ void Reconciler::apply_if_changed(const kube::ResourceRef& ref, const kube::Stor
                                   const json::value& network_object, std::string_view what) {
   kube::ObjectPtr live = cache ? cache->get(ref.namespace_name, ref.name) : nullptr;
   if (live && base::is_subset(desired, *live)) return;
-  client_.apply(ref, desired, {.field_manager = std::string(kFieldManager), .force = true});
+  client_.apply(ref, desired, {.field_manager = std::string(api::kFieldManager), .force = true});
   count_write(what, "apply");
   if (!live && events_) {
     events_->record(network_object, kube::EventKind::Normal, "Created", "Create",
@@ -129,7 +126,7 @@ kube::ObjectPtr Reconciler::observe_object(const kube::ResourceRef& ref, const k
 void Reconciler::apply_secret_if_changed(const kube::ResourceRef& ref, const std::optional<json::value>& live,
                                          const json::value& desired, const json::value& network_object) {
   if (live && base::is_subset(desired, *live)) return;
-  client_.apply(ref, desired, {.field_manager = std::string(kFieldManager), .force = true});
+  client_.apply(ref, desired, {.field_manager = std::string(api::kFieldManager), .force = true});
   count_write("Secret", "apply");
   if (!live && events_) {
     events_->record(network_object, kube::EventKind::Normal, "Created", "Create", "Created Secret " + ref.name);
@@ -143,260 +140,364 @@ bitcoin::RpcCaller& Reconciler::node_rpc(NetworkState& state, int ordinal, const
   auto& slot = state.nodes[ordinal];
   if (!slot.rpc || slot.ip != ip) {
     slot.ip = ip;
-    slot.rpc = rpc_factory_(ip, kRpcPort, creds);
+    slot.rpc = rpc_factory_(ip, api::kRpcPort, creds);
   }
   return *slot.rpc;
 }
 
-std::chrono::milliseconds Reconciler::reconcile(const std::string& key) {
+// --- One pass: what it works on and what it found --------------------------------------------
+
+// The network being reconciled, with what stays fixed during the pass.
+struct Reconciler::Pass {
+  const std::string& key;
+  const json::value& object;  // as the cache holds it (events refer to it)
+  api::BitcoinNetwork network;
+  NetworkState& state;
+  // spec.args the controller refuses (the CRD refuses them too, but objects may predate its
+  // rules): the StatefulSet is left as it is, and the Degraded condition names them.
+  std::vector<RefusedArg> refused_args;
+  kube::ResourceRef service, statefulset, network_policy, rpcauth_secret, generated_secret;
+};
+
+// What the pass found, for the status and the requeue decision.
+struct Reconciler::Outcome {
+  std::optional<ReconcileProblem> problem;
+  std::exception_ptr failure;  // rethrown after the status is written: the work queue backs off
+  // Refused for a reason only a spec or cluster change can fix: no writes, no back-off.
+  bool refused = false;
+  std::vector<json::value> pods;
+  std::map<int, NodeObservation> observations;
+  bool all_ready = false;
+};
+
+struct Reconciler::TrustCheck {
+  std::optional<ReconcileProblem> refusal;
+  std::optional<json::value> live_rpcauth, live_generated;  // Secrets are not cached: read by GET
+};
+
+struct Reconciler::ResolvedCredentials {
+  std::optional<RpcCredentials> credentials;  // empty: `problem` says why, and the pass fails
+  ReconcileProblem problem;
+  std::string fingerprint;  // of the rpcauth line: pods and connections change with it
+};
+
+struct Reconciler::NodePods {
+  std::map<int, std::string> current_addresses;  // every running pod of the network, by ordinal
+  std::map<int, std::string> ready_addresses;
+  std::map<int, std::string> ready_ips;
+  std::map<int, std::string> answering;  // ready and answering RPC: only these are peers
+};
+
+// --- The steps ------------------------------------------------------------------------------
+
+// 1. What this network may make the controller do: its image, and only objects it owns.
+Reconciler::TrustCheck Reconciler::check_trust(const Pass& pass) {
+  TrustCheck trust;
+  const auto& network = pass.network;
+  if (!image_allowed(settings_.images, network.spec.image)) {
+    trust.refusal =
+        ReconcileProblem{"ImageNotAllowed", image_not_allowed_message(settings_.images, network.spec.image)};
+    return trust;
+  }
+  trust.live_rpcauth = client_.get_if_exists(pass.rpcauth_secret);
+  if (network.spec.secret.empty()) trust.live_generated = client_.get_if_exists(pass.generated_secret);
+  auto live_svc = observe_object(pass.service, caches_.services);
+  auto live_sts = observe_object(pass.statefulset, caches_.statefulsets);
+  auto live_policy = settings_.network_policy ? observe_object(pass.network_policy, caches_.network_policies) : nullptr;
+  std::vector<ObservedObject> observed{
+      {"Service", pass.service.name, live_svc.get()},
+      {"StatefulSet", pass.statefulset.name, live_sts.get()},
+      {"Secret", pass.rpcauth_secret.name, trust.live_rpcauth ? &*trust.live_rpcauth : nullptr},
+      {"Secret", pass.generated_secret.name, trust.live_generated ? &*trust.live_generated : nullptr},
+      {"NetworkPolicy", pass.network_policy.name, live_policy.get()},
+  };
+  if (auto conflict = find_ownership_conflict(network.namespace_name, network.uid, observed)) {
+    trust.refusal = ReconcileProblem{"Conflict", conflict->message};
+  }
+  return trust;
+}
+
+// 2. Credentials: derived, or the user's Secret if it opts in to this network. Until then nothing
+//    after this step runs, so that Secret's password goes nowhere. The rpcauth Secret is
+//    deterministic, so its line (and the pods) change only with the credentials.
+Reconciler::ResolvedCredentials Reconciler::resolve_credentials(Pass& pass, const TrustCheck& trust) {
+  ResolvedCredentials out;
+  auto resolved = credentials_.refresh(pass.network);
+  if (!resolved.credentials) {
+    out.problem = ReconcileProblem{resolved.reason, resolved.message};
+    return out;
+  }
+  const auto& creds = *resolved.credentials;
+  if (pass.network.spec.secret.empty()) {
+    apply_secret_if_changed(pass.generated_secret, trust.live_generated,
+                            desired_generated_secret(pass.network, creds.user, creds.password), pass.object);
+  }
+  auto line = rpcauth_line(creds, derived_rpcauth_salt(credentials_.key(), pass.network));
+  apply_secret_if_changed(pass.rpcauth_secret, trust.live_rpcauth, desired_rpcauth_secret(pass.network, line),
+                          pass.object);
+  out.fingerprint = sha256_hex(line, 16);
+  if (pass.state.credentials_fingerprint != out.fingerprint) {
+    pass.state.nodes.clear();  // new credentials: reconnect
+    pass.state.credentials_fingerprint = out.fingerprint;
+  }
+  out.credentials = std::move(resolved.credentials);
+  return out;
+}
+
+// 3. Service, StatefulSet (not while spec.args are refused), NetworkPolicy.
+void Reconciler::apply_objects(const Pass& pass, const std::string& fingerprint) {
+  const auto& network = pass.network;
+  apply_if_changed(pass.service, caches_.services, desired_service(network), pass.object, "Service");
+  if (pass.refused_args.empty()) {
+    auto live_sts = caches_.statefulsets->get(pass.statefulset.namespace_name, pass.statefulset.name);
+    if (live_sts && replicas_of(*live_sts) >= 0 && replicas_of(*live_sts) != network.spec.nodes && events_) {
+      events_->record(pass.object, kube::EventKind::Normal, "Scaling", "Scale",
+                      "Adjusting number of nodes from " + std::to_string(replicas_of(*live_sts)) + " to " +
+                          std::to_string(network.spec.nodes));
+    }
+    apply_if_changed(pass.statefulset, caches_.statefulsets, desired_statefulset(network, fingerprint), pass.object,
+                     "StatefulSet");
+  }
+  if (settings_.network_policy) {
+    apply_if_changed(pass.network_policy, caches_.network_policies,
+                     desired_network_policy(network, settings_.controller_namespace), pass.object, "NetworkPolicy");
+  }
+}
+
+// 4a. The network's pods from the cache: which ordinals run, and which are ready.
+Reconciler::NodePods Reconciler::find_node_pods(Pass& pass, Outcome& outcome) const {
+  NodePods nodes;
+  for (const auto& pod : caches_.pods->by_index(kPodsByNetworkIndex, pass.key)) outcome.pods.push_back(*pod);
+  for (const auto& pod : outcome.pods) {
+    int ordinal = api::ordinal_of_pod(pass.network.name, name_of(pod));
+    auto ip = pod_ip(pod);
+    if (ordinal < 0 || ordinal >= pass.network.spec.nodes || ip.empty() || pod_is_terminating(pod)) continue;
+    auto address = peer_address(ip, api::kP2pPort);
+    nodes.current_addresses[ordinal] = address;
+    if (pod_is_ready(pod)) {
+      nodes.ready_addresses[ordinal] = address;
+      nodes.ready_ips[ordinal] = ip;
+    }
+  }
+  // Forget connections to nodes that are gone (keeps the pool bounded by spec.nodes).
+  std::erase_if(pass.state.nodes, [&](const auto& entry) { return !nodes.ready_ips.contains(entry.first); });
+  return nodes;
+}
+
+// 4b. Ask every ready node how it is. Only nodes that answer are peers: a pod can be Ready (port
+//     open) while bitcoind warms up. Returns the first node that answers, but not as bitcoind does.
+std::optional<ReconcileProblem> Reconciler::observe_nodes(Pass& pass, const RpcCredentials& creds, const NodePods& pods,
+                                                          Outcome& outcome) {
+  std::optional<ReconcileProblem> problem;
+  for (const auto& [ordinal, ip] : pods.ready_ips) {
+    try {
+      outcome.observations[ordinal] = observe_node(node_rpc(pass.state, ordinal, ip, creds));
+    } catch (const bitcoin::RpcFailure& e) {
+      pass.state.nodes.erase(ordinal);
+      if (auto node_problem = persistent_node_problem(ordinal, e)) {
+        log_.warn("node answers, but not as bitcoind does",
+                  {{"network", pass.key}, {"ordinal", std::to_string(ordinal)}, {"error", e.what()}});
+        if (!problem) problem = std::move(node_problem);
+      } else {
+        log_.debug("node not answering yet",
+                   {{"network", pass.key}, {"ordinal", std::to_string(ordinal)}, {"error", e.what()}});
+      }
+    }
+  }
+  return problem;
+}
+
+// 5. Move each answering node's added-node list to the topology's plan. Returns the last node
+//    whose peers could not be changed.
+std::optional<ReconcileProblem> Reconciler::sync_peers(Pass& pass, const RpcCredentials& creds, const NodePods& pods,
+                                                       Outcome& outcome) {
+  std::optional<ReconcileProblem> problem;
+  auto dials = dial_plan(pass.network.spec.nodes, topology_edges(pass.network.spec));
+  int peer_changes = 0;
+  for (const auto& [ordinal, address] : pods.answering) {
+    auto& rpc = node_rpc(pass.state, ordinal, pods.ready_ips.at(ordinal), creds);
+    try {
+      auto changes = plan_peer_changes(ordinal, dials, pods.answering, pods.current_addresses, added_nodes(rpc));
+      if (changes.empty()) continue;
+      auto applied = apply_peer_changes(rpc, changes);
+      peer_changes += static_cast<int>(applied.add.size() + applied.remove.size());
+      for (const auto& a : applied.add) {
+        log_.info("added peer", {{"network", pass.key}, {"ordinal", std::to_string(ordinal)}, {"peer", a}});
+      }
+      for (const auto& r : applied.remove) {
+        log_.info("removed peer", {{"network", pass.key}, {"ordinal", std::to_string(ordinal)}, {"peer", r}});
+      }
+    } catch (const bitcoin::RpcFailure& e) {
+      problem = persistent_node_problem(ordinal, e)
+                    .value_or(ReconcileProblem{"PeerSyncFailed", "node " + std::to_string(ordinal) + ": " + e.what()});
+      pass.state.nodes.erase(ordinal);
+    }
+  }
+  if (peer_changes == 0) return problem;
+  if (events_) {
+    events_->record(pass.object, kube::EventKind::Normal, "PeersUpdated", "ConnectPeers",
+                    "Updated " + std::to_string(peer_changes) + " peer connection(s) for the " +
+                        std::string(to_string(pass.network.spec.topology)) + " topology");
+  }
+  // Peer counts changed under us: look again so the status shows the new connections.
+  for (auto& [ordinal, observation] : outcome.observations) {
+    try {
+      observation = observe_node(node_rpc(pass.state, ordinal, pods.ready_ips.at(ordinal), creds));
+    } catch (const bitcoin::RpcFailure&) {
+    }
+  }
+  return problem;
+}
+
+// 6. A block on the mining node when one is due. RPC errors other than an old node's missing
+//    method fail the pass.
+void Reconciler::mine(Pass& pass, const RpcCredentials& creds, const NodePods& pods, Outcome& outcome) {
+  const auto& mining = pass.network.spec.mining;
+  if (!mining.enabled || !pods.answering.contains(mining.node) || Clock::now() < pass.state.next_block) return;
+  auto address = mining.address.empty() ? derived_regtest_address(pass.network.uid) : mining.address;
+  auto& rpc = node_rpc(pass.state, mining.node, pods.ready_ips.at(mining.node), creds);
+  try {
+    rpc.call("generatetoaddress", json::array{1, json::string(address)});
+  } catch (const bitcoin::RpcError& e) {
+    if (e.code() != bitcoin::rpc_code::kMethodNotFound) throw;
+    rpc.call("generate", json::array{1});  // nodes that predate generatetoaddress
+  }
+  metrics_.counter("kubectl_bitcoin_blocks_mined_total", "Blocks the controller mined.").inc();
+  pass.state.next_block = Clock::now() + std::chrono::seconds(mining.interval_seconds);
+  outcome.observations[mining.node] = observe_node(rpc);
+}
+
+// Steps 1-6 in order. A refusal or a failure ends the pass early; exceptions (API or node errors
+// nothing above expected) become the Degraded reason and the failure.
+void Reconciler::run_steps(Pass& pass, Outcome& outcome) {
+  try {
+    auto trust = check_trust(pass);
+    if (trust.refusal) {
+      outcome.problem = std::move(trust.refusal);
+      outcome.refused = true;
+      return;
+    }
+    auto resolved = resolve_credentials(pass, trust);
+    if (!resolved.credentials) {
+      outcome.problem = resolved.problem;
+      outcome.failure = std::make_exception_ptr(std::runtime_error(resolved.problem.message));
+      return;
+    }
+    const auto& creds = *resolved.credentials;
+    apply_objects(pass, resolved.fingerprint);
+    auto pods = find_node_pods(pass, outcome);
+    outcome.problem = observe_nodes(pass, creds, pods, outcome);
+    for (const auto& [ordinal, observation] : outcome.observations) {
+      pods.answering[ordinal] = pods.ready_addresses[ordinal];
+    }
+    if (auto peer_problem = sync_peers(pass, creds, pods, outcome)) outcome.problem = std::move(peer_problem);
+    mine(pass, creds, pods, outcome);
+    outcome.all_ready = static_cast<int>(pods.answering.size()) == pass.network.spec.nodes;
+  } catch (const std::exception& e) {
+    if (!outcome.problem) outcome.problem = problem_from(e, "reconcile");
+    outcome.failure = std::current_exception();
+  }
+}
+
+// 7. The status, written only when it changed. Returns whether it changed.
+bool Reconciler::write_status(const Pass& pass, Outcome& outcome) {
+  auto now_seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  auto status = compute_status(
+      StatusInputs{&pass.network, outcome.pods, outcome.observations, outcome.problem, rfc3339(now_seconds)});
+  if (status == pass.network.status) return false;
+  if (!pass.refused_args.empty() && !outcome.failure) record_warning(pass.object, *outcome.problem);
+  try {
+    client_.patch(kube::ResourceRef::of(std::string(api::kGroup), std::string(api::kVersion), std::string(api::kPlural))
+                      .in(pass.network.namespace_name)
+                      .named(pass.network.name)
+                      .sub("status"),
+                  kube::PatchType::Merge, json::object{{"status", status}},
+                  {.field_manager = std::string(api::kFieldManager)});
+    count_write("BitcoinNetwork", "patch-status");
+  } catch (const std::exception& e) {
+    if (!kube::is_not_found(e) && !outcome.failure) outcome.failure = std::current_exception();
+  }
+  return true;
+}
+
+// Warning events for what went wrong; a failure is rethrown here, after the status.
+void Reconciler::report(const Pass& pass, const Outcome& outcome, bool status_changed) {
+  if (outcome.failure) {
+    if (outcome.problem) record_warning(pass.object, *outcome.problem);
+    std::rethrow_exception(outcome.failure);
+  }
+  if (outcome.refused && status_changed) record_warning(pass.object, *outcome.problem);
+}
+
+// 8. When to look again.
+Requeue Reconciler::next_requeue(const Pass& pass, const Outcome& outcome) const {
+  // A refused network waits for nothing the controller watches (a foreign object, the operator's
+  // image list): look again at the resync period, without back-off.
+  if (outcome.refused) return Requeue::after(settings_.resync);
+  auto next = settings_.resync;
+  // Refused arguments wait for a spec change (which triggers a reconcile), not for a poll.
+  if (pass.refused_args.empty() && (!outcome.all_ready || outcome.problem)) next = settings_.not_ready_poll;
+  if (pass.network.spec.mining.enabled) {
+    auto until_block = std::chrono::duration_cast<std::chrono::milliseconds>(pass.state.next_block - Clock::now());
+    next = std::min(next, std::max(until_block, std::chrono::milliseconds(100)));
+  }
+  return Requeue::after(next);
+}
+
+// --- The pass ---------------------------------------------------------------------------------
+
+std::shared_ptr<Reconciler::NetworkState> Reconciler::state_for(const std::string& key) {
+  std::lock_guard lock(states_mutex_);
+  auto& slot = states_[key];
+  if (!slot) slot = std::make_shared<NetworkState>();
+  return slot;
+}
+
+std::optional<api::BitcoinNetwork> Reconciler::read_network(const std::string& key, const json::value& object) {
+  try {
+    return api::parse_network(object);
+  } catch (const api::NetworkSpecError& e) {
+    log_.error("network has an invalid spec", {{"network", key}, {"error", e.what()}});
+    if (events_) events_->record(object, kube::EventKind::Warning, "InvalidSpec", "Reconcile", e.what());
+    return std::nullopt;
+  }
+}
+
+void Reconciler::record_warning(const json::value& network_object, const ReconcileProblem& problem) {
+  if (events_) events_->record(network_object, kube::EventKind::Warning, problem.reason, "Reconcile", problem.message);
+}
+
+Requeue Reconciler::reconcile(const std::string& key) {
   auto object = caches_.networks->get(key);
   if (!object) {
     // Deleted: the garbage collector removes what we created (owner references); drop our state.
     std::lock_guard lock(states_mutex_);
     states_.erase(key);
-    return std::chrono::milliseconds::zero();
+    return Requeue::await_change();
   }
-  const json::value& network_object = *object;
-  BitcoinNetwork network;
-  try {
-    network = parse_network(network_object);
-  } catch (const NetworkSpecError& e) {
-    log_.error("network has an invalid spec", {{"network", key}, {"error", e.what()}});
-    if (events_) events_->record(network_object, kube::EventKind::Warning, "InvalidSpec", "Reconcile", e.what());
-    return std::chrono::milliseconds::zero();  // a spec change will bring it back
-  }
-  std::shared_ptr<NetworkState> state;
-  {
-    std::lock_guard lock(states_mutex_);
-    auto& slot = states_[key];
-    if (!slot) slot = std::make_shared<NetworkState>();
-    state = slot;
-  }
-  const auto& ns = network.namespace_name;
-  const auto& name = network.name;
-  std::optional<ReconcileProblem> problem;
-  std::exception_ptr failure;
-  std::map<int, NodeObservation> observations;
-  std::vector<json::value> pods;
-  bool all_ready = false;
-  // spec.args the controller refuses (the CRD refuses them too, but objects may predate its rules):
-  // the StatefulSet is left as it is, and the Degraded condition names them.
-  const auto refused = refused_args(network.spec.args);
-
-  bool blocked = false;  // refused for a reason only a spec or cluster change can fix: no writes, no back-off
-
-  try {
-    // 1. What this network may make the controller do: its image, and only objects it owns.
-    if (!image_allowed(settings_.images, network.spec.image)) {
-      problem = ReconcileProblem{"ImageNotAllowed", image_not_allowed_message(settings_.images, network.spec.image)};
-      blocked = true;
-    }
-    auto svc_ref = kube::refs::services(ns, service_name(name));
-    auto sts_ref = kube::refs::stateful_sets(ns, statefulset_name(name));
-    auto policy_ref = kube::refs::network_policies(ns, network_policy_name(name));
-    auto rpcauth_ref = kube::refs::secrets(ns, rpcauth_secret_name(name));
-    auto generated_ref = kube::refs::secrets(ns, generated_secret_name(name));
-    std::optional<json::value> live_rpcauth, live_generated;
-    if (!blocked) {
-      // Secrets are not cached (no list/watch on Secrets): one GET each, by name.
-      live_rpcauth = client_.get_if_exists(rpcauth_ref);
-      if (network.spec.secret.empty()) live_generated = client_.get_if_exists(generated_ref);
-      auto live_svc = observe_object(svc_ref, caches_.services);
-      auto live_sts = observe_object(sts_ref, caches_.statefulsets);
-      auto live_policy = settings_.network_policy ? observe_object(policy_ref, caches_.network_policies) : nullptr;
-      std::vector<ObservedObject> observed{
-          {"Service", svc_ref.name, live_svc.get()},
-          {"StatefulSet", sts_ref.name, live_sts.get()},
-          {"Secret", rpcauth_ref.name, live_rpcauth ? &*live_rpcauth : nullptr},
-          {"Secret", generated_ref.name, live_generated ? &*live_generated : nullptr},
-          {"NetworkPolicy", policy_ref.name, live_policy.get()},
-      };
-      if (auto conflict = find_ownership_conflict(ns, network.uid, observed)) {
-        problem = ReconcileProblem{"Conflict", conflict->message};
-        blocked = true;
-      }
-    }
-    if (blocked) throw Blocked{};
-
-    // 2. Credentials: derived, or the user's Secret if it opts in to this network. Until then
-    //    nothing below runs, so that Secret's password goes nowhere.
-    auto resolved = credentials_.refresh(network);
-    if (!resolved.credentials) {
-      problem = ReconcileProblem{resolved.reason, resolved.message};
-      throw std::runtime_error(resolved.message);
-    }
-    const RpcCredentials* creds = &*resolved.credentials;
-    if (network.spec.secret.empty()) {
-      apply_secret_if_changed(generated_ref, live_generated,
-                              desired_generated_secret(network, creds->user, creds->password), network_object);
-    }
-
-    // 3. rpcauth Secret: deterministic, so the line (and the pods) change only with the credentials.
-    auto line = rpcauth_line(*creds, derived_rpcauth_salt(credentials_.key(), network));
-    apply_secret_if_changed(rpcauth_ref, live_rpcauth, desired_rpcauth_secret(network, line), network_object);
-    auto fingerprint = sha256_hex(line, 16);
-    if (state->credentials_fingerprint != fingerprint) {
-      state->nodes.clear();  // new credentials: reconnect
-      state->credentials_fingerprint = fingerprint;
-    }
-
-    // 4. Service, StatefulSet, NetworkPolicy.
-    apply_if_changed(svc_ref, caches_.services, desired_service(network), network_object, "Service");
-    auto live_sts = caches_.statefulsets->get(ns, statefulset_name(name));
-    if (refused.empty()) {
-      if (live_sts && replicas_of(*live_sts) >= 0 && replicas_of(*live_sts) != network.spec.nodes && events_) {
-        events_->record(network_object, kube::EventKind::Normal, "Scaling", "Scale",
-                        "Adjusting number of nodes from " + std::to_string(replicas_of(*live_sts)) + " to " +
-                            std::to_string(network.spec.nodes));
-      }
-      apply_if_changed(sts_ref, caches_.statefulsets, desired_statefulset(network, fingerprint), network_object,
-                       "StatefulSet");
-    }
-    if (settings_.network_policy) {
-      apply_if_changed(policy_ref, caches_.network_policies,
-                       desired_network_policy(network, settings_.controller_namespace), network_object,
-                       "NetworkPolicy");
-    }
-
-    // 5. Nodes: observe, then connect them as the topology says.
-    for (const auto& pod : caches_.pods->by_index(kPodsByNetworkIndex, key)) pods.push_back(*pod);
-    std::map<int, std::string> ready_addresses, current_addresses, ready_ips;
-    for (const auto& pod : pods) {
-      int ordinal = ordinal_of_pod(name, name_of(pod));
-      auto ip = pod_ip(pod);
-      if (ordinal < 0 || ordinal >= network.spec.nodes || ip.empty() || pod_is_terminating(pod)) continue;
-      auto address = peer_address(ip, kP2pPort);
-      current_addresses[ordinal] = address;
-      if (pod_is_ready(pod)) {
-        ready_addresses[ordinal] = address;
-        ready_ips[ordinal] = ip;
-      }
-    }
-    // Forget connections to nodes that are gone (keeps the pool bounded by spec.nodes).
-    std::erase_if(state->nodes, [&](const auto& entry) { return !ready_ips.contains(entry.first); });
-
-    auto dials = dial_plan(network.spec.nodes, topology_edges(network.spec));
-    // Only nodes that answer are peers: a pod can be Ready (port open) while bitcoind warms up.
-    std::map<int, std::string> answering;
-    for (const auto& [ordinal, ip] : ready_ips) {
-      try {
-        observations[ordinal] = observe_node(node_rpc(*state, ordinal, ip, *creds));
-        answering[ordinal] = ready_addresses[ordinal];
-      } catch (const bitcoin::RpcFailure& e) {
-        state->nodes.erase(ordinal);
-        if (auto node_problem = persistent_node_problem(ordinal, e)) {
-          log_.warn("node answers, but not as bitcoind does",
-                    {{"network", key}, {"ordinal", std::to_string(ordinal)}, {"error", e.what()}});
-          if (!problem) problem = std::move(node_problem);
-        } else {
-          log_.debug("node not answering yet",
-                     {{"network", key}, {"ordinal", std::to_string(ordinal)}, {"error", e.what()}});
-        }
-      }
-    }
-    int peer_changes = 0;
-    for (const auto& [ordinal, address] : answering) {
-      auto& rpc = node_rpc(*state, ordinal, ready_ips[ordinal], *creds);
-      try {
-        auto changes = plan_peer_changes(ordinal, dials, answering, current_addresses, added_nodes(rpc));
-        if (changes.empty()) continue;
-        auto applied = apply_peer_changes(rpc, changes);
-        peer_changes += static_cast<int>(applied.add.size() + applied.remove.size());
-        for (const auto& a : applied.add) {
-          log_.info("added peer", {{"network", key}, {"ordinal", std::to_string(ordinal)}, {"peer", a}});
-        }
-        for (const auto& r : applied.remove) {
-          log_.info("removed peer", {{"network", key}, {"ordinal", std::to_string(ordinal)}, {"peer", r}});
-        }
-      } catch (const bitcoin::RpcFailure& e) {
-        problem =
-            persistent_node_problem(ordinal, e)
-                .value_or(ReconcileProblem{"PeerSyncFailed", "node " + std::to_string(ordinal) + ": " + e.what()});
-        state->nodes.erase(ordinal);
-      }
-    }
-    if (peer_changes > 0) {
-      if (events_) {
-        events_->record(network_object, kube::EventKind::Normal, "PeersUpdated", "ConnectPeers",
-                        "Updated " + std::to_string(peer_changes) + " peer connection(s) for the " +
-                            std::string(to_string(network.spec.topology)) + " topology");
-      }
-      // Peer counts changed under us: look again shortly so the status shows the new connections.
-      for (auto& [ordinal, observation] : observations) {
-        try {
-          observation = observe_node(node_rpc(*state, ordinal, ready_ips[ordinal], *creds));
-        } catch (const bitcoin::RpcFailure&) {
-        }
-      }
-    }
-
-    // 6. Mining.
-    const auto& mining = network.spec.mining;
-    if (mining.enabled && answering.contains(mining.node) && Clock::now() >= state->next_block) {
-      auto address = mining.address.empty() ? derived_regtest_address(network.uid) : mining.address;
-      auto& rpc = node_rpc(*state, mining.node, ready_ips[mining.node], *creds);
-      try {
-        rpc.call("generatetoaddress", json::array{1, json::string(address)});
-      } catch (const bitcoin::RpcError& e) {
-        if (e.code() != bitcoin::rpc_code::kMethodNotFound) throw;
-        rpc.call("generate", json::array{1});  // nodes that predate generatetoaddress
-      }
-      metrics_.counter("kubectl_bitcoin_blocks_mined_total", "Blocks the controller mined.").inc();
-      state->next_block = Clock::now() + std::chrono::seconds(mining.interval_seconds);
-      observations[mining.node] = observe_node(rpc);
-    }
-    all_ready = static_cast<int>(answering.size()) == network.spec.nodes;
-  } catch (const Blocked&) {
-  } catch (const std::exception& e) {
-    if (!problem) problem = problem_from(e, "reconcile");
-    failure = std::current_exception();
-  }
+  auto network = read_network(key, *object);
+  if (!network) return Requeue::await_change();  // a spec change will bring it back
+  auto state = state_for(key);
+  const auto& ns = network->namespace_name;
+  const auto& name = network->name;
+  Pass pass{key,
+            *object,
+            *network,
+            *state,
+            refused_args(network->spec.args),
+            kube::refs::services(ns, api::service_name(name)),
+            kube::refs::stateful_sets(ns, api::statefulset_name(name)),
+            kube::refs::network_policies(ns, api::network_policy_name(name)),
+            kube::refs::secrets(ns, api::rpcauth_secret_name(name)),
+            kube::refs::secrets(ns, api::generated_secret_name(name))};
+  Outcome outcome;
+  run_steps(pass, outcome);
   // The user's to fix, and until then nothing else the status could say matters as much.
-  if (!refused.empty()) problem = ReconcileProblem{"ArgsRefused", describe(refused)};
-
-  // 7. Status, written only when it changed.
-  auto now_seconds =
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  auto status = compute_status(StatusInputs{&network, pods, observations, problem, rfc3339(now_seconds)});
-  bool status_changed = !(status == network.status);
-  if (status_changed) {
-    if (!refused.empty() && !failure && events_) {
-      events_->record(network_object, kube::EventKind::Warning, problem->reason, "Reconcile", problem->message);
-    }
-    try {
-      client_.patch(kube::ResourceRef::of(std::string(kGroup), std::string(kVersion), std::string(kPlural))
-                        .in(ns)
-                        .named(name)
-                        .sub("status"),
-                    kube::PatchType::Merge, json::object{{"status", status}},
-                    {.field_manager = std::string(kFieldManager)});
-      count_write("BitcoinNetwork", "patch-status");
-    } catch (const std::exception& e) {
-      if (!kube::is_not_found(e) && !failure) failure = std::current_exception();
-    }
-  }
-  if (failure) {
-    if (problem && events_) {
-      events_->record(network_object, kube::EventKind::Warning, problem->reason, "Reconcile", problem->message);
-    }
-    std::rethrow_exception(failure);
-  }
-  if (blocked) {
-    if (status_changed && events_) {
-      events_->record(network_object, kube::EventKind::Warning, problem->reason, "Reconcile", problem->message);
-    }
-    // Nothing the controller watches need change for this to clear (a foreign object, the
-    // operator's image list): look again at the resync period, without back-off.
-    return settings_.resync;
-  }
-  auto next = settings_.resync;
-  // Refused arguments wait for a spec change (which triggers a reconcile), not for a poll.
-  if (refused.empty() && (!all_ready || problem)) next = settings_.not_ready_poll;
-  if (network.spec.mining.enabled) {
-    auto until_block = std::chrono::duration_cast<std::chrono::milliseconds>(state->next_block - Clock::now());
-    next = std::min(next, std::max(until_block, std::chrono::milliseconds(100)));
-  }
-  return next;
+  if (!pass.refused_args.empty()) outcome.problem = ReconcileProblem{"ArgsRefused", describe(pass.refused_args)};
+  bool status_changed = write_status(pass, outcome);
+  report(pass, outcome, status_changed);
+  return next_requeue(pass, outcome);
 }
 
 }  // namespace kb::controller

@@ -1,20 +1,25 @@
 #pragma once
-// Reconciler: brings one BitcoinNetwork (by "namespace/name" key) to its desired state.
+// Reconciler: brings one BitcoinNetwork (by "namespace/name" key) to its desired state, in named
+// steps over the informer caches:
 //
-//   read the network and its objects from the informer caches
-//   → refuse (Degraded, no writes) an image off the allow-list or a name taken by an object this
-//     network does not control (Secrets by GET: the controller may not list or watch them)
-//   → credentials (derived, or the user's Secret if it opts in) → <name>-rpc, <name>-rpcauth
-//   → server-side apply Service, StatefulSet, NetworkPolicy only where the cache differs
-//   → for each ready node: observe it and move its added-node list to the topology's plan
-//   → mine a block when due → compute status → write it only if it changed → requeue time.
+//   check_trust          refuse (Degraded, no writes) an image off the allow-list or a name taken by
+//                        an object this network does not control (Secrets by GET: the controller
+//                        may not list or watch them)
+//   resolve_credentials  derived, or the user's Secret if it opts in → <name>-rpc, <name>-rpcauth
+//   apply_objects        server-side apply Service, StatefulSet, NetworkPolicy only where the cache differs
+//   observe_nodes        ask each ready node how it is
+//   sync_peers           move each answering node's added-node list to the topology's plan
+//   mine                 a block when due
+//   write_status         only if it changed
+//   next_requeue         when to look again
 //
 // Errors are thrown after the status (Degraded) has been written, so the caller's work queue backs off.
 #include "pkg/bitcoin/rpc_caller.hpp"
 #include "pkg/controller/credentials.hpp"
 #include "pkg/controller/image_policy.hpp"
-#include "pkg/controller/network.hpp"
 #include "pkg/controller/network_credentials.hpp"
+#include "pkg/controller/network_status.hpp"
+#include "pkg/controller/requeue.hpp"
 #include "pkg/kube/client.hpp"
 #include "pkg/kube/event_recorder.hpp"
 #include "pkg/kube/store.hpp"
@@ -64,7 +69,7 @@ class Reconciler {
              const NetworkCredentials& credentials);
 
   // Returns when to look again. Throws on failure (after writing a Degraded status where possible).
-  std::chrono::milliseconds reconcile(const std::string& key);
+  Requeue reconcile(const std::string& key);
 
  private:
   struct NodeConnection {
@@ -77,6 +82,28 @@ class Reconciler {
     std::chrono::steady_clock::time_point next_block{};
   };
 
+  struct Pass;
+  struct Outcome;
+  struct TrustCheck;
+  struct ResolvedCredentials;
+  struct NodePods;
+
+  std::shared_ptr<NetworkState> state_for(const std::string& key);
+  std::optional<api::BitcoinNetwork> read_network(const std::string& key, const boost::json::value& object);
+  void run_steps(Pass& pass, Outcome& outcome);
+  TrustCheck check_trust(const Pass& pass);
+  ResolvedCredentials resolve_credentials(Pass& pass, const TrustCheck& trust);
+  void apply_objects(const Pass& pass, const std::string& fingerprint);
+  NodePods find_node_pods(Pass& pass, Outcome& outcome) const;
+  std::optional<ReconcileProblem> observe_nodes(Pass& pass, const RpcCredentials& creds, const NodePods& pods,
+                                                Outcome& outcome);
+  std::optional<ReconcileProblem> sync_peers(Pass& pass, const RpcCredentials& creds, const NodePods& pods,
+                                             Outcome& outcome);
+  void mine(Pass& pass, const RpcCredentials& creds, const NodePods& pods, Outcome& outcome);
+  bool write_status(const Pass& pass, Outcome& outcome);
+  void report(const Pass& pass, const Outcome& outcome, bool status_changed);
+  Requeue next_requeue(const Pass& pass, const Outcome& outcome) const;
+
   bitcoin::RpcCaller& node_rpc(NetworkState& state, int ordinal, const std::string& ip, const RpcCredentials& creds);
   void apply_if_changed(const kube::ResourceRef& ref, const kube::Store* cache, const boost::json::value& desired,
                         const boost::json::value& network_object, std::string_view what);
@@ -84,6 +111,7 @@ class Reconciler {
                                const boost::json::value& desired, const boost::json::value& network_object);
   // From the cache, or by GET when the cache has no such object (it may exist without our labels).
   kube::ObjectPtr observe_object(const kube::ResourceRef& ref, const kube::Store* cache) const;
+  void record_warning(const boost::json::value& network_object, const ReconcileProblem& problem);
   void count_write(std::string_view kind, std::string_view verb);
 
   kube::Client client_;

@@ -1,38 +1,21 @@
-// The CRD states some facts the controller's code also holds: the default image, the largest
-// network, and which spec.args are refused. These tests read manifests/crd.yaml (and its copy in
-// the chart) and hold them against the code, so the two cannot drift apart unnoticed.
-#include "pkg/base/yaml_parse.hpp"
-#include "pkg/controller/network.hpp"
+// The CRD states which spec.args are refused, and so does node_args. This test reads
+// manifests/crd.yaml and holds the two against each other, so they cannot drift apart unnoticed.
+// (The CRD's defaults and limits are held against pkg/api by test/unit/api/crd_test.cpp.)
 #include "pkg/controller/node_args.hpp"
+#include "test/unit/api/support/crd_file.hpp"
 
 #include <doctest/doctest.h>
 
 #include <boost/json.hpp>
 
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 using namespace kb::controller;
+using namespace kb::testing;
 namespace json = boost::json;
 
 namespace {
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE_MESSAGE(in, path.string());
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-const std::filesystem::path kSource(KB_SOURCE_DIR);
-
-const json::object& spec_schema(const json::value& crd) {
-  return crd.at("spec").at("versions").at(0).at("schema").at("openAPIV3Schema").at("properties").at("spec").as_object();
-}
-
 // The names between "(no)?(" and ")(=|$)" of a rule such as !self.matches("^--?(no)?(a|b)(=|$)").
 std::set<std::string> names_in_rule(std::string_view rule) {
   std::set<std::string> names;
@@ -50,20 +33,8 @@ std::set<std::string> names_in_rule(std::string_view rule) {
 }
 }  // namespace
 
-TEST_CASE("the chart's CRD is the same file as manifests/crd.yaml") {
-  CHECK(read_file(kSource / "manifests" / "crd.yaml") ==
-        read_file(kSource / "chart" / "bitcoin-controller" / "crds" / "crd.yaml"));
-}
-
-TEST_CASE("CRD defaults and limits are the code's") {
-  auto crd = kb::base::parse_yaml(read_file(kSource / "manifests" / "crd.yaml"), "manifests/crd.yaml");
-  const auto& spec = spec_schema(crd);
-  CHECK(spec.at("properties").at("image").at("default") == json::string(kDefaultImage));
-  CHECK(spec.at("properties").at("nodes").at("maximum") == kMaxNodes);
-}
-
 TEST_CASE("the CRD's rules on spec.args refuse exactly the options node_args refuses, within a cost bound") {
-  auto crd = kb::base::parse_yaml(read_file(kSource / "manifests" / "crd.yaml"), "manifests/crd.yaml");
+  auto crd = read_crd();
   const auto& args = spec_schema(crd).at("properties").at("args").as_object();
   // CEL's cost estimate grows with the number and the length of the strings it may see.
   CHECK(args.at("maxItems").to_number<int>() <= 64);

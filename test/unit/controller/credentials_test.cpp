@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 
 using namespace kb::controller;
+using namespace kb::api;
 
 TEST_CASE("rpcauth line matches Bitcoin Core's share/rpcauth: HMAC-SHA256 keyed by the hex salt") {
   RpcCredentials creds{"alice", "secret-pass"};

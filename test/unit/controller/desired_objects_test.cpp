@@ -1,8 +1,8 @@
 // Pure tests of the builders and of parse_network; no fakes needed.
 #include "pkg/controller/desired_objects.hpp"
 
+#include "pkg/api/naming.hpp"
 #include "pkg/base/yaml_parse.hpp"
-#include "pkg/controller/naming.hpp"
 
 #include <doctest/doctest.h>
 
@@ -11,6 +11,7 @@
 #include <algorithm>
 
 using namespace kb::controller;
+using namespace kb::api;
 namespace json = boost::json;
 
 namespace {

@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 using namespace kb::controller;
+using namespace kb::api;
 namespace json = boost::json;
 using namespace std::chrono_literals;
 

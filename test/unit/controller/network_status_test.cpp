@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 using namespace kb::controller;
+using namespace kb::api;
 namespace json = boost::json;
 
 namespace {

@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 
 using namespace kb::controller;
+using namespace kb::api;
 using kb::bitcoin::RpcTransportError;
 namespace json = boost::json;
 

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 using namespace kb::controller;
+using namespace kb::api;
 
 namespace {
 NetworkSpec spec_of(int nodes, Topology topology) {

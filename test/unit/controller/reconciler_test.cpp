@@ -1,23 +1,29 @@
-// Reconciler against a FAKE API server (it answers every write by echoing the object, and every
-// GET by name with 404: no Secret or foreign object of the network's names exists yet) and FAKE
-// nodes (an RpcCaller that fails the way a misbehaving image does): what it writes, and what the
-// status it writes says. Covers the paths where a pure decision meets the orchestration.
+// Reconciler against a FAKE API server (it answers every write by echoing the object and keeping
+// it, and a GET by name with what was written there, else 404: no Secret or foreign object of the
+// network's names exists beforehand) and FAKE nodes (RpcCallers scripted per test): the requests
+// it sends, in order, and what the status it writes says. Covers the paths where a pure decision
+// meets the orchestration.
 #include "pkg/controller/reconciler.hpp"
 
+#include "pkg/api/naming.hpp"
 #include "pkg/bitcoin/rpc_error.hpp"
 #include "pkg/controller/credentials.hpp"
-#include "pkg/controller/naming.hpp"
 #include "pkg/controller/network_credentials.hpp"
 #include "pkg/kube/resource_ref.hpp"
+#include "test/unit/bitcoin/support/fake_rpc_caller.hpp"
 #include "test/unit/kube/support/fake_api_server.hpp"
 
 #include <doctest/doctest.h>
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <map>
+#include <mutex>
 #include <sstream>
 
 using namespace kb::controller;
+using namespace kb::api;
 using kb::kube::testing::FakeApiServer;
 using kb::kube::testing::FakeRequest;
 using kb::kube::testing::FakeResponse;
@@ -37,10 +43,19 @@ class OversizedNode : public kb::bitcoin::RpcCaller {
 };
 
 struct Harness {
-  FakeApiServer api{[](const FakeRequest& request) {
-    // GETs by name (Secrets, which are not cached, and names the caches do not hold): not found.
-    if (request.method == "GET") return FakeResponse::json(404, status_json(404, "NotFound", "not found"));
+  std::mutex written_mutex;                    // the fake server answers on its own thread
+  std::map<std::string, std::string> written;  // by path: what applies left there
+  FakeApiServer api{[this](const FakeRequest& request) {
+    std::lock_guard lock(written_mutex);
+    // GETs by name (Secrets, which are not cached, and names the caches do not hold): what an
+    // earlier apply wrote, else not found.
+    if (request.method == "GET") {
+      auto it = written.find(request.path);
+      if (it != written.end()) return FakeResponse::json(200, it->second);
+      return FakeResponse::json(404, status_json(404, "NotFound", "not found"));
+    }
     // Creates and applies answer with the object sent, as the API server would (minus defaults).
+    if (!request.body.empty()) written[request.path] = request.body;
     return FakeResponse::json(request.method == "POST" ? 201 : 200, request.body.empty() ? "{}" : request.body);
   }};
   kb::kube::Store networks, statefulsets, services, pods, policies;
@@ -94,6 +109,36 @@ struct Harness {
     return out;
   }
 
+  // "PATCH <path>" of each write after the first `from` requests, in order.
+  std::vector<std::string> writes_since(std::size_t from) const {
+    std::vector<std::string> out;
+    auto requests = api.requests();
+    for (std::size_t i = from; i < requests.size(); ++i) {
+      if (requests[i].method != "GET") out.push_back(requests[i].method + " " + requests[i].path);
+    }
+    return out;
+  }
+
+  // What the informers would deliver after the writes: the applied objects in the caches, and the
+  // written status on the network.
+  void observe_writes() {
+    std::lock_guard lock(written_mutex);
+    auto cache_of = [this](const std::string& path) -> kb::kube::Store* {
+      if (path.find("/services/") != std::string::npos) return &services;
+      if (path.find("/statefulsets/") != std::string::npos) return &statefulsets;
+      if (path.find("/networkpolicies/") != std::string::npos) return &policies;
+      return nullptr;
+    };
+    for (const auto& [path, body] : written) {
+      if (auto* cache = cache_of(path)) cache->upsert(std::make_shared<const json::value>(json::parse(body)));
+    }
+    auto status = written.find("/apis/bitcoin.kubectl-bitcoin.dev/v1/namespaces/ns/bitcoinnetworks/net/status");
+    if (status == written.end()) return;
+    auto network = *networks.get("ns/net");
+    network.as_object()["status"] = json::parse(status->second).at("status");
+    networks.upsert(std::make_shared<const json::value>(std::move(network)));
+  }
+
   json::value degraded_condition() const {
     auto patches = writes_to("/bitcoinnetworks/net/status");
     REQUIRE(!patches.empty());
@@ -124,7 +169,7 @@ TEST_CASE("refused spec.args: no StatefulSet is written, Degraded names the argu
   CHECK(degraded.at("status") == "True");
   CHECK(degraded.at("reason") == "ArgsRefused");
   CHECK(degraded.at("message").as_string().find("spec.args[1] \"--norpcauth\" sets -rpcauth") != json::string::npos);
-  CHECK(next == h.settings.resync);
+  CHECK(next == Requeue::after(h.settings.resync));
 
   // Fixed by the user: the StatefulSet follows.
   h.add_network(R"({"nodes": 1, "args": ["-txindex"]})");
@@ -142,7 +187,7 @@ TEST_CASE("a node whose answers are over the size limit makes the network Degrad
   CHECK(degraded.at("reason") == "NodeAnswerTooLarge");
   CHECK(degraded.at("message").as_string().find("node 0") != json::string::npos);
   CHECK(degraded.at("message").as_string().find("1048576 bytes") != json::string::npos);
-  CHECK(next == h.settings.not_ready_poll);
+  CHECK(next == Requeue::after(h.settings.not_ready_poll));
 }
 
 TEST_CASE("an IPv6 pod's node is reached at its IPv6 address") {
@@ -156,4 +201,99 @@ TEST_CASE("an IPv6 pod's node is reached at its IPv6 address") {
   h.reconciler->reconcile("ns/net");
   REQUIRE(!hosts.empty());
   CHECK(hosts.front() == "fd00:10:244::5 18443");
+}
+
+namespace {
+constexpr const char* kSecrets = "/api/v1/namespaces/ns/secrets/";
+constexpr const char* kStatus = "PATCH /apis/bitcoin.kubectl-bitcoin.dev/v1/namespaces/ns/bitcoinnetworks/net/status";
+}  // namespace
+
+TEST_CASE("a new network: its objects are read first, then written in order, then its status") {
+  Harness h;
+  h.add_network(R"({"nodes": 1})");
+  auto next = h.reconciler->reconcile("ns/net");
+  std::vector<std::string> expected{
+      "PATCH " + std::string(kSecrets) + "net-rpc",
+      "PATCH " + std::string(kSecrets) + "net-rpcauth",
+      "PATCH /api/v1/namespaces/ns/services/net-svc",
+      "PATCH /apis/apps/v1/namespaces/ns/statefulsets/net-sts",
+      "PATCH /apis/networking.k8s.io/v1/namespaces/ns/networkpolicies/net-peers",
+      kStatus,
+  };
+  CHECK(h.writes_since(0) == expected);
+  // Every check (ownership by GET) comes before the first write.
+  auto requests = h.api.requests();
+  auto first_write = std::find_if(requests.begin(), requests.end(), [](const auto& r) { return r.method != "GET"; });
+  CHECK(std::all_of(first_write, requests.end(), [](const auto& r) { return r.method != "GET"; }));
+  for (auto it = first_write; it != requests.end(); ++it) {
+    if (it->path.ends_with("/status")) continue;
+    CHECK(it->header("content-type") == "application/apply-patch+yaml");  // server-side apply
+  }
+  CHECK(next == Requeue::after(h.settings.not_ready_poll));  // no node answers yet
+}
+
+TEST_CASE("a steady network: a second reconcile writes nothing") {
+  Harness h;
+  h.add_network(R"({"nodes": 1})");
+  h.reconciler->reconcile("ns/net");
+  h.observe_writes();
+  auto before = h.api.requests().size();
+  h.reconciler->reconcile("ns/net");
+  CHECK(h.writes_since(before).empty());
+}
+
+TEST_CASE("a scale up patches the StatefulSet's replicas, and nothing else but the status") {
+  Harness h;
+  h.add_network(R"({"nodes": 1})");
+  h.reconciler->reconcile("ns/net");
+  h.observe_writes();
+  h.add_network(R"({"nodes": 3})");
+  h.observe_writes();  // the status stays as written
+  auto before = h.api.requests().size();
+  h.reconciler->reconcile("ns/net");
+  std::vector<std::string> expected{"PATCH /apis/apps/v1/namespaces/ns/statefulsets/net-sts", kStatus};
+  CHECK(h.writes_since(before) == expected);
+  auto sts = h.writes_to("/statefulsets/net-sts");
+  REQUIRE(sts.size() == 2);
+  CHECK(json::parse(sts.back().body).at("spec").at("replicas") == 3);
+}
+
+TEST_CASE("a user Secret that does not exist: Degraded SecretNotFound, no objects written, back-off") {
+  Harness h;
+  h.add_network(R"({"nodes": 1, "secret": "mine"})");
+  CHECK_THROWS(h.reconciler->reconcile("ns/net"));
+  auto requests = h.api.requests();
+  CHECK(std::any_of(requests.begin(), requests.end(),
+                    [](const auto& r) { return r.method == "GET" && r.path == std::string(kSecrets) + "mine"; }));
+  std::vector<std::string> expected{kStatus};
+  CHECK(h.writes_since(0) == expected);  // neither Secrets nor the StatefulSet: the password goes nowhere
+  auto degraded = h.degraded_condition();
+  CHECK(degraded.at("status") == "True");
+  CHECK(degraded.at("reason") == "SecretNotFound");
+}
+
+TEST_CASE("a node's RPC error while mining (a FAKE RpcCaller): Degraded, the status still written, back-off") {
+  kb::bitcoin::testing::FakeRpcCaller* node = nullptr;
+  Harness h([&](const std::string&, int, const RpcCredentials&) -> std::unique_ptr<kb::bitcoin::RpcCaller> {
+    auto fake = std::make_unique<kb::bitcoin::testing::FakeRpcCaller>();
+    fake->answer("getblockchaininfo", json::value{{"blocks", 5}, {"bestblockhash", "00ab"}})
+        .answer("getnetworkinfo", json::value{{"connections", 0}, {"subversion", "/Satoshi:29.3.0/"}})
+        .answer("getaddednodeinfo", json::array{})
+        .answer("generatetoaddress", kb::bitcoin::RpcError(-32603, "Internal error", "generatetoaddress"));
+    node = fake.get();
+    return fake;
+  });
+  h.add_network(R"({"nodes": 1, "mining": {"enabled": true, "intervalSeconds": 5}})");
+  h.pods.upsert(std::make_shared<const json::value>(ready_pod(0, "10.0.0.5")));
+  CHECK_THROWS_AS(h.reconciler->reconcile("ns/net"), kb::bitcoin::RpcError);
+  REQUIRE(node != nullptr);
+  REQUIRE(!node->calls.empty());
+  CHECK(node->calls.back().starts_with("generatetoaddress [1,"));
+  auto degraded = h.degraded_condition();
+  CHECK(degraded.at("status") == "True");
+  CHECK(degraded.at("reason") == "NodeRpcError");
+  CHECK(degraded.at("message").as_string().find("Internal error") != json::string::npos);
+  // What the node did say reaches the status.
+  auto status = json::parse(h.writes_to("/bitcoinnetworks/net/status").back().body).at("status");
+  CHECK(status.at("blockHeight") == 5);
 }

@@ -1,11 +1,11 @@
 // Pure tests of what a BitcoinNetwork may make the controller do: Secret opt-in, ownership,
 // the image allow-list, and which pods the gateway may route to.
+#include "pkg/api/naming.hpp"
 #include "pkg/base/base64.hpp"
 #include "pkg/base/yaml_parse.hpp"
 #include "pkg/controller/cached_node_directory.hpp"
 #include "pkg/controller/desired_objects.hpp"
 #include "pkg/controller/image_policy.hpp"
-#include "pkg/controller/naming.hpp"
 #include "pkg/controller/ownership.hpp"
 #include "pkg/controller/secret_opt_in.hpp"
 
@@ -14,6 +14,7 @@
 #include <boost/json.hpp>
 
 using namespace kb::controller;
+using namespace kb::api;
 namespace json = boost::json;
 
 namespace {

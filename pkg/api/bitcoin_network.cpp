@@ -1,23 +1,9 @@
-#include "pkg/controller/network.hpp"
+#include "pkg/api/bitcoin_network.hpp"
 
 #include <boost/json.hpp>
 
-namespace kb::controller {
+namespace kb::api {
 namespace json = boost::json;
-
-std::string_view to_string(Topology topology) {
-  switch (topology) {
-    case Topology::mesh:
-      return "mesh";
-    case Topology::ring:
-      return "ring";
-    case Topology::star:
-      return "star";
-    case Topology::custom:
-      return "custom";
-  }
-  return "mesh";
-}
 
 namespace {
 
@@ -46,12 +32,12 @@ std::int64_t int_field(const json::object& object, std::string_view key, std::st
   throw NetworkSpecError(std::string(path) + " must be an integer");
 }
 
-Topology parse_topology(std::string_view text) {
-  if (text == "mesh" || text.empty()) return Topology::mesh;
-  if (text == "ring") return Topology::ring;
-  if (text == "star") return Topology::star;
-  if (text == "custom") return Topology::custom;
-  throw NetworkSpecError("spec.topology must be one of mesh, ring, star, custom (got \"" + std::string(text) + "\")");
+Topology topology_field(std::string_view text) {
+  if (text.empty()) return kDefaultTopology;
+  if (auto topology = parse_topology(text)) return *topology;
+  std::string names;
+  for (const auto& topology : topology_names()) names += (names.empty() ? "" : ", ") + topology;
+  throw NetworkSpecError("spec.topology must be one of " + names + " (got \"" + std::string(text) + "\")");
 }
 
 }  // namespace
@@ -70,9 +56,15 @@ BitcoinNetwork parse_network(const json::value& object) {
   if (const auto* status = field(root, "status")) network.status = *status;
 
   const auto* spec_value = field(root, "spec");
-  if (!spec_value || !spec_value->is_object()) throw NetworkSpecError("spec is missing");
-  const auto& spec = spec_value->as_object();
-  auto& out = network.spec;
+  if (!spec_value) throw NetworkSpecError("spec is missing");
+  network.spec = parse_spec(*spec_value);
+  return network;
+}
+
+NetworkSpec parse_spec(const json::value& value) {
+  if (!value.is_object()) throw NetworkSpecError("spec must be an object");
+  const auto& spec = value.as_object();
+  NetworkSpec out;
   out.nodes = static_cast<int>(int_field(spec, "nodes", "spec.nodes", 0));
   if (out.nodes < 0 || out.nodes > kMaxNodes) {
     throw NetworkSpecError("spec.nodes must be between 0 and " + std::to_string(kMaxNodes));
@@ -80,9 +72,10 @@ BitcoinNetwork parse_network(const json::value& object) {
   out.secret = string_field(spec, "secret", "spec.secret");
   out.image = string_field(spec, "image", "spec.image", std::string(kDefaultImage));
   if (out.image.empty()) out.image = std::string(kDefaultImage);
-  out.image_pull_policy = string_field(spec, "imagePullPolicy", "spec.imagePullPolicy", "IfNotPresent");
-  out.topology = parse_topology(string_field(spec, "topology", "spec.topology", "mesh"));
-  out.hub = static_cast<int>(int_field(spec, "hub", "spec.hub", 0));
+  out.image_pull_policy =
+      string_field(spec, "imagePullPolicy", "spec.imagePullPolicy", std::string(kDefaultImagePullPolicy));
+  out.topology = topology_field(string_field(spec, "topology", "spec.topology"));
+  out.hub = static_cast<int>(int_field(spec, "hub", "spec.hub", kDefaultHub));
   if (const auto* edges = field(spec, "customEdges")) {
     if (!edges->is_array()) throw NetworkSpecError("spec.customEdges must be a list");
     for (std::size_t i = 0; i < edges->as_array().size(); ++i) {
@@ -102,9 +95,10 @@ BitcoinNetwork parse_network(const json::value& object) {
       if (!enabled->is_bool()) throw NetworkSpecError("spec.mining.enabled must be a boolean");
       out.mining.enabled = enabled->as_bool();
     }
-    out.mining.interval_seconds = static_cast<int>(int_field(m, "intervalSeconds", "spec.mining.intervalSeconds", 10));
+    out.mining.interval_seconds =
+        static_cast<int>(int_field(m, "intervalSeconds", "spec.mining.intervalSeconds", kDefaultMiningIntervalSeconds));
     if (out.mining.interval_seconds < 1) throw NetworkSpecError("spec.mining.intervalSeconds must be at least 1");
-    out.mining.node = static_cast<int>(int_field(m, "node", "spec.mining.node", 0));
+    out.mining.node = static_cast<int>(int_field(m, "node", "spec.mining.node", kDefaultMiningNode));
     out.mining.address = string_field(m, "address", "spec.mining.address");
   }
   if (const auto* args = field(spec, "args")) {
@@ -123,7 +117,7 @@ BitcoinNetwork parse_network(const json::value& object) {
     }
     out.storage.storage_class_name = string_field(s, "storageClassName", "spec.storage.storageClassName");
   }
-  return network;
+  return out;
 }
 
-}  // namespace kb::controller
+}  // namespace kb::api

@@ -1,7 +1,10 @@
 #pragma once
-// The BitcoinNetwork resource as the controller reads it: a typed view over the JSON object,
-// with the API server's defaults re-applied so that objects written before a default existed
-// behave the same.
+// The BitcoinNetwork resource as the controller, the CLI and the tests read it: a typed view over
+// the JSON object, with the API server's defaults re-applied so that objects written before a
+// default existed behave the same.
+#include "pkg/api/group_version.hpp"
+#include "pkg/api/topology.hpp"
+
 #include <boost/json/value.hpp>
 
 #include <cstdint>
@@ -10,21 +13,19 @@
 #include <string_view>
 #include <vector>
 
-namespace kb::controller {
+namespace kb::api {
 
-inline constexpr std::string_view kGroup = "bitcoin.kubectl-bitcoin.dev";
-inline constexpr std::string_view kVersion = "v1";
-inline constexpr std::string_view kApiVersion = "bitcoin.kubectl-bitcoin.dev/v1";
-inline constexpr std::string_view kKind = "BitcoinNetwork";
-inline constexpr std::string_view kPlural = "bitcoinnetworks";
-// The default bitcoind image; the CRD's default for spec.image says the same (checked by
-// test/unit/controller/crd_test.cpp).
+// The defaults of the spec: the CRD's schema states each of them too (test/unit/api/crd_test.cpp
+// holds every `default:` in manifests/crd.yaml against these).
 inline constexpr std::string_view kDefaultImage = "bitcoin/bitcoin:29.3";
+inline constexpr std::string_view kDefaultImagePullPolicy = "IfNotPresent";
+inline constexpr Topology kDefaultTopology = Topology::mesh;
+inline constexpr int kDefaultHub = 0;
+inline constexpr bool kDefaultMiningEnabled = false;
+inline constexpr int kDefaultMiningIntervalSeconds = 10;
+inline constexpr int kDefaultMiningNode = 0;
 // The largest network (the CRD's maximum for spec.nodes).
 inline constexpr int kMaxNodes = 100;
-
-enum class Topology { mesh, ring, star, custom };
-std::string_view to_string(Topology topology);
 
 struct Edge {
   int from = 0;
@@ -33,9 +34,9 @@ struct Edge {
 };
 
 struct MiningSpec {
-  bool enabled = false;
-  int interval_seconds = 10;
-  int node = 0;
+  bool enabled = kDefaultMiningEnabled;
+  int interval_seconds = kDefaultMiningIntervalSeconds;
+  int node = kDefaultMiningNode;
   std::string address;  // empty: derived from the network's UID
 };
 
@@ -48,9 +49,9 @@ struct NetworkSpec {
   int nodes = 0;
   std::string secret;  // empty: the controller generates <name>-rpc
   std::string image{kDefaultImage};
-  std::string image_pull_policy = "IfNotPresent";
-  Topology topology = Topology::mesh;
-  int hub = 0;
+  std::string image_pull_policy{kDefaultImagePullPolicy};
+  Topology topology = kDefaultTopology;
+  int hub = kDefaultHub;
   std::vector<Edge> custom_edges;
   MiningSpec mining;
   std::vector<std::string> args;
@@ -75,5 +76,7 @@ class NetworkSpecError : public std::runtime_error {
 };
 
 BitcoinNetwork parse_network(const boost::json::value& object);
+// The spec alone (the object's "spec"), with the defaults applied.
+NetworkSpec parse_spec(const boost::json::value& spec);
 
-}  // namespace kb::controller
+}  // namespace kb::api

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace kb::controller {
+namespace kb::api {
 
 inline constexpr int kRpcPort = 18443;  // Bitcoin Core's regtest RPC port
 inline constexpr int kP2pPort = 18444;  // Bitcoin Core's regtest P2P port
@@ -32,4 +32,4 @@ std::string label_selector(std::string_view network);  // "bitcoin.kubectl-bitco
 // Parses "<network>-sts-<n>" back to n for pods of this network; -1 otherwise.
 int ordinal_of_pod(std::string_view network, std::string_view pod);
 
-}  // namespace kb::controller
+}  // namespace kb::api

@@ -1,10 +1,10 @@
-#include "pkg/controller/naming.hpp"
+#include "pkg/api/naming.hpp"
 
 #include <boost/json.hpp>
 
 #include <charconv>
 
-namespace kb::controller {
+namespace kb::api {
 
 std::string service_name(std::string_view network) { return std::string(network) + "-svc"; }
 std::string statefulset_name(std::string_view network) { return std::string(network) + "-sts"; }
@@ -41,4 +41,4 @@ int ordinal_of_pod(std::string_view network, std::string_view pod) {
   return value;
 }
 
-}  // namespace kb::controller
+}  // namespace kb::api
