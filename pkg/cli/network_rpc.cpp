@@ -7,6 +7,7 @@
 #include "pkg/controller/naming.hpp"
 #include "pkg/controller/network.hpp"
 #include "pkg/kube/errors.hpp"
+#include "pkg/kube/object_meta.hpp"
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
@@ -40,7 +41,7 @@ json::value get_network_or_fail(const kube::Client& client, const std::string& n
     if (network) return *network;
     std::string existing;
     for (const auto& item : client.list(networks_ref(ns)).items) {
-      existing += (existing.empty() ? "" : ", ") + std::string(item.at("metadata").at("name").as_string());
+      existing += (existing.empty() ? "" : ", ") + kube::name_of(item);
     }
     throw CommandError("network " + name + " not found in namespace " + ns +
                        (existing.empty()

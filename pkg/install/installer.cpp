@@ -1,7 +1,9 @@
 #include "pkg/install/installer.hpp"
 
+#include "pkg/base/json_path.hpp"
 #include "pkg/base/json_subset.hpp"
 #include "pkg/base/yaml_parse.hpp"
+#include "pkg/kube/conditions.hpp"
 #include "pkg/kube/discovery.hpp"
 #include "pkg/kube/errors.hpp"
 #include "pkg/kube/time_format.hpp"
@@ -41,34 +43,8 @@ namespace {
 
 constexpr const char* kFieldManager = "kubectl-bitcoin";
 
-std::string now_rfc3339() {
-  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
-  std::time_t t = static_cast<std::time_t>(seconds.count());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
-}
-
-bool condition_true(const json::value& object, std::string_view type) {
-  const auto* status = object.as_object().if_contains("status");
-  const auto* conditions = status && status->is_object() ? status->as_object().if_contains("conditions") : nullptr;
-  if (!conditions || !conditions->is_array()) return false;
-  for (const auto& c : conditions->as_array()) {
-    if (c.at("type").is_string() && c.at("type").as_string() == type) return c.at("status") == "True";
-  }
-  return false;
-}
-
-std::int64_t int_at(const json::value& v, std::initializer_list<std::string_view> path) {
-  const json::value* cur = &v;
-  for (auto key : path) {
-    if (!cur->is_object()) return 0;
-    cur = cur->as_object().if_contains(key);
-    if (!cur) return 0;
-  }
-  return cur->is_int64() ? cur->as_int64() : 0;
+std::int64_t int_or_zero(const json::value& v, std::string_view outer, std::string_view inner) {
+  return base::int_at(v, outer, inner).value_or(0);
 }
 
 // The documents of a release manifest ("---"-separated YAML, as `helm template` prints it).
@@ -122,7 +98,7 @@ ChangeAction Installer::apply_object(const json::value& object, const std::strin
 void Installer::wait_for_crd(const std::string& name, Clock::time_point deadline) {
   while (true) {
     auto crd = client_.get_if_exists(kube::refs::custom_resource_definitions(name));
-    if (crd && condition_true(*crd, "Established")) return;
+    if (crd && kube::condition_is_true(*crd, "Established")) return;
     if (Clock::now() > deadline) {
       throw std::runtime_error("timed out waiting for CustomResourceDefinition " + name + " to be Established");
     }
@@ -136,11 +112,11 @@ void Installer::wait_for_rollout(const json::value& deployment, const std::strin
   std::string last;
   while (true) {
     auto live = client_.get(ref);
-    auto desired = int_at(live, {"spec", "replicas"});
-    auto updated = int_at(live, {"status", "updatedReplicas"});
-    auto available = int_at(live, {"status", "availableReplicas"});
-    auto total = int_at(live, {"status", "replicas"});
-    bool observed = int_at(live, {"status", "observedGeneration"}) >= int_at(live, {"metadata", "generation"});
+    auto desired = int_or_zero(live, "spec", "replicas");
+    auto updated = int_or_zero(live, "status", "updatedReplicas");
+    auto available = int_or_zero(live, "status", "availableReplicas");
+    auto total = int_or_zero(live, "status", "replicas");
+    bool observed = int_or_zero(live, "status", "observedGeneration") >= int_or_zero(live, "metadata", "generation");
     std::string line = "waiting for Deployment " + ns + "/" + name + ": " + std::to_string(available) + "/" +
                        std::to_string(desired) + " available, " + std::to_string(updated) + " updated";
     if (observed && updated == desired && available == desired && total == desired) {
@@ -155,14 +131,12 @@ void Installer::wait_for_rollout(const json::value& deployment, const std::strin
       std::string why;
       auto pods = client_.list(kube::refs::pods(ns), {.label_selector = "app.kubernetes.io/name=bitcoin-controller"});
       for (const auto& pod : pods.items) {
-        const auto* statuses = pod.at("status").as_object().if_contains("containerStatuses");
+        const auto* statuses = base::json_at(pod, "status", "containerStatuses");
         if (!statuses || !statuses->is_array()) continue;
         for (const auto& s : statuses->as_array()) {
-          const auto* waiting = s.at("state").as_object().if_contains("waiting");
+          const auto* waiting = base::json_at(s, "state", "waiting");
           if (waiting && waiting->is_object()) {
-            const auto* reason = waiting->as_object().if_contains("reason");
-            why += "; pod " + name_of(pod) + " is waiting: " +
-                   (reason && reason->is_string() ? std::string(reason->as_string()) : std::string("unknown"));
+            why += "; pod " + name_of(pod) + " is waiting: " + base::string_at(*waiting, "reason").value_or("unknown");
           }
         }
       }
@@ -299,8 +273,9 @@ InstallReport Installer::install(const InstallRequest& request) {
     record.name = request.release_name;
     record.namespace_name = ns;
     record.revision = previous ? previous->revision + 1 : 1;
-    record.first_deployed = previous ? previous->first_deployed : now_rfc3339();
-    record.last_deployed = now_rfc3339();
+    const auto now = kube::format_time(std::chrono::system_clock::now());
+    record.first_deployed = previous ? previous->first_deployed : now;
+    record.last_deployed = now;
     record.description = previous ? "Upgrade complete" : "Install complete";
     record.notes = request.notes;
     record.manifest = request.manifest_text;

@@ -1,5 +1,6 @@
 #include "pkg/kube/leader_elector.hpp"
 
+#include "pkg/base/json_path.hpp"
 #include "pkg/kube/rate_limiter.hpp"
 #include "pkg/kube/time_format.hpp"
 
@@ -14,16 +15,10 @@ using namespace std::chrono;
 
 namespace {
 std::string spec_string(const json::value& lease, std::string_view key) {
-  if (auto* o = lease.if_object())
-    if (auto* spec = o->if_contains("spec"); spec && spec->is_object())
-      if (auto* v = spec->as_object().if_contains(key); v && v->is_string()) return std::string(v->as_string());
-  return {};
+  return base::string_at(lease, "spec", key).value_or("");
 }
 std::int64_t spec_int(const json::value& lease, std::string_view key) {
-  if (auto* o = lease.if_object())
-    if (auto* spec = o->if_contains("spec"); spec && spec->is_object())
-      if (auto* v = spec->as_object().if_contains(key); v && v->is_int64()) return v->as_int64();
-  return 0;
+  return base::int_at(lease, "spec", key).value_or(0);
 }
 // A client of the same cluster whose Lease requests cannot outlive the renew deadline.
 Client lease_client(const Client& client, milliseconds renew_deadline) {
