@@ -13,7 +13,6 @@
 #include <algorithm>
 #include <map>
 #include <set>
-#include <thread>
 
 namespace kb::install {
 namespace json = boost::json;
@@ -45,6 +44,29 @@ constexpr const char* kFieldManager = "kubectl-bitcoin";
 
 std::int64_t int_or_zero(const json::value& v, std::string_view outer, std::string_view inner) {
   return base::int_at(v, outer, inner).value_or(0);
+}
+
+// What is left of a run-wide deadline, as options for one wait.
+kube::WaitOptions until(Clock::time_point deadline, std::chrono::milliseconds interval, std::stop_token stop) {
+  return {.timeout = std::max<Clock::duration>(deadline - Clock::now(), Clock::duration::zero()),
+          .interval = interval,
+          .stop = std::move(stop)};
+}
+
+// kubectl rollout status's test: the controller has seen the latest spec and every replica is
+// updated and available, with no old ones left.
+bool rolled_out(const json::value& deployment) {
+  const auto desired = int_or_zero(deployment, "spec", "replicas");
+  const bool observed =
+      int_or_zero(deployment, "status", "observedGeneration") >= int_or_zero(deployment, "metadata", "generation");
+  return observed && int_or_zero(deployment, "status", "updatedReplicas") == desired &&
+         int_or_zero(deployment, "status", "availableReplicas") == desired &&
+         int_or_zero(deployment, "status", "replicas") == desired;
+}
+
+std::string available_of_desired(const json::value& deployment) {
+  return std::to_string(int_or_zero(deployment, "status", "availableReplicas")) + "/" +
+         std::to_string(int_or_zero(deployment, "spec", "replicas")) + " available";
 }
 
 // The documents of a release manifest ("---"-separated YAML, as `helm template` prints it).
@@ -95,63 +117,58 @@ ChangeAction Installer::apply_object(const json::value& object, const std::strin
   return live ? ChangeAction::configured : ChangeAction::created;
 }
 
-void Installer::wait_for_crd(const std::string& name, Clock::time_point deadline) {
-  while (true) {
-    auto crd = client_.get_if_exists(kube::refs::custom_resource_definitions(name));
-    if (crd && kube::condition_is_true(*crd, "Established")) return;
-    if (Clock::now() > deadline) {
-      throw std::runtime_error("timed out waiting for CustomResourceDefinition " + name + " to be Established");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-  }
+void Installer::wait_for_crd(const std::string& name, const kube::WaitOptions& options) {
+  auto result = kube::wait_for_object(
+      client_, kube::refs::custom_resource_definitions(name),
+      [](const kube::ObjectState& crd) { return crd && kube::condition_is_true(*crd, "Established"); }, options);
+  if (result) return;
+  throw std::runtime_error(std::string(kube::to_string(result.outcome)) + " waiting for CustomResourceDefinition " +
+                           name + " to be Established");
 }
 
-void Installer::wait_for_rollout(const json::value& deployment, const std::string& ns, Clock::time_point deadline) {
+void Installer::wait_for_rollout(const json::value& deployment, const std::string& ns,
+                                 const kube::WaitOptions& options) {
   auto name = name_of(deployment);
   auto ref = kube::refs::deployments(ns, name);
-  std::string last;
-  while (true) {
-    auto live = client_.get(ref);
-    auto desired = int_or_zero(live, "spec", "replicas");
-    auto updated = int_or_zero(live, "status", "updatedReplicas");
-    auto available = int_or_zero(live, "status", "availableReplicas");
-    auto total = int_or_zero(live, "status", "replicas");
-    bool observed = int_or_zero(live, "status", "observedGeneration") >= int_or_zero(live, "metadata", "generation");
-    std::string line = "waiting for Deployment " + ns + "/" + name + ": " + std::to_string(available) + "/" +
-                       std::to_string(desired) + " available, " + std::to_string(updated) + " updated";
-    if (observed && updated == desired && available == desired && total == desired) {
-      progress_("Deployment " + ns + "/" + name + " rolled out (" + std::to_string(available) + "/" +
-                std::to_string(desired) + " available)");
-      return;
-    }
-    if (line != last) progress_(line);
-    last = line;
-    if (Clock::now() > deadline) {
-      // Say why: the pods' waiting reasons are what a user needs next.
-      std::string why;
-      auto pods = client_.list(kube::refs::pods(ns), {.label_selector = "app.kubernetes.io/name=bitcoin-controller"});
-      for (const auto& pod : pods.items) {
-        const auto* statuses = base::json_at(pod, "status", "containerStatuses");
-        if (!statuses || !statuses->is_array()) continue;
-        for (const auto& s : statuses->as_array()) {
-          const auto* waiting = base::json_at(s, "state", "waiting");
-          if (waiting && waiting->is_object()) {
-            why += "; pod " + name_of(pod) + " is waiting: " + base::string_at(*waiting, "reason").value_or("unknown");
-          }
-        }
-      }
-      throw std::runtime_error("timed out waiting for Deployment " + ns + "/" + name + " to roll out" + why +
-                               " (see kubectl -n " + ns + " describe deployment " + name + ")");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  std::string last_line;
+  auto report_progress = [&](const json::value& live) {
+    std::string line = "waiting for Deployment " + ns + "/" + name + ": " + available_of_desired(live) + ", " +
+                       std::to_string(int_or_zero(live, "status", "updatedReplicas")) + " updated";
+    if (line != last_line) progress_(line);
+    last_line = std::move(line);
+  };
+  // get, not get_if_exists: the Deployment was just applied, so a 404 is an error worth reporting now.
+  auto result = kube::wait_until<json::value>([&] { return client_.get(ref); }, rolled_out, options, report_progress);
+  if (result) {
+    progress_("Deployment " + ns + "/" + name + " rolled out (" + available_of_desired(*result.last) + ")");
+    return;
   }
+  if (result.outcome == kube::WaitOutcome::stopped) {
+    throw std::runtime_error("stopped waiting for Deployment " + ns + "/" + name + " to roll out");
+  }
+  // Timed out. Say why: the pods' waiting reasons are what a user needs next.
+  std::string why;
+  auto pods = client_.list(kube::refs::pods(ns), {.label_selector = "app.kubernetes.io/name=bitcoin-controller"});
+  for (const auto& pod : pods.items) {
+    const auto* statuses = base::json_at(pod, "status", "containerStatuses");
+    if (!statuses || !statuses->is_array()) continue;
+    for (const auto& s : statuses->as_array()) {
+      const auto* waiting = base::json_at(s, "state", "waiting");
+      if (waiting && waiting->is_object()) {
+        why += "; pod " + name_of(pod) + " is waiting: " + base::string_at(*waiting, "reason").value_or("unknown");
+      }
+    }
+  }
+  throw std::runtime_error("timed out waiting for Deployment " + ns + "/" + name + " to roll out" + why +
+                           " (see kubectl -n " + ns + " describe deployment " + name + ")");
 }
 
-void Installer::wait_until_gone(const kube::ResourceRef& ref, Clock::time_point deadline) {
-  while (client_.get_if_exists(ref)) {
-    if (Clock::now() > deadline) throw std::runtime_error("timed out waiting for " + ref.describe() + " to be deleted");
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-  }
+void Installer::wait_until_gone(const kube::ResourceRef& ref, const kube::WaitOptions& options) {
+  auto result = kube::wait_for_object(
+      client_, ref, [](const kube::ObjectState& object) { return !object.has_value(); }, options);
+  if (result) return;
+  throw std::runtime_error(std::string(kube::to_string(result.outcome)) + " waiting for " + ref.describe() +
+                           " to be deleted");
 }
 
 std::optional<ReleaseRecord> Installer::current_release(const std::string& release, const std::string& ns) {
@@ -195,7 +212,7 @@ InstallReport Installer::install(const InstallRequest& request) {
       record_change(crd.object, action);
       if (request.dry_run == DryRun::none && action != ChangeAction::unchanged) {
         progress_("waiting for CustomResourceDefinition " + name_of(crd.object) + " to be Established");
-        wait_for_crd(name_of(crd.object), deadline);
+        wait_for_crd(name_of(crd.object), until(deadline, std::chrono::milliseconds(250), request.stop));
         discovery_.invalidate();  // the new kind is served now
       }
     } catch (const std::exception& e) {
@@ -300,7 +317,8 @@ InstallReport Installer::install(const InstallRequest& request) {
     for (const auto& m : objects) {
       if (kind_of(m.object) != "Deployment") continue;
       try {
-        wait_for_rollout(m.object, namespace_of(m.object).empty() ? ns : namespace_of(m.object), deadline);
+        wait_for_rollout(m.object, namespace_of(m.object).empty() ? ns : namespace_of(m.object),
+                         until(deadline, std::chrono::milliseconds(500), request.stop));
       } catch (const std::exception& e) {
         throw InstallError(e.what(), report);
       }
@@ -351,7 +369,7 @@ InstallReport Installer::uninstall(const std::string& release, const std::string
     }
   }
   if (options.wait) {
-    for (const auto& ref : deleted) wait_until_gone(ref, deadline);
+    for (const auto& ref : deleted) wait_until_gone(ref, until(deadline, std::chrono::milliseconds(250), options.stop));
   }
   // Remove every revision's record.
   auto records = client_.list(kube::refs::secrets(ns), {.label_selector = "owner=helm,name=" + release});
