@@ -187,9 +187,12 @@ InstallReport Installer::install(const InstallRequest& request) {
   InstallReport report;
   auto deadline = Clock::now() + request.timeout;
   const auto& ns = request.namespace_name;
+  // Sorted before anything is applied: a failure lists what was not applied in the order it would have been.
+  auto objects = request.objects;
+  sort_for_install(objects);
   std::vector<const json::value*> pending;
   for (const auto& m : request.crds) pending.push_back(&m.object);
-  for (const auto& m : request.objects) pending.push_back(&m.object);
+  for (const auto& m : objects) pending.push_back(&m.object);
   std::size_t done = 0;
   auto fail = [&](const std::exception& e, const std::string& what) -> InstallError {
     report.changes.push_back({what, ChangeAction::failed, e.what()});
@@ -235,8 +238,6 @@ InstallReport Installer::install(const InstallRequest& request) {
   }
 
   // 3. Everything else, in Helm's order.
-  auto objects = request.objects;
-  sort_for_install(objects);
   std::set<std::string> rendered;
   for (const auto& m : objects) {
     try {
