@@ -40,3 +40,14 @@ TEST_CASE("typed getters: nullopt when absent or of another type") {
   CHECK(bool_at(kPod, "status", "ready") == std::nullopt);  // 1 is not a bool
   CHECK(string_at(kPod, "metadata", "uid").value_or("") == "");
 }
+
+TEST_CASE("the same getters start from an object already in hand") {
+  const json::object& root = kPod.as_object();
+  CHECK(string_at(root, "metadata", "name") == "demo-0");
+  CHECK(int_at(root, "metadata", "generation") == 3);
+  CHECK(bool_at(root, "spec", "paused") == true);
+  CHECK(json_at(root) == nullptr);  // no keys: an object root is no value to point at
+  CHECK(json_at(root, "nothing") == nullptr);
+  CHECK(string_of(nullptr) == std::nullopt);
+  CHECK(int_of(json_at(kPod, "metadata", "generation")) == 3);
+}
