@@ -1,7 +1,9 @@
 #include "pkg/kube/client.hpp"
 
+#include "pkg/base/json_path.hpp"
 #include "pkg/kube/credentials.hpp"
 #include "pkg/kube/http_transport.hpp"
+#include "pkg/kube/object_meta.hpp"
 #include "pkg/kube/rate_limiter.hpp"
 
 #include <boost/json/parse.hpp>
@@ -290,18 +292,11 @@ ListResult Client::list_page(const ResourceRef& collection, const ListOptions& o
   ListResult result;
   auto* root = list.if_object();
   if (!root) throw KubeError("the API server's list of " + collection.describe() + " is not a JSON object");
-  std::string api_version, item_kind;
-  if (auto* v = root->if_contains("apiVersion"); v && v->is_string()) api_version = std::string(v->as_string());
-  if (auto* v = root->if_contains("kind"); v && v->is_string()) {
-    item_kind = std::string(v->as_string());
-    if (item_kind.ends_with("List")) item_kind.resize(item_kind.size() - 4);
-  }
-  if (auto* meta = root->if_contains("metadata"); meta && meta->is_object()) {
-    if (auto* rv = meta->as_object().if_contains("resourceVersion"); rv && rv->is_string())
-      result.resource_version = std::string(rv->as_string());
-    if (auto* c = meta->as_object().if_contains("continue"); c && c->is_string())
-      result.continue_token = std::string(c->as_string());
-  }
+  const std::string api_version = api_version_of(list);
+  std::string item_kind = kind_of(list);
+  if (item_kind.ends_with("List")) item_kind.resize(item_kind.size() - 4);
+  result.resource_version = resource_version_of(list);
+  result.continue_token = base::string_at(list, "metadata", "continue").value_or("");
   if (auto* items = root->if_contains("items"); items && items->is_array()) {
     result.items.reserve(items->as_array().size());
     for (auto& item : items->as_array()) {
