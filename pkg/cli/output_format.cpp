@@ -1,8 +1,8 @@
 #include "pkg/cli/output_format.hpp"
 
 #include "pkg/base/json_path.hpp"
+#include "pkg/base/time_format.hpp"
 #include "pkg/chart/yaml_emit.hpp"
-#include "pkg/kube/time_format.hpp"
 
 #include <boost/json.hpp>
 
@@ -127,7 +127,7 @@ std::string human_duration(std::chrono::seconds age) {
 }
 
 std::string age_of(std::string_view timestamp, std::chrono::system_clock::time_point now) {
-  auto when = kube::parse_time(timestamp);
+  auto when = base::parse_time(timestamp);
   if (!when) return "<unknown>";
   return human_duration(std::chrono::duration_cast<std::chrono::seconds>(now - *when));
 }

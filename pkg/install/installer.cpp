@@ -2,11 +2,11 @@
 
 #include "pkg/base/json_path.hpp"
 #include "pkg/base/json_subset.hpp"
+#include "pkg/base/time_format.hpp"
 #include "pkg/base/yaml_parse.hpp"
 #include "pkg/kube/conditions.hpp"
 #include "pkg/kube/discovery.hpp"
 #include "pkg/kube/errors.hpp"
-#include "pkg/kube/time_format.hpp"
 
 #include <boost/json.hpp>
 
@@ -291,7 +291,7 @@ InstallReport Installer::install(const InstallRequest& request) {
     record.name = request.release_name;
     record.namespace_name = ns;
     record.revision = previous ? previous->revision + 1 : 1;
-    const auto now = kube::format_time(std::chrono::system_clock::now());
+    const auto now = base::format_time(std::chrono::system_clock::now());
     record.first_deployed = previous ? previous->first_deployed : now;
     record.last_deployed = now;
     record.description = previous ? "Upgrade complete" : "Install complete";

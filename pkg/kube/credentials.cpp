@@ -2,8 +2,8 @@
 
 #include "pkg/base/base64.hpp"
 #include "pkg/base/json_path.hpp"
+#include "pkg/base/time_format.hpp"
 #include "pkg/kube/errors.hpp"
-#include "pkg/kube/time_format.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -172,7 +172,7 @@ ExecCredential run_exec_plugin(const ExecConfig& exec, const ClusterConfig& clus
     throw ConfigError(source, "status", "clientCertificateData and clientKeyData must be set together");
   std::string expiry = base::string_at(status, "expirationTimestamp").value_or("");
   if (!expiry.empty()) {
-    credential.expiry = parse_time(expiry);
+    credential.expiry = base::parse_time(expiry);
     if (!credential.expiry)
       throw ConfigError(source, "status.expirationTimestamp", "\"" + expiry + "\" is not an RFC 3339 time");
   }

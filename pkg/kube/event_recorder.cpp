@@ -1,8 +1,8 @@
 #include "pkg/kube/event_recorder.hpp"
 
 #include "pkg/base/json_path.hpp"
+#include "pkg/base/time_format.hpp"
 #include "pkg/kube/object_meta.hpp"
-#include "pkg/kube/time_format.hpp"
 
 #include <cstdio>
 
@@ -131,10 +131,10 @@ void EventRecorder::post(const Pending& p) {
   if (series) {
     json::value patch;
     if (series->api == 1) {
-      patch = json::object{
-          {"series", json::object{{"count", series->count + 1}, {"lastObservedTime", format_micro_time(p.when)}}}};
+      patch = json::object{{"series", json::object{{"count", series->count + 1},
+                                                   {"lastObservedTime", base::format_micro_time(p.when)}}}};
     } else {
-      patch = json::object{{"count", series->count + 1}, {"lastTimestamp", format_time(p.when)}};
+      patch = json::object{{"count", series->count + 1}, {"lastTimestamp", base::format_time(p.when)}};
     }
     ResourceRef ref = series->api == 1 ? refs::events(series->namespace_name, series->name)
                                        : refs::core_events(series->namespace_name, series->name);
@@ -160,7 +160,7 @@ void EventRecorder::post(const Pending& p) {
     event = json::object{{"apiVersion", "events.k8s.io/v1"},
                          {"kind", "Event"},
                          {"metadata", json::object{{"name", name}, {"namespace", p.namespace_name}}},
-                         {"eventTime", format_micro_time(p.when)},
+                         {"eventTime", base::format_micro_time(p.when)},
                          {"reportingController", options_.controller},
                          {"reportingInstance", options_.instance},
                          {"action", p.action},
@@ -181,8 +181,8 @@ void EventRecorder::post(const Pending& p) {
                          {"source", json::object{{"component", options_.controller}}},
                          {"reportingComponent", options_.controller},
                          {"reportingInstance", options_.instance},
-                         {"firstTimestamp", format_time(p.when)},
-                         {"lastTimestamp", format_time(p.when)},
+                         {"firstTimestamp", base::format_time(p.when)},
+                         {"lastTimestamp", base::format_time(p.when)},
                          {"count", 1}};
     client_.create(refs::core_events(p.namespace_name), event);
   }
