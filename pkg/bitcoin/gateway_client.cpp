@@ -1,5 +1,7 @@
 #include "pkg/bitcoin/gateway_client.hpp"
 
+#include "pkg/base/json_path.hpp"
+
 #include <boost/json/parse.hpp>
 
 namespace kb::bitcoin {
@@ -56,13 +58,9 @@ json::value parse_gateway_response(int status, std::string_view body, std::strin
   boost::system::error_code ec;
   json::value value = json::parse(body, ec);
   if (!ec && value.is_object() && value.get_object().contains("kind") && value.at("kind") == "Status") {
-    const json::object& object = value.get_object();
-    auto text = [&](std::string_view key) {
-      const json::value* field = object.if_contains(key);
-      return field && field->is_string() ? std::string(field->get_string()) : std::string();
-    };
-    if (text("status") != "Success")
-      throw GatewayError(GatewayError::Origin::api_server, status, text("reason"), text("message"));
+    if (base::string_at(value, "status") != "Success")
+      throw GatewayError(GatewayError::Origin::api_server, status, base::string_at(value, "reason").value_or(""),
+                         base::string_at(value, "message").value_or(""));
   }
   return decode_reply(HttpReply{status, std::string(body)}, method, "the RPC gateway");
 }

@@ -1,6 +1,7 @@
 #include "pkg/bitcoin/secret_credentials.hpp"
 
 #include "pkg/base/base64.hpp"
+#include "pkg/base/json_path.hpp"
 #include "pkg/bitcoin/rpc_error.hpp"
 
 namespace kb::bitcoin {
@@ -8,21 +9,14 @@ namespace json = boost::json;
 
 namespace {
 std::string secret_name(const json::value& secret) {
-  const auto* object = secret.if_object();
-  const auto* metadata = object ? object->if_contains("metadata") : nullptr;
-  const auto* meta = metadata ? metadata->if_object() : nullptr;
-  auto text = [&](std::string_view key) {
-    const json::value* field = meta ? meta->if_contains(key) : nullptr;
-    return field && field->is_string() ? std::string(field->get_string()) : std::string();
-  };
-  std::string ns = text("namespace");
-  return ns.empty() ? text("name") : ns + "/" + text("name");
+  // pkg/bitcoin sits beside pkg/kube, not on it: metadata is read with the base path helper.
+  std::string name = base::string_at(secret, "metadata", "name").value_or("");
+  std::string ns = base::string_at(secret, "metadata", "namespace").value_or("");
+  return ns.empty() ? name : ns + "/" + name;
 }
 
 std::string decoded_key(const json::value& secret, std::string_view key) {
-  const auto* object = secret.if_object();
-  const auto* data = object ? object->if_contains("data") : nullptr;
-  const auto* value = data && data->is_object() ? data->get_object().if_contains(key) : nullptr;
+  const auto* value = base::json_at(secret, "data", key);
   if (value == nullptr || !value->is_string()) {
     throw RpcCredentialsError("Secret " + secret_name(secret) + " has no key " + std::string(key));
   }

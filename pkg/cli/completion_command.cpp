@@ -5,6 +5,7 @@
 #include "pkg/cli/output_format.hpp"
 #include "pkg/cli/status_command.hpp"
 #include "pkg/kube/client.hpp"
+#include "pkg/kube/object_meta.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -87,7 +88,7 @@ std::vector<std::string> list_namespaces(const GlobalOptions& given) {
   try {
     auto client = make_client(global);
     for (const auto& item : client.list(kube::refs::namespaces()).items) {
-      names.push_back(string_at(item, "metadata.name"));
+      names.push_back(kube::name_of(item));
     }
   } catch (const std::exception&) {
     return {};

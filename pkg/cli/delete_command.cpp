@@ -6,12 +6,12 @@
 #include "pkg/cli/cluster_access.hpp"
 #include "pkg/cli/status_command.hpp"
 #include "pkg/kube/errors.hpp"
+#include "pkg/kube/wait.hpp"
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 
 #include <ostream>
-#include <thread>
 
 namespace kb::cli {
 namespace {
@@ -23,28 +23,32 @@ struct DeleteOptions {
   bool ignore_not_found = false;
 };
 
-// Polls until the network object and its pods are gone, or the deadline passes.
+struct NetworkRemains {
+  bool network = true;
+  std::size_t pods = 0;
+  bool gone() const { return !network && pods == 0; }
+};
+
+// Polls until the network object and its pods are gone, or the timeout passes.
 void wait_until_gone(const kube::Client& client, const std::string& ns, const std::string& name,
                      std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::size_t pods_left = 0;
-  bool network_left = true;
-  for (;;) {
+  auto observe = [&] {
     try {
-      network_left = client.get_if_exists(network_ref(ns, name)).has_value();
-      pods_left = client.list(kube::refs::pods(ns), {.label_selector = api::label_selector(name)}).items.size();
+      return NetworkRemains{
+          .network = client.get_if_exists(network_ref(ns, name)).has_value(),
+          .pods = client.list(kube::refs::pods(ns), {.label_selector = api::label_selector(name)}).items.size()};
     } catch (const std::exception& e) {
       fail_with_kube_error(e, "wait for network \"" + name + "\" to be deleted");
     }
-    if (!network_left && pods_left == 0) return;
-    if (std::chrono::steady_clock::now() >= deadline) {
-      throw CommandError("timed out after " + base::format_duration(timeout) + " waiting for network \"" + name +
-                         "\" to be deleted (" + (network_left ? "the network still exists" : "the network is gone") +
-                         ", " + std::to_string(pods_left) + " pod(s) left); check kubectl get pods -l " +
-                         api::label_selector(name));
-    }
-    std::this_thread::sleep_for(std::chrono::seconds(1));
-  }
+  };
+  auto result = kube::wait_until<NetworkRemains>(observe, &NetworkRemains::gone,
+                                                 {.timeout = timeout, .interval = std::chrono::seconds(1)});
+  if (result) return;
+  const auto& left = *result.last;
+  throw CommandError("timed out after " + base::format_duration(timeout) + " waiting for network \"" + name +
+                     "\" to be deleted (" + (left.network ? "the network still exists" : "the network is gone") + ", " +
+                     std::to_string(left.pods) + " pod(s) left); check kubectl get pods -l " +
+                     api::label_selector(name));
 }
 
 int run_delete(Context& context, const DeleteOptions& options) {

@@ -8,6 +8,7 @@
 #include "pkg/cli/status_command.hpp"
 #include "pkg/controller/credentials.hpp"
 #include "pkg/kube/errors.hpp"
+#include "pkg/kube/object_meta.hpp"
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
@@ -33,7 +34,7 @@ json::value get_network_or_fail(const kube::Client& client, const std::string& n
     if (network) return *network;
     std::string existing;
     for (const auto& item : client.list(network_ref(ns)).items) {
-      existing += (existing.empty() ? "" : ", ") + std::string(item.at("metadata").at("name").as_string());
+      existing += (existing.empty() ? "" : ", ") + kube::name_of(item);
     }
     throw CommandError("network " + name + " not found in namespace " + ns +
                        (existing.empty()

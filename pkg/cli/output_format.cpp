@@ -1,7 +1,8 @@
 #include "pkg/cli/output_format.hpp"
 
+#include "pkg/base/json_path.hpp"
+#include "pkg/base/time_format.hpp"
 #include "pkg/chart/yaml_emit.hpp"
-#include "pkg/kube/time_format.hpp"
 
 #include <boost/json.hpp>
 
@@ -126,23 +127,19 @@ std::string human_duration(std::chrono::seconds age) {
 }
 
 std::string age_of(std::string_view timestamp, std::chrono::system_clock::time_point now) {
-  auto when = kube::parse_time(timestamp);
+  auto when = base::parse_time(timestamp);
   if (!when) return "<unknown>";
   return human_duration(std::chrono::duration_cast<std::chrono::seconds>(now - *when));
 }
 
 const json::value* find_path(const json::value& root, std::string_view dotted_path) {
-  const json::value* current = &root;
+  std::vector<std::string_view> keys;
   while (!dotted_path.empty()) {
     auto dot = dotted_path.find('.');
-    auto key = dotted_path.substr(0, dot);
+    keys.push_back(dotted_path.substr(0, dot));
     dotted_path = dot == std::string_view::npos ? std::string_view{} : dotted_path.substr(dot + 1);
-    const auto* object = current->if_object();
-    if (!object) return nullptr;
-    current = object->if_contains(key);
-    if (!current) return nullptr;
   }
-  return current;
+  return base::json_at_path(root, keys);
 }
 
 std::string string_at(const json::value& root, std::string_view dotted_path, std::string fallback) {

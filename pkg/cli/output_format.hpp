@@ -29,7 +29,9 @@ std::string human_duration(std::chrono::seconds age);
 // Age of an RFC 3339 timestamp relative to `now`; "<unknown>" when it is missing or malformed.
 std::string age_of(std::string_view timestamp, std::chrono::system_clock::time_point now);
 
-// Path lookups on JSON that never throw: the value at a.b.c, or a fallback.
+// Path lookups on JSON that never throw: the value at a.b.c, or a fallback. Dotted paths suit
+// paths that come as text (table columns); in code prefer base::json_at(v, "a", "b", "c") and
+// kube::name_of & co. (pkg/kube/object_meta.hpp).
 const boost::json::value* find_path(const boost::json::value& root, std::string_view dotted_path);
 std::string string_at(const boost::json::value& root, std::string_view dotted_path, std::string fallback = "");
 std::int64_t int_at(const boost::json::value& root, std::string_view dotted_path, std::int64_t fallback = 0);

@@ -1,17 +1,18 @@
 #include "pkg/install/installer.hpp"
 
+#include "pkg/base/json_path.hpp"
 #include "pkg/base/json_subset.hpp"
+#include "pkg/base/time_format.hpp"
 #include "pkg/base/yaml_parse.hpp"
+#include "pkg/kube/conditions.hpp"
 #include "pkg/kube/discovery.hpp"
 #include "pkg/kube/errors.hpp"
-#include "pkg/kube/time_format.hpp"
 
 #include <boost/json.hpp>
 
 #include <algorithm>
 #include <map>
 #include <set>
-#include <thread>
 
 namespace kb::install {
 namespace json = boost::json;
@@ -41,34 +42,31 @@ namespace {
 
 constexpr const char* kFieldManager = "kubectl-bitcoin";
 
-std::string now_rfc3339() {
-  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
-  std::time_t t = static_cast<std::time_t>(seconds.count());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
+std::int64_t int_or_zero(const json::value& v, std::string_view outer, std::string_view inner) {
+  return base::int_at(v, outer, inner).value_or(0);
 }
 
-bool condition_true(const json::value& object, std::string_view type) {
-  const auto* status = object.as_object().if_contains("status");
-  const auto* conditions = status && status->is_object() ? status->as_object().if_contains("conditions") : nullptr;
-  if (!conditions || !conditions->is_array()) return false;
-  for (const auto& c : conditions->as_array()) {
-    if (c.at("type").is_string() && c.at("type").as_string() == type) return c.at("status") == "True";
-  }
-  return false;
+// What is left of a run-wide deadline, as options for one wait.
+kube::WaitOptions until(Clock::time_point deadline, std::chrono::milliseconds interval, std::stop_token stop) {
+  return {.timeout = std::max<Clock::duration>(deadline - Clock::now(), Clock::duration::zero()),
+          .interval = interval,
+          .stop = std::move(stop)};
 }
 
-std::int64_t int_at(const json::value& v, std::initializer_list<std::string_view> path) {
-  const json::value* cur = &v;
-  for (auto key : path) {
-    if (!cur->is_object()) return 0;
-    cur = cur->as_object().if_contains(key);
-    if (!cur) return 0;
-  }
-  return cur->is_int64() ? cur->as_int64() : 0;
+// kubectl rollout status's test: the controller has seen the latest spec and every replica is
+// updated and available, with no old ones left.
+bool rolled_out(const json::value& deployment) {
+  const auto desired = int_or_zero(deployment, "spec", "replicas");
+  const bool observed =
+      int_or_zero(deployment, "status", "observedGeneration") >= int_or_zero(deployment, "metadata", "generation");
+  return observed && int_or_zero(deployment, "status", "updatedReplicas") == desired &&
+         int_or_zero(deployment, "status", "availableReplicas") == desired &&
+         int_or_zero(deployment, "status", "replicas") == desired;
+}
+
+std::string available_of_desired(const json::value& deployment) {
+  return std::to_string(int_or_zero(deployment, "status", "availableReplicas")) + "/" +
+         std::to_string(int_or_zero(deployment, "spec", "replicas")) + " available";
 }
 
 // The documents of a release manifest ("---"-separated YAML, as `helm template` prints it).
@@ -119,65 +117,58 @@ ChangeAction Installer::apply_object(const json::value& object, const std::strin
   return live ? ChangeAction::configured : ChangeAction::created;
 }
 
-void Installer::wait_for_crd(const std::string& name, Clock::time_point deadline) {
-  while (true) {
-    auto crd = client_.get_if_exists(kube::refs::custom_resource_definitions(name));
-    if (crd && condition_true(*crd, "Established")) return;
-    if (Clock::now() > deadline) {
-      throw std::runtime_error("timed out waiting for CustomResourceDefinition " + name + " to be Established");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-  }
+void Installer::wait_for_crd(const std::string& name, const kube::WaitOptions& options) {
+  auto result = kube::wait_for_object(
+      client_, kube::refs::custom_resource_definitions(name),
+      [](const kube::ObjectState& crd) { return crd && kube::condition_is_true(*crd, "Established"); }, options);
+  if (result) return;
+  throw std::runtime_error(std::string(kube::to_string(result.outcome)) + " waiting for CustomResourceDefinition " +
+                           name + " to be Established");
 }
 
-void Installer::wait_for_rollout(const json::value& deployment, const std::string& ns, Clock::time_point deadline) {
+void Installer::wait_for_rollout(const json::value& deployment, const std::string& ns,
+                                 const kube::WaitOptions& options) {
   auto name = name_of(deployment);
   auto ref = kube::refs::deployments(ns, name);
-  std::string last;
-  while (true) {
-    auto live = client_.get(ref);
-    auto desired = int_at(live, {"spec", "replicas"});
-    auto updated = int_at(live, {"status", "updatedReplicas"});
-    auto available = int_at(live, {"status", "availableReplicas"});
-    auto total = int_at(live, {"status", "replicas"});
-    bool observed = int_at(live, {"status", "observedGeneration"}) >= int_at(live, {"metadata", "generation"});
-    std::string line = "waiting for Deployment " + ns + "/" + name + ": " + std::to_string(available) + "/" +
-                       std::to_string(desired) + " available, " + std::to_string(updated) + " updated";
-    if (observed && updated == desired && available == desired && total == desired) {
-      progress_("Deployment " + ns + "/" + name + " rolled out (" + std::to_string(available) + "/" +
-                std::to_string(desired) + " available)");
-      return;
-    }
-    if (line != last) progress_(line);
-    last = line;
-    if (Clock::now() > deadline) {
-      // Say why: the pods' waiting reasons are what a user needs next.
-      std::string why;
-      auto pods = client_.list(kube::refs::pods(ns), {.label_selector = "app.kubernetes.io/name=bitcoin-controller"});
-      for (const auto& pod : pods.items) {
-        const auto* statuses = pod.at("status").as_object().if_contains("containerStatuses");
-        if (!statuses || !statuses->is_array()) continue;
-        for (const auto& s : statuses->as_array()) {
-          const auto* waiting = s.at("state").as_object().if_contains("waiting");
-          if (waiting && waiting->is_object()) {
-            const auto* reason = waiting->as_object().if_contains("reason");
-            why += "; pod " + name_of(pod) + " is waiting: " +
-                   (reason && reason->is_string() ? std::string(reason->as_string()) : std::string("unknown"));
-          }
-        }
-      }
-      throw std::runtime_error("timed out waiting for Deployment " + ns + "/" + name + " to roll out" + why +
-                               " (see kubectl -n " + ns + " describe deployment " + name + ")");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  std::string last_line;
+  auto report_progress = [&](const json::value& live) {
+    std::string line = "waiting for Deployment " + ns + "/" + name + ": " + available_of_desired(live) + ", " +
+                       std::to_string(int_or_zero(live, "status", "updatedReplicas")) + " updated";
+    if (line != last_line) progress_(line);
+    last_line = std::move(line);
+  };
+  // get, not get_if_exists: the Deployment was just applied, so a 404 is an error worth reporting now.
+  auto result = kube::wait_until<json::value>([&] { return client_.get(ref); }, rolled_out, options, report_progress);
+  if (result) {
+    progress_("Deployment " + ns + "/" + name + " rolled out (" + available_of_desired(*result.last) + ")");
+    return;
   }
+  if (result.outcome == kube::WaitOutcome::stopped) {
+    throw std::runtime_error("stopped waiting for Deployment " + ns + "/" + name + " to roll out");
+  }
+  // Timed out. Say why: the pods' waiting reasons are what a user needs next.
+  std::string why;
+  auto pods = client_.list(kube::refs::pods(ns), {.label_selector = "app.kubernetes.io/name=bitcoin-controller"});
+  for (const auto& pod : pods.items) {
+    const auto* statuses = base::json_at(pod, "status", "containerStatuses");
+    if (!statuses || !statuses->is_array()) continue;
+    for (const auto& s : statuses->as_array()) {
+      const auto* waiting = base::json_at(s, "state", "waiting");
+      if (waiting && waiting->is_object()) {
+        why += "; pod " + name_of(pod) + " is waiting: " + base::string_at(*waiting, "reason").value_or("unknown");
+      }
+    }
+  }
+  throw std::runtime_error("timed out waiting for Deployment " + ns + "/" + name + " to roll out" + why +
+                           " (see kubectl -n " + ns + " describe deployment " + name + ")");
 }
 
-void Installer::wait_until_gone(const kube::ResourceRef& ref, Clock::time_point deadline) {
-  while (client_.get_if_exists(ref)) {
-    if (Clock::now() > deadline) throw std::runtime_error("timed out waiting for " + ref.describe() + " to be deleted");
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-  }
+void Installer::wait_until_gone(const kube::ResourceRef& ref, const kube::WaitOptions& options) {
+  auto result = kube::wait_for_object(
+      client_, ref, [](const kube::ObjectState& object) { return !object.has_value(); }, options);
+  if (result) return;
+  throw std::runtime_error(std::string(kube::to_string(result.outcome)) + " waiting for " + ref.describe() +
+                           " to be deleted");
 }
 
 std::optional<ReleaseRecord> Installer::current_release(const std::string& release, const std::string& ns) {
@@ -196,9 +187,12 @@ InstallReport Installer::install(const InstallRequest& request) {
   InstallReport report;
   auto deadline = Clock::now() + request.timeout;
   const auto& ns = request.namespace_name;
+  // Sorted before anything is applied: a failure lists what was not applied in the order it would have been.
+  auto objects = request.objects;
+  sort_for_install(objects);
   std::vector<const json::value*> pending;
   for (const auto& m : request.crds) pending.push_back(&m.object);
-  for (const auto& m : request.objects) pending.push_back(&m.object);
+  for (const auto& m : objects) pending.push_back(&m.object);
   std::size_t done = 0;
   auto fail = [&](const std::exception& e, const std::string& what) -> InstallError {
     report.changes.push_back({what, ChangeAction::failed, e.what()});
@@ -221,7 +215,7 @@ InstallReport Installer::install(const InstallRequest& request) {
       record_change(crd.object, action);
       if (request.dry_run == DryRun::none && action != ChangeAction::unchanged) {
         progress_("waiting for CustomResourceDefinition " + name_of(crd.object) + " to be Established");
-        wait_for_crd(name_of(crd.object), deadline);
+        wait_for_crd(name_of(crd.object), until(deadline, std::chrono::milliseconds(250), request.stop));
         discovery_.invalidate();  // the new kind is served now
       }
     } catch (const std::exception& e) {
@@ -244,8 +238,6 @@ InstallReport Installer::install(const InstallRequest& request) {
   }
 
   // 3. Everything else, in Helm's order.
-  auto objects = request.objects;
-  sort_for_install(objects);
   std::set<std::string> rendered;
   for (const auto& m : objects) {
     try {
@@ -299,8 +291,9 @@ InstallReport Installer::install(const InstallRequest& request) {
     record.name = request.release_name;
     record.namespace_name = ns;
     record.revision = previous ? previous->revision + 1 : 1;
-    record.first_deployed = previous ? previous->first_deployed : now_rfc3339();
-    record.last_deployed = now_rfc3339();
+    const auto now = base::format_time(std::chrono::system_clock::now());
+    record.first_deployed = previous ? previous->first_deployed : now;
+    record.last_deployed = now;
     record.description = previous ? "Upgrade complete" : "Install complete";
     record.notes = request.notes;
     record.manifest = request.manifest_text;
@@ -325,7 +318,8 @@ InstallReport Installer::install(const InstallRequest& request) {
     for (const auto& m : objects) {
       if (kind_of(m.object) != "Deployment") continue;
       try {
-        wait_for_rollout(m.object, namespace_of(m.object).empty() ? ns : namespace_of(m.object), deadline);
+        wait_for_rollout(m.object, namespace_of(m.object).empty() ? ns : namespace_of(m.object),
+                         until(deadline, std::chrono::milliseconds(500), request.stop));
       } catch (const std::exception& e) {
         throw InstallError(e.what(), report);
       }
@@ -376,7 +370,7 @@ InstallReport Installer::uninstall(const std::string& release, const std::string
     }
   }
   if (options.wait) {
-    for (const auto& ref : deleted) wait_until_gone(ref, deadline);
+    for (const auto& ref : deleted) wait_until_gone(ref, until(deadline, std::chrono::milliseconds(250), options.stop));
   }
   // Remove every revision's record.
   auto records = client_.list(kube::refs::secrets(ns), {.label_selector = "owner=helm,name=" + release});

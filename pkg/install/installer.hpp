@@ -12,10 +12,12 @@
 #include "pkg/install/release_record.hpp"
 #include "pkg/kube/client.hpp"
 #include "pkg/kube/discovery.hpp"
+#include "pkg/kube/wait.hpp"
 
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -38,6 +40,7 @@ struct InstallRequest {
   std::chrono::milliseconds timeout{std::chrono::minutes(5)};
   DryRun dry_run = DryRun::none;
   bool force_conflicts = true;
+  std::stop_token stop;  // a stop request ends the waits: the run fails and says what was applied
 };
 
 enum class ChangeAction { created, configured, unchanged, pruned, deleted, failed, skipped };
@@ -79,6 +82,7 @@ class Installer {
     std::vector<std::string> crd_names;  // deleted with delete_crds
     bool wait = true;
     std::chrono::milliseconds timeout{std::chrono::minutes(2)};
+    std::stop_token stop;  // ends the wait for deletion
   };
   InstallReport uninstall(const std::string& release, const std::string& namespace_name,
                           const UninstallOptions& options);
@@ -90,10 +94,9 @@ class Installer {
   kube::ResourceRef ref_for(const boost::json::value& object, const std::string& default_namespace);
   ChangeAction apply_object(const boost::json::value& object, const std::string& default_namespace,
                             const InstallRequest& request);
-  void wait_for_crd(const std::string& name, std::chrono::steady_clock::time_point deadline);
-  void wait_for_rollout(const boost::json::value& deployment, const std::string& ns,
-                        std::chrono::steady_clock::time_point deadline);
-  void wait_until_gone(const kube::ResourceRef& ref, std::chrono::steady_clock::time_point deadline);
+  void wait_for_crd(const std::string& name, const kube::WaitOptions& options);
+  void wait_for_rollout(const boost::json::value& deployment, const std::string& ns, const kube::WaitOptions& options);
+  void wait_until_gone(const kube::ResourceRef& ref, const kube::WaitOptions& options);
 
   kube::Client client_;
   kube::Discovery discovery_;  // kind → resource, cached for the whole run

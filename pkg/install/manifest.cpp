@@ -10,24 +10,6 @@
 namespace kb::install {
 namespace json = boost::json;
 
-namespace {
-std::string meta_field(const json::value& object, std::string_view key) {
-  if (!object.is_object()) return {};
-  const auto* meta = object.as_object().if_contains("metadata");
-  const auto* v = meta && meta->is_object() ? meta->as_object().if_contains(key) : nullptr;
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-std::string top_field(const json::value& object, std::string_view key) {
-  const auto* v = object.is_object() ? object.as_object().if_contains(key) : nullptr;
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-}  // namespace
-
-std::string kind_of(const json::value& object) { return top_field(object, "kind"); }
-std::string api_version_of(const json::value& object) { return top_field(object, "apiVersion"); }
-std::string name_of(const json::value& object) { return meta_field(object, "name"); }
-std::string namespace_of(const json::value& object) { return meta_field(object, "namespace"); }
-
 std::string describe(const json::value& object) {
   auto ns = namespace_of(object);
   return kind_of(object) + " " + (ns.empty() ? "" : ns + "/") + name_of(object);

@@ -1,5 +1,7 @@
 #pragma once
 // One object of a rendered chart, and the order Helm installs objects in.
+#include "pkg/kube/object_meta.hpp"
+
 #include <boost/json/value.hpp>
 
 #include <string>
@@ -12,10 +14,10 @@ struct Manifest {
   boost::json::value object;  // the parsed document
 };
 
-std::string kind_of(const boost::json::value& object);
-std::string name_of(const boost::json::value& object);
-std::string namespace_of(const boost::json::value& object);
-std::string api_version_of(const boost::json::value& object);
+using kube::api_version_of;
+using kube::kind_of;
+using kube::name_of;
+using kube::namespace_of;
 // "Deployment bitcoin-controller/bitcoin-controller" (namespace/name) or "ClusterRole x".
 std::string describe(const boost::json::value& object);
 // A key that identifies the object across renderings: "apiGroup/Kind/namespace/name".

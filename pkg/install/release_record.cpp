@@ -1,6 +1,7 @@
 #include "pkg/install/release_record.hpp"
 
 #include "pkg/base/base64.hpp"
+#include "pkg/base/json_path.hpp"
 
 #include <zlib.h>
 
@@ -91,16 +92,8 @@ json::value encode_release_secret(const ReleaseRecord& r) {
   };
 }
 
-namespace {
-std::string str(const json::value& v, std::string_view key) {
-  const auto* f = v.is_object() ? v.as_object().if_contains(key) : nullptr;
-  return f && f->is_string() ? std::string(f->as_string()) : std::string();
-}
-}  // namespace
-
 std::optional<ReleaseRecord> decode_release_secret(const json::value& secret, std::string& problem) {
-  const auto* data = secret.is_object() ? secret.as_object().if_contains("data") : nullptr;
-  const auto* release = data && data->is_object() ? data->as_object().if_contains("release") : nullptr;
+  const auto* release = base::json_at(secret, "data", "release");
   if (!release || !release->is_string()) {
     problem = "the Secret has no data.release";
     return std::nullopt;
@@ -126,25 +119,23 @@ std::optional<ReleaseRecord> decode_release_secret(const json::value& secret, st
     problem = std::string("the release is not JSON: ") + e.what();
     return std::nullopt;
   }
+  if (!parsed.is_object()) {
+    problem = "the release is not a JSON object";
+    return std::nullopt;
+  }
   ReleaseRecord r;
-  r.name = str(parsed, "name");
-  r.namespace_name = str(parsed, "namespace");
-  r.manifest = str(parsed, "manifest");
-  if (const auto* v = parsed.as_object().if_contains("version"); v && v->is_int64()) {
-    r.revision = static_cast<int>(v->as_int64());
-  }
-  if (const auto* info = parsed.as_object().if_contains("info")) {
-    r.status = str(*info, "status");
-    r.first_deployed = str(*info, "first_deployed");
-    r.last_deployed = str(*info, "last_deployed");
-    r.description = str(*info, "description");
-    r.notes = str(*info, "notes");
-  }
-  if (const auto* chart = parsed.as_object().if_contains("chart"); chart && chart->is_object()) {
-    if (const auto* m = chart->as_object().if_contains("metadata")) r.chart_metadata = *m;
-    if (const auto* v = chart->as_object().if_contains("values")) r.chart_values = *v;
-  }
-  if (const auto* c = parsed.as_object().if_contains("config")) r.config = *c;
+  r.name = base::string_at(parsed, "name").value_or("");
+  r.namespace_name = base::string_at(parsed, "namespace").value_or("");
+  r.manifest = base::string_at(parsed, "manifest").value_or("");
+  if (auto version = base::int_at(parsed, "version")) r.revision = static_cast<int>(*version);
+  r.status = base::string_at(parsed, "info", "status").value_or("");
+  r.first_deployed = base::string_at(parsed, "info", "first_deployed").value_or("");
+  r.last_deployed = base::string_at(parsed, "info", "last_deployed").value_or("");
+  r.description = base::string_at(parsed, "info", "description").value_or("");
+  r.notes = base::string_at(parsed, "info", "notes").value_or("");
+  if (const auto* m = base::json_at(parsed, "chart", "metadata")) r.chart_metadata = *m;
+  if (const auto* v = base::json_at(parsed, "chart", "values")) r.chart_values = *v;
+  if (const auto* c = base::json_at(parsed, "config")) r.config = *c;
   return r;
 }
 

@@ -1,7 +1,9 @@
 #include "pkg/kube/client.hpp"
 
+#include "pkg/base/json_path.hpp"
 #include "pkg/kube/credentials.hpp"
 #include "pkg/kube/http_transport.hpp"
+#include "pkg/kube/object_meta.hpp"
 #include "pkg/kube/rate_limiter.hpp"
 
 #include <boost/json/parse.hpp>
@@ -10,7 +12,6 @@
 #include <algorithm>
 #include <cctype>
 #include <mutex>
-#include <thread>
 
 namespace kb::kube {
 namespace json = boost::json;
@@ -139,20 +140,35 @@ struct Client::Impl {
     ++(credentials_refreshed ? counters.credential_refreshes : counters.retries_after);
   }
 
-  RawResponse execute(const RawRequest& request) {
+  // How an exchange counts in the metrics: streams stay open for as long as the caller reads, so
+  // their duration is not request time.
+  enum class Timing { counted, not_counted };
+
+  // The one retry policy of every request: wait for the rate limiter, send, and on 401 refresh the
+  // credentials and send again (once, only when they can change: exec plugin, token file); on
+  // 429/503 with Retry-After wait (1 s to 30 s) and send again (a few times). `send` makes one
+  // exchange with the given credentials and throws TransportError when there is no answer.
+  // Returns the last answer, or nullopt when stop was requested while waiting or sending.
+  template <class Send>
+  std::optional<TransportResponse> send_with_retries(const Send& send, Timing timing, std::stop_token stop) {
     bool refreshed_auth = false;
     for (int attempt = 0;; ++attempt) {
-      wait_for_turn();
+      if (!wait_for_turn(stop)) return std::nullopt;
       Credentials creds = credentials.current();
-      auto started = std::chrono::steady_clock::now();
+      const auto started = std::chrono::steady_clock::now();
+      auto took = [&] {
+        return timing == Timing::counted ? std::chrono::steady_clock::now() - started
+                                         : std::chrono::steady_clock::duration{};
+      };
       TransportResponse response;
       try {
-        response = transport.send(to_transport(request, creds), creds);
+        response = send(creds);
       } catch (const TransportError&) {
-        count(0, std::chrono::steady_clock::now() - started);
+        count(0, took());
         throw;
       }
-      count(response.status, std::chrono::steady_clock::now() - started);
+      if (stop.stop_requested() && response.status == 0) return std::nullopt;
+      count(response.status, took());
       if (response.status == 401 && !refreshed_auth && credentials.refresh_after_unauthorized(creds)) {
         refreshed_auth = true;
         count_retry(true);
@@ -161,13 +177,23 @@ struct Client::Impl {
       if ((response.status == 429 || response.status == 503) && attempt < kMaxRetryAfterAttempts) {
         if (auto wait = retry_after_of(response.headers)) {
           count_retry(false);
-          std::this_thread::sleep_for(
-              std::min<std::chrono::seconds>(std::max(*wait, std::chrono::seconds(1)), kMaxRetryAfter));
+          if (!sleep_for(std::min<std::chrono::seconds>(std::max(*wait, std::chrono::seconds(1)), kMaxRetryAfter),
+                         stop))
+            return std::nullopt;
           continue;
         }
       }
-      return RawResponse{response.status, std::move(response.headers), std::move(response.body)};
+      return response;
     }
+  }
+
+  RawResponse execute(const RawRequest& request) {
+    auto response =
+        send_with_retries([&](const Credentials& creds) { return transport.send(to_transport(request, creds), creds); },
+                          Timing::counted, {});
+    // Without a stop token nothing interrupts the retries, so there is always an answer.
+    if (!response) throw KubeError(request.method + " " + path_only(request.path) + " was interrupted");
+    return RawResponse{response->status, std::move(response->headers), std::move(response->body)};
   }
 
   std::string checked(const RawRequest& request) {
@@ -191,43 +217,20 @@ struct Client::Impl {
 
   void stream(const std::string& path, const std::function<bool(std::string_view)>& on_data, std::stop_token stop,
               std::chrono::milliseconds idle_timeout, const std::string& accept = "*/*") {
-    bool refreshed_auth = false;
-    for (int attempt = 0;; ++attempt) {
-      if (!wait_for_turn(stop)) return;
-      Credentials creds = credentials.current();
-      RawRequest raw;
-      raw.path = path;
-      raw.accept = accept;
-      TransportRequest request = to_transport(raw, creds);
-      request.timeout = {};
-      TransportResponse response;
-      try {
-        response = transport.stream(request, creds, on_data, stop, idle_timeout);
-      } catch (const TransportError&) {
-        count(0);
-        throw;
-      }
-      if (stop.stop_requested() && response.status == 0) return;
-      count(response.status);
-      if (response.status == 401 && !refreshed_auth && credentials.refresh_after_unauthorized(creds)) {
-        refreshed_auth = true;
-        count_retry(true);
-        continue;
-      }
-      if ((response.status == 429 || response.status == 503) && attempt < kMaxRetryAfterAttempts) {
-        if (auto wait = retry_after_of(response.headers)) {
-          count_retry(false);
-          if (!sleep_for(std::min<std::chrono::seconds>(std::max(*wait, std::chrono::seconds(1)), kMaxRetryAfter),
-                         stop))
-            return;
-          continue;
-        }
-      }
-      if (response.status >= 300)
-        throw decode_api_error(response.status, response.body, "GET", path_only(path),
-                               retry_after_of(response.headers));
-      return;
-    }
+    auto response = send_with_retries(
+        [&](const Credentials& creds) {
+          RawRequest raw;
+          raw.path = path;
+          raw.accept = accept;
+          TransportRequest request = to_transport(raw, creds);
+          request.timeout = {};
+          return transport.stream(request, creds, on_data, stop, idle_timeout);
+        },
+        Timing::not_counted, stop);
+    if (!response) return;
+    if (response->status >= 300)
+      throw decode_api_error(response->status, response->body, "GET", path_only(path),
+                             retry_after_of(response->headers));
   }
 };
 
@@ -289,18 +292,11 @@ ListResult Client::list_page(const ResourceRef& collection, const ListOptions& o
   ListResult result;
   auto* root = list.if_object();
   if (!root) throw KubeError("the API server's list of " + collection.describe() + " is not a JSON object");
-  std::string api_version, item_kind;
-  if (auto* v = root->if_contains("apiVersion"); v && v->is_string()) api_version = std::string(v->as_string());
-  if (auto* v = root->if_contains("kind"); v && v->is_string()) {
-    item_kind = std::string(v->as_string());
-    if (item_kind.ends_with("List")) item_kind.resize(item_kind.size() - 4);
-  }
-  if (auto* meta = root->if_contains("metadata"); meta && meta->is_object()) {
-    if (auto* rv = meta->as_object().if_contains("resourceVersion"); rv && rv->is_string())
-      result.resource_version = std::string(rv->as_string());
-    if (auto* c = meta->as_object().if_contains("continue"); c && c->is_string())
-      result.continue_token = std::string(c->as_string());
-  }
+  const std::string api_version = api_version_of(list);
+  std::string item_kind = kind_of(list);
+  if (item_kind.ends_with("List")) item_kind.resize(item_kind.size() - 4);
+  result.resource_version = resource_version_of(list);
+  result.continue_token = base::string_at(list, "metadata", "continue").value_or("");
   if (auto* items = root->if_contains("items"); items && items->is_array()) {
     result.items.reserve(items->as_array().size());
     for (auto& item : items->as_array()) {

@@ -1,8 +1,9 @@
 #include "pkg/kube/credentials.hpp"
 
 #include "pkg/base/base64.hpp"
+#include "pkg/base/json_path.hpp"
+#include "pkg/base/time_format.hpp"
 #include "pkg/kube/errors.hpp"
-#include "pkg/kube/time_format.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -122,11 +123,6 @@ ProcessResult run_process(const ExecConfig& exec, const std::string& info, bool 
   return result;
 }
 
-std::string json_string(const json::object& o, std::string_view key) {
-  if (auto* v = o.if_contains(key); v && v->is_string()) return std::string(v->as_string());
-  return {};
-}
-
 std::string trimmed_excerpt(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
   if (text.size() > 500) text = text.substr(0, 500) + "...";
@@ -155,9 +151,10 @@ ExecCredential run_exec_plugin(const ExecConfig& exec, const ClusterConfig& clus
   if (ec || !parsed.is_object())
     throw ConfigError(source, "", "printed something that is not an ExecCredential JSON object");
   const auto& root = parsed.as_object();
-  if (json_string(root, "kind") != "ExecCredential")
-    throw ConfigError(source, "kind", "expected ExecCredential, got \"" + json_string(root, "kind") + "\"");
-  std::string api_version = json_string(root, "apiVersion");
+  if (base::string_at(root, "kind").value_or("") != "ExecCredential")
+    throw ConfigError(source, "kind",
+                      "expected ExecCredential, got \"" + base::string_at(root, "kind").value_or("") + "\"");
+  std::string api_version = base::string_at(root, "apiVersion").value_or("");
   if (api_version != exec.api_version)
     throw ConfigError(
         source, "apiVersion",
@@ -166,16 +163,16 @@ ExecCredential run_exec_plugin(const ExecConfig& exec, const ClusterConfig& clus
   if (!status_value || !status_value->is_object()) throw ConfigError(source, "status", "is missing");
   const auto& status = status_value->as_object();
   ExecCredential credential;
-  credential.token = json_string(status, "token");
-  credential.client_cert_pem = json_string(status, "clientCertificateData");
-  credential.client_key_pem = json_string(status, "clientKeyData");
+  credential.token = base::string_at(status, "token").value_or("");
+  credential.client_cert_pem = base::string_at(status, "clientCertificateData").value_or("");
+  credential.client_key_pem = base::string_at(status, "clientKeyData").value_or("");
   if (credential.token.empty() && credential.client_cert_pem.empty())
     throw ConfigError(source, "status", "has neither a token nor clientCertificateData");
   if (credential.client_cert_pem.empty() != credential.client_key_pem.empty())
     throw ConfigError(source, "status", "clientCertificateData and clientKeyData must be set together");
-  std::string expiry = json_string(status, "expirationTimestamp");
+  std::string expiry = base::string_at(status, "expirationTimestamp").value_or("");
   if (!expiry.empty()) {
-    credential.expiry = parse_time(expiry);
+    credential.expiry = base::parse_time(expiry);
     if (!credential.expiry)
       throw ConfigError(source, "status.expirationTimestamp", "\"" + expiry + "\" is not an RFC 3339 time");
   }

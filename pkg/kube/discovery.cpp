@@ -1,5 +1,7 @@
 #include "pkg/kube/discovery.hpp"
 
+#include "pkg/base/json_path.hpp"
+
 #include <boost/json/parse.hpp>
 
 #include <algorithm>
@@ -7,32 +9,25 @@
 namespace kb::kube {
 namespace json = boost::json;
 
-namespace {
-std::string str(const json::object& o, std::string_view key) {
-  if (auto* v = o.if_contains(key); v && v->is_string()) return std::string(v->as_string());
-  return {};
-}
-}  // namespace
-
 std::vector<ApiResource> parse_api_resource_list(const json::value& list) {
   std::vector<ApiResource> out;
   auto* root = list.if_object();
   if (!root) return out;
-  ResourceRef gv = ResourceRef::of_api_version(str(*root, "groupVersion"), "");
+  ResourceRef gv = ResourceRef::of_api_version(base::string_at(*root, "groupVersion").value_or(""), "");
   auto* resources = root->if_contains("resources");
   if (!resources || !resources->is_array()) return out;
   // First the resources, then attach "name/sub" entries as their subresources.
   for (auto& item : resources->as_array()) {
     if (!item.is_object()) continue;
     auto& o = item.as_object();
-    std::string name = str(o, "name");
+    std::string name = base::string_at(o, "name").value_or("");
     if (name.empty() || name.find('/') != std::string::npos) continue;
     ApiResource r;
     r.group = gv.group;
     r.version = gv.version;
     r.resource = name;
-    r.kind = str(o, "kind");
-    if (auto* ns = o.if_contains("namespaced"); ns && ns->is_bool()) r.namespaced = ns->as_bool();
+    r.kind = base::string_at(o, "kind").value_or("");
+    r.namespaced = base::bool_at(o, "namespaced").value_or(false);
     if (auto* verbs = o.if_contains("verbs"); verbs && verbs->is_array())
       for (auto& v : verbs->as_array())
         if (v.is_string()) r.verbs.emplace_back(v.as_string());
@@ -40,7 +35,7 @@ std::vector<ApiResource> parse_api_resource_list(const json::value& list) {
   }
   for (auto& item : resources->as_array()) {
     if (!item.is_object()) continue;
-    std::string name = str(item.as_object(), "name");
+    std::string name = base::string_at(item.as_object(), "name").value_or("");
     auto slash = name.find('/');
     if (slash == std::string::npos) continue;
     for (auto& r : out)
@@ -104,10 +99,8 @@ std::string Discovery::preferred_version(const std::string& group) {
   if (response.status >= 300) throw decode_api_error(response.status, response.body, "GET", request.path);
   json::error_code ec;
   json::value doc = json::parse(response.body, ec);
-  if (ec || !doc.is_object()) return {};
-  if (auto* pv = doc.as_object().if_contains("preferredVersion"); pv && pv->is_object())
-    return str(pv->as_object(), "version");
-  return {};
+  if (ec) return {};
+  return base::string_at(doc, "preferredVersion", "version").value_or("");
 }
 
 void Discovery::invalidate() {

@@ -1,5 +1,7 @@
 #include "pkg/kube/errors.hpp"
 
+#include "pkg/base/json_path.hpp"
+
 #include <boost/json/parse.hpp>
 
 namespace kb::kube {
@@ -38,11 +40,6 @@ std::string transport_text(TransportError::Kind kind, const std::string& server,
       return "request to the API server " + server + " was cancelled";
   }
   return detail;
-}
-
-std::string string_field(const json::object& o, std::string_view key) {
-  if (auto* v = o.if_contains(key); v && v->is_string()) return std::string(v->as_string());
-  return {};
 }
 
 const ApiError* as_api(const std::exception& e) { return dynamic_cast<const ApiError*>(&e); }
@@ -125,18 +122,16 @@ ApiError api_error_from_status(const json::value& status, std::string_view metho
   std::vector<StatusCause> causes;
   std::optional<std::chrono::seconds> retry_after;
   if (auto* o = status.if_object()) {
-    if (auto* c = o->if_contains("code"); c && c->is_int64()) code = int(c->as_int64());
-    reason = string_field(*o, "reason");
-    message = string_field(*o, "message");
-    if (auto* d = o->if_contains("details"); d && d->is_object()) {
-      if (auto* r = d->as_object().if_contains("retryAfterSeconds"); r && r->is_int64() && r->as_int64() > 0)
-        retry_after = std::chrono::seconds(r->as_int64());
-      if (auto* cs = d->as_object().if_contains("causes"); cs && cs->is_array()) {
-        for (auto& cause : cs->as_array()) {
-          if (!cause.is_object()) continue;
-          auto& co = cause.as_object();
-          causes.push_back({string_field(co, "reason"), string_field(co, "message"), string_field(co, "field")});
-        }
+    code = static_cast<int>(base::int_at(*o, "code").value_or(0));
+    reason = base::string_at(*o, "reason").value_or("");
+    message = base::string_at(*o, "message").value_or("");
+    if (auto seconds = base::int_at(*o, "details", "retryAfterSeconds"); seconds && *seconds > 0)
+      retry_after = std::chrono::seconds(*seconds);
+    if (auto* cs = base::json_at(*o, "details", "causes"); cs && cs->is_array()) {
+      for (auto& cause : cs->as_array()) {
+        if (!cause.is_object()) continue;
+        causes.push_back({base::string_at(cause, "reason").value_or(""), base::string_at(cause, "message").value_or(""),
+                          base::string_at(cause, "field").value_or("")});
       }
     }
   }
@@ -148,7 +143,7 @@ ApiError decode_api_error(int http_status, std::string_view body, std::string_vi
                           std::optional<std::chrono::seconds> retry_after) {
   json::error_code ec;
   json::value parsed = json::parse(body, ec);
-  if (!ec && parsed.is_object() && string_field(parsed.as_object(), "kind") == "Status") {
+  if (!ec && parsed.is_object() && base::string_at(parsed.as_object(), "kind").value_or("") == "Status") {
     ApiError from_status = api_error_from_status(parsed, method, path);
     int code = from_status.code() != 0 ? from_status.code() : http_status;
     std::string reason =

@@ -1,6 +1,8 @@
 #include "pkg/kube/event_recorder.hpp"
 
-#include "pkg/kube/time_format.hpp"
+#include "pkg/base/json_path.hpp"
+#include "pkg/base/time_format.hpp"
+#include "pkg/kube/object_meta.hpp"
 
 #include <cstdio>
 
@@ -9,17 +11,6 @@ namespace json = boost::json;
 using namespace std::chrono;
 
 namespace {
-std::string str(const json::value& v, std::initializer_list<std::string_view> path) {
-  const json::value* cur = &v;
-  for (auto key : path) {
-    auto* o = cur->if_object();
-    if (!o) return {};
-    cur = o->if_contains(key);
-    if (!cur) return {};
-  }
-  return cur->is_string() ? std::string(cur->as_string()) : std::string();
-}
-
 // How long a repeat still bumps the earlier Event rather than creating a new one (the API server
 // garbage-collects Events after an hour by default).
 constexpr auto kSeriesWindow = minutes(30);
@@ -58,23 +49,23 @@ void EventRecorder::record(const json::value& regarding, EventKind kind, std::st
   auto pending = std::make_shared<Pending>();
   json::object ref;
   for (auto key : {"apiVersion", "kind"}) {
-    std::string v = str(regarding, {key});
+    std::string v = base::string_at(regarding, key).value_or("");
     if (!v.empty()) ref[key] = v;
   }
   for (auto key : {"name", "namespace", "uid", "resourceVersion"}) {
-    std::string v = str(regarding, {"metadata", key});
+    std::string v = base::string_at(regarding, "metadata", key).value_or("");
     if (!v.empty()) ref[key] = v;
   }
-  pending->namespace_name = str(regarding, {"metadata", "namespace"});
+  pending->namespace_name = namespace_of(regarding);
   if (pending->namespace_name.empty()) pending->namespace_name = "default";
   pending->type = kind == EventKind::Warning ? "Warning" : "Normal";
   pending->reason = std::move(reason);
   pending->action = std::move(action);
   pending->note = note.size() > kMaxNote ? note.substr(0, kMaxNote - 3) + "..." : std::move(note);
   pending->when = system_clock::now();
-  pending->key = str(regarding, {"metadata", "uid"}) + "|" + str(regarding, {"kind"}) + "|" + pending->namespace_name +
-                 "|" + str(regarding, {"metadata", "name"}) + "|" + pending->type + "|" + pending->reason + "|" +
-                 pending->action + "|" + pending->note;
+  pending->key = uid_of(regarding) + "|" + kind_of(regarding) + "|" + pending->namespace_name + "|" +
+                 name_of(regarding) + "|" + pending->type + "|" + pending->reason + "|" + pending->action + "|" +
+                 pending->note;
   pending->regarding = std::move(ref);
   std::lock_guard lock(mutex_);
   if (queue_.size() >= options_.max_queue) return;  // best effort: never block the caller
@@ -140,10 +131,10 @@ void EventRecorder::post(const Pending& p) {
   if (series) {
     json::value patch;
     if (series->api == 1) {
-      patch = json::object{
-          {"series", json::object{{"count", series->count + 1}, {"lastObservedTime", format_micro_time(p.when)}}}};
+      patch = json::object{{"series", json::object{{"count", series->count + 1},
+                                                   {"lastObservedTime", base::format_micro_time(p.when)}}}};
     } else {
-      patch = json::object{{"count", series->count + 1}, {"lastTimestamp", format_time(p.when)}};
+      patch = json::object{{"count", series->count + 1}, {"lastTimestamp", base::format_time(p.when)}};
     }
     ResourceRef ref = series->api == 1 ? refs::events(series->namespace_name, series->name)
                                        : refs::core_events(series->namespace_name, series->name);
@@ -169,7 +160,7 @@ void EventRecorder::post(const Pending& p) {
     event = json::object{{"apiVersion", "events.k8s.io/v1"},
                          {"kind", "Event"},
                          {"metadata", json::object{{"name", name}, {"namespace", p.namespace_name}}},
-                         {"eventTime", format_micro_time(p.when)},
+                         {"eventTime", base::format_micro_time(p.when)},
                          {"reportingController", options_.controller},
                          {"reportingInstance", options_.instance},
                          {"action", p.action},
@@ -190,8 +181,8 @@ void EventRecorder::post(const Pending& p) {
                          {"source", json::object{{"component", options_.controller}}},
                          {"reportingComponent", options_.controller},
                          {"reportingInstance", options_.instance},
-                         {"firstTimestamp", format_time(p.when)},
-                         {"lastTimestamp", format_time(p.when)},
+                         {"firstTimestamp", base::format_time(p.when)},
+                         {"lastTimestamp", base::format_time(p.when)},
                          {"count", 1}};
     client_.create(refs::core_events(p.namespace_name), event);
   }

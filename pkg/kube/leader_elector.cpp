@@ -1,7 +1,8 @@
 #include "pkg/kube/leader_elector.hpp"
 
+#include "pkg/base/json_path.hpp"
+#include "pkg/base/time_format.hpp"
 #include "pkg/kube/rate_limiter.hpp"
-#include "pkg/kube/time_format.hpp"
 
 #include <algorithm>
 #include <condition_variable>
@@ -14,16 +15,10 @@ using namespace std::chrono;
 
 namespace {
 std::string spec_string(const json::value& lease, std::string_view key) {
-  if (auto* o = lease.if_object())
-    if (auto* spec = o->if_contains("spec"); spec && spec->is_object())
-      if (auto* v = spec->as_object().if_contains(key); v && v->is_string()) return std::string(v->as_string());
-  return {};
+  return base::string_at(lease, "spec", key).value_or("");
 }
 std::int64_t spec_int(const json::value& lease, std::string_view key) {
-  if (auto* o = lease.if_object())
-    if (auto* spec = o->if_contains("spec"); spec && spec->is_object())
-      if (auto* v = spec->as_object().if_contains(key); v && v->is_int64()) return v->as_int64();
-  return 0;
+  return base::int_at(lease, "spec", key).value_or(0);
 }
 // A client of the same cluster whose Lease requests cannot outlive the renew deadline.
 Client lease_client(const Client& client, milliseconds renew_deadline) {
@@ -57,8 +52,8 @@ bool LeaderElector::try_acquire_or_renew() {
                      {"metadata", json::object{{"name", config_.lease_name}, {"namespace", config_.lease_namespace}}},
                      {"spec", json::object{{"holderIdentity", config_.identity},
                                            {"leaseDurationSeconds", duration_seconds},
-                                           {"acquireTime", format_micro_time(now)},
-                                           {"renewTime", format_micro_time(now)},
+                                           {"acquireTime", base::format_micro_time(now)},
+                                           {"renewTime", base::format_micro_time(now)},
                                            {"leaseTransitions", 0}}}};
     try {
       json::value created = client_.create(ref.collection(), fresh);
@@ -101,9 +96,9 @@ bool LeaderElector::try_acquire_or_renew() {
   auto& s = spec.as_object();
   s["holderIdentity"] = config_.identity;
   s["leaseDurationSeconds"] = duration_seconds;
-  s["renewTime"] = format_micro_time(now);
+  s["renewTime"] = base::format_micro_time(now);
   if (holder != config_.identity) {
-    s["acquireTime"] = format_micro_time(now);
+    s["acquireTime"] = base::format_micro_time(now);
     s["leaseTransitions"] = spec_int(*lease, "leaseTransitions") + 1;
   }
   try {
@@ -126,7 +121,7 @@ void LeaderElector::release() {
   const ResourceRef ref = refs::leases(config_.lease_namespace, config_.lease_name);
   auto lease = client_.get_if_exists(ref);
   if (!lease || spec_string(*lease, "holderIdentity") != config_.identity) return;
-  auto now = format_micro_time(system_clock::now());
+  auto now = base::format_micro_time(system_clock::now());
   auto& s = lease->as_object()["spec"].as_object();
   // An empty holder is free for the taking at once; a 1 s duration covers older clients.
   s["holderIdentity"] = "";

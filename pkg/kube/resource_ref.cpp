@@ -1,20 +1,11 @@
 #include "pkg/kube/resource_ref.hpp"
 
+#include "pkg/kube/object_meta.hpp"
+
 #include <boost/json/object.hpp>
 
 namespace kb::kube {
 namespace json = boost::json;
-
-namespace {
-std::string meta_string(const json::value& object, std::string_view key) {
-  if (auto* o = object.if_object()) {
-    if (auto* m = o->if_contains("metadata"); m && m->is_object()) {
-      if (auto* v = m->as_object().if_contains(key); v && v->is_string()) return std::string(v->as_string());
-    }
-  }
-  return {};
-}
-}  // namespace
 
 ResourceRef ResourceRef::core(std::string resource) { return ResourceRef{"", "v1", std::move(resource)}; }
 
@@ -30,13 +21,9 @@ ResourceRef ResourceRef::of_api_version(std::string_view api_version, std::strin
 }
 
 ResourceRef ResourceRef::for_object(const json::value& object, std::string resource) {
-  std::string api_version;
-  if (auto* o = object.if_object()) {
-    if (auto* v = o->if_contains("apiVersion"); v && v->is_string()) api_version = std::string(v->as_string());
-  }
-  ResourceRef ref = of_api_version(api_version, std::move(resource));
-  ref.namespace_name = meta_string(object, "namespace");
-  ref.name = meta_string(object, "name");
+  ResourceRef ref = of_api_version(api_version_of(object), std::move(resource));
+  ref.namespace_name = namespace_of(object);
+  ref.name = name_of(object);
   return ref;
 }
 
@@ -150,9 +137,7 @@ std::string object_key(std::string_view ns, std::string_view name) {
   return key;
 }
 
-std::string object_key(const json::value& object) {
-  return object_key(meta_string(object, "namespace"), meta_string(object, "name"));
-}
+std::string object_key(const json::value& object) { return object_key(namespace_of(object), name_of(object)); }
 
 std::string url_encode(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";

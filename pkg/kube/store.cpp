@@ -1,20 +1,13 @@
 #include "pkg/kube/store.hpp"
 
+#include "pkg/base/json_path.hpp"
+#include "pkg/kube/object_meta.hpp"
 #include "pkg/kube/resource_ref.hpp"
 
 #include <mutex>
 
 namespace kb::kube {
 namespace json = boost::json;
-
-namespace {
-const json::object* metadata_of(const json::value& object) {
-  if (auto* o = object.if_object()) {
-    if (auto* m = o->if_contains("metadata"); m && m->is_object()) return &m->as_object();
-  }
-  return nullptr;
-}
-}  // namespace
 
 void Store::add_index(const std::string& name, IndexFunc func) {
   std::unique_lock lock(mutex_);
@@ -144,15 +137,7 @@ std::vector<ObjectPtr> Store::replace(std::vector<ObjectPtr> objects) {
 IndexFunc index_by_owner_uid() {
   return [](const json::value& object) {
     std::vector<std::string> uids;
-    if (auto* meta = metadata_of(object)) {
-      if (auto* owners = meta->if_contains("ownerReferences"); owners && owners->is_array()) {
-        for (auto& owner : owners->as_array()) {
-          if (!owner.is_object()) continue;
-          if (auto* uid = owner.as_object().if_contains("uid"); uid && uid->is_string())
-            uids.emplace_back(uid->as_string());
-        }
-      }
-    }
+    for (auto& owner : owner_references_of(object)) uids.push_back(std::move(owner.uid));
     return uids;
   };
 }
@@ -160,17 +145,8 @@ IndexFunc index_by_owner_uid() {
 IndexFunc index_by_controller_uid() {
   return [](const json::value& object) {
     std::vector<std::string> uids;
-    if (auto* meta = metadata_of(object)) {
-      if (auto* owners = meta->if_contains("ownerReferences"); owners && owners->is_array()) {
-        for (auto& owner : owners->as_array()) {
-          if (!owner.is_object()) continue;
-          auto& o = owner.as_object();
-          auto* controller = o.if_contains("controller");
-          auto* uid = o.if_contains("uid");
-          if (controller && controller->is_bool() && controller->as_bool() && uid && uid->is_string())
-            uids.emplace_back(uid->as_string());
-        }
-      }
+    for (auto& owner : owner_references_of(object)) {
+      if (owner.controller) uids.push_back(std::move(owner.uid));
     }
     return uids;
   };
@@ -179,11 +155,7 @@ IndexFunc index_by_controller_uid() {
 IndexFunc index_by_label(std::string label) {
   return [label = std::move(label)](const json::value& object) {
     std::vector<std::string> values;
-    if (auto* meta = metadata_of(object)) {
-      if (auto* labels = meta->if_contains("labels"); labels && labels->is_object()) {
-        if (auto* v = labels->as_object().if_contains(label); v && v->is_string()) values.emplace_back(v->as_string());
-      }
-    }
+    if (auto value = label_of(object, label)) values.push_back(std::move(*value));
     return values;
   };
 }
@@ -191,9 +163,7 @@ IndexFunc index_by_label(std::string label) {
 IndexFunc index_by_namespace() {
   return [](const json::value& object) {
     std::vector<std::string> values;
-    if (auto* meta = metadata_of(object)) {
-      if (auto* ns = meta->if_contains("namespace"); ns && ns->is_string()) values.emplace_back(ns->as_string());
-    }
+    if (auto ns = base::string_at(object, "metadata", "namespace")) values.push_back(std::move(*ns));
     return values;
   };
 }

@@ -1,14 +1,11 @@
 #pragma once
-// RFC 3339 timestamps as Kubernetes writes them: metav1.Time ("2024-01-02T03:04:05Z") and
-// metav1.MicroTime ("2024-01-02T03:04:05.000000Z").
-#include <chrono>
-#include <optional>
-#include <string>
-#include <string_view>
+// Moved to pkg/base/time_format.hpp (the logger needs it, and pkg/observe sits below pkg/kube).
+// This forwarding header only keeps branches written against the old place compiling while
+// issue 13 merges; include the base header in new code. Remove once nothing includes this one.
+#include "pkg/base/time_format.hpp"
 
 namespace kb::kube {
-std::string format_time(std::chrono::system_clock::time_point t);
-std::string format_micro_time(std::chrono::system_clock::time_point t);
-// Accepts fractional seconds and "Z" or "+hh:mm" offsets; nullopt when malformed.
-std::optional<std::chrono::system_clock::time_point> parse_time(std::string_view text);
+using base::format_micro_time;
+using base::format_time;
+using base::parse_time;
 }  // namespace kb::kube

@@ -93,14 +93,4 @@ void WatchDecoder::feed(std::string_view bytes, const std::function<void(WatchEv
 
 bool WatchDecoder::has_partial() const { return state_->partial; }
 
-std::string resource_version_of(const json::value& object) {
-  if (auto* o = object.if_object()) {
-    if (auto* m = o->if_contains("metadata"); m && m->is_object()) {
-      if (auto* rv = m->as_object().if_contains("resourceVersion"); rv && rv->is_string())
-        return std::string(rv->as_string());
-    }
-  }
-  return {};
-}
-
 }  // namespace kb::kube

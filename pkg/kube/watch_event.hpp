@@ -3,6 +3,8 @@
 //
 // The body is a stream of JSON objects {"type": ..., "object": ...}; HTTP chunk boundaries and
 // TCP reads split it anywhere, so WatchDecoder buffers partial objects across feed() calls.
+#include "pkg/kube/object_meta.hpp"  // resource_version_of, for watchers
+
 #include <boost/json/value.hpp>
 
 #include <functional>
@@ -38,8 +40,5 @@ class WatchDecoder {
   struct State;
   std::unique_ptr<State> state_;
 };
-
-// The resourceVersion in object.metadata ("" when absent).
-std::string resource_version_of(const boost::json::value& object);
 
 }  // namespace kb::kube

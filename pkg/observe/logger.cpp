@@ -1,10 +1,11 @@
 #include "pkg/observe/logger.hpp"
 
+#include "pkg/base/time_format.hpp"
+
 #include <boost/json.hpp>
 
 #include <cctype>
 #include <chrono>
-#include <ctime>
 #include <stdexcept>
 
 namespace kb::observe {
@@ -48,18 +49,6 @@ bool looks_secret(std::string_view key) {
   return false;
 }
 
-std::string now_rfc3339_millis() {
-  auto now = std::chrono::system_clock::now();
-  auto seconds = std::chrono::system_clock::to_time_t(now);
-  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buffer[40];
-  auto n = std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buffer + n, sizeof buffer - n, ".%03dZ", static_cast<int>(millis));
-  return buffer;
-}
-
 bool needs_quotes(std::string_view value) {
   if (value.empty()) return true;
   for (char c : value) {
@@ -92,7 +81,8 @@ Logger::Logger(std::ostream& out, LogLevel level, LogFormat format) : out_(out),
 
 void Logger::log(LogLevel level, std::string_view message, std::initializer_list<LogField> fields) {
   if (!enabled(level)) return;
-  auto line = format_log_record(format_, now_rfc3339_millis(), level, message, fields);
+  auto line =
+      format_log_record(format_, base::format_milli_time(std::chrono::system_clock::now()), level, message, fields);
   std::lock_guard lock(mutex_);
   out_ << line << '\n' << std::flush;
 }

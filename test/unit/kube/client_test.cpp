@@ -279,6 +279,47 @@ TEST_CASE("stream_lines delivers whole lines (pods/log?follow=true style)") {
   CHECK(client.request("GET", "/api/v1/namespaces/ns/pods/p/log?follow=true").find("line one") == 0);
 }
 
+TEST_CASE("streams follow the same retry policy: 503 with Retry-After, and a stop request ends the wait") {
+  std::atomic<int> calls{0};
+  FakeApiServer server([&](const FakeRequest&) {
+    if (++calls == 1) {
+      FakeResponse r = FakeResponse::json(503, status_json(503, "ServiceUnavailable", "starting"));
+      r.headers.emplace_back("Retry-After", "1");
+      return r;
+    }
+    FakeResponse response;
+    response.chunks = {"ready\n"};
+    return response;
+  });
+  Client client(config_for(server));
+  std::vector<std::string> lines;
+  client.stream_lines("/api/v1/namespaces/ns/pods/p/log", [&](std::string_view line) {
+    lines.emplace_back(line);
+    return true;
+  });
+  CHECK(lines == std::vector<std::string>{"ready"});
+  CHECK(calls == 2);
+  CHECK(client.metrics().retries_after == 1);
+
+  // Asked to wait 30 s, stopped after a moment: the stream returns without another request.
+  FakeApiServer busy([](const FakeRequest&) {
+    FakeResponse r = FakeResponse::json(429, status_json(429, "TooManyRequests", "slow down"));
+    r.headers.emplace_back("Retry-After", "30");
+    return r;
+  });
+  std::stop_source stop;
+  std::jthread stopper([&] {
+    std::this_thread::sleep_for(200ms);
+    stop.request_stop();
+  });
+  auto started = std::chrono::steady_clock::now();
+  Client(config_for(busy))
+      .stream_get(
+          "/api/v1/namespaces/ns/pods/p/log", [](std::string_view) { return true; }, stop.get_token());
+  CHECK(std::chrono::steady_clock::now() - started < 10s);
+  CHECK(busy.requests().size() == 1);
+}
+
 TEST_CASE("raw requests return any status; request() throws on errors") {
   FakeApiServer server([](const FakeRequest&) {
     FakeResponse r = FakeResponse::json(503, "upstream unavailable");

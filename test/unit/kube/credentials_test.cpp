@@ -1,7 +1,7 @@
 #include "pkg/kube/credentials.hpp"
 
+#include "pkg/base/time_format.hpp"
 #include "pkg/kube/errors.hpp"
-#include "pkg/kube/time_format.hpp"
 #include "support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
@@ -67,14 +67,14 @@ TEST_CASE("exec plugin: re-run on 401 and when the credential expires") {
   CHECK(creds.exec_runs() == 2);
 
   TempDir soon_dir;
-  auto soon = format_time(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  auto soon = kb::base::format_time(std::chrono::system_clock::now() + std::chrono::seconds(5));
   CredentialProvider expiring(exec_cluster(soon_dir, {{"KB_EXPIRY", soon}}));
   expiring.current();
   expiring.current();  // within 10 s of expiry: refreshed
   CHECK(expiring.exec_runs() == 2);
 
   TempDir later_dir;
-  auto later = format_time(std::chrono::system_clock::now() + std::chrono::hours(1));
+  auto later = kb::base::format_time(std::chrono::system_clock::now() + std::chrono::hours(1));
   CredentialProvider lasting(exec_cluster(later_dir, {{"KB_EXPIRY", later}}, "client.authentication.k8s.io/v1beta1"));
   lasting.current();
   lasting.current();

@@ -1,6 +1,5 @@
 #include "pkg/kube/resource_ref.hpp"
 #include "pkg/kube/client.hpp"
-#include "pkg/kube/time_format.hpp"
 
 #include <doctest/doctest.h>
 
@@ -41,18 +40,4 @@ TEST_CASE("names and query values are percent-encoded") {
   watch.resource_version = "42";
   watch.timeout_seconds = 300;
   CHECK(watch_query(watch) == "?watch=1&resourceVersion=42&allowWatchBookmarks=true&timeoutSeconds=300");
-}
-
-TEST_CASE("RFC 3339 times round-trip") {
-  auto t = parse_time("2024-02-29T23:59:58Z");
-  REQUIRE(t);
-  CHECK(format_time(*t) == "2024-02-29T23:59:58Z");
-  auto micro = parse_time("2024-02-29T23:59:58.123456Z");
-  REQUIRE(micro);
-  CHECK(format_micro_time(*micro) == "2024-02-29T23:59:58.123456Z");
-  auto offset = parse_time("2024-03-01T01:59:58+02:00");
-  REQUIRE(offset);
-  CHECK(*offset == *t);
-  CHECK_FALSE(parse_time("yesterday"));
-  CHECK_FALSE(parse_time("2024-02-29T23:59:58"));
 }

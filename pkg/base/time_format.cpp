@@ -1,28 +1,30 @@
-#include "pkg/kube/time_format.hpp"
+#include "pkg/base/time_format.hpp"
 
 #include <charconv>
 #include <cstdio>
 #include <ctime>
 
-namespace kb::kube {
+namespace kb::base {
 using namespace std::chrono;
 
 namespace {
-std::string format(system_clock::time_point t, bool micro) {
+// `fraction_digits`: 0 (seconds), 3 (milliseconds) or 6 (microseconds).
+std::string format(system_clock::time_point t, int fraction_digits) {
   auto secs = time_point_cast<seconds>(t);
   if (secs > t) secs -= seconds(1);
   std::time_t tt = system_clock::to_time_t(secs);
   std::tm tm{};
   gmtime_r(&tt, &tm);
   char buf[64];
-  if (micro) {
-    auto us = duration_cast<microseconds>(t - secs).count();
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(us));
-  } else {
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                  tm.tm_hour, tm.tm_min, tm.tm_sec);
+  int n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                        tm.tm_hour, tm.tm_min, tm.tm_sec);
+  const auto us = duration_cast<microseconds>(t - secs).count();
+  if (fraction_digits == 6) {
+    n += std::snprintf(buf + n, sizeof buf - n, ".%06lld", static_cast<long long>(us));
+  } else if (fraction_digits == 3) {
+    n += std::snprintf(buf + n, sizeof buf - n, ".%03lld", static_cast<long long>(us / 1000));
   }
+  std::snprintf(buf + n, sizeof buf - n, "Z");
   return buf;
 }
 
@@ -34,8 +36,9 @@ bool read_int(std::string_view text, std::size_t pos, std::size_t len, int& out)
 }
 }  // namespace
 
-std::string format_time(system_clock::time_point t) { return format(t, false); }
-std::string format_micro_time(system_clock::time_point t) { return format(t, true); }
+std::string format_time(system_clock::time_point t) { return format(t, 0); }
+std::string format_micro_time(system_clock::time_point t) { return format(t, 6); }
+std::string format_milli_time(system_clock::time_point t) { return format(t, 3); }
 
 std::optional<system_clock::time_point> parse_time(std::string_view text) {
   int year, month, day, hour, minute, second;
@@ -89,4 +92,4 @@ std::optional<system_clock::time_point> parse_time(std::string_view text) {
   return system_clock::from_time_t(tt) - offset + fraction;
 }
 
-}  // namespace kb::kube
+}  // namespace kb::base
