@@ -4,9 +4,11 @@
 #include "pkg/api/conditions.hpp"
 #include "pkg/api/naming.hpp"
 #include "pkg/base/duration.hpp"
+#include "pkg/base/json_path.hpp"
 #include "pkg/cli/cluster_access.hpp"
 #include "pkg/cli/output_format.hpp"
 #include "pkg/cli/table_printer.hpp"
+#include "pkg/kube/conditions.hpp"
 #include "pkg/kube/errors.hpp"
 
 #include <CLI/CLI.hpp>
@@ -51,15 +53,6 @@ std::string join(const std::vector<std::string>& items, std::string_view separat
 const json::array* array_at(const json::value& root, std::string_view path) {
   const auto* value = find_path(root, path);
   return value ? value->if_array() : nullptr;
-}
-
-const json::value* condition(const json::value& object, std::string_view type) {
-  if (const auto* conditions = array_at(object, "status.conditions")) {
-    for (const auto& item : *conditions) {
-      if (string_at(item, "type") == type) return &item;
-    }
-  }
-  return nullptr;
 }
 
 // The spec as the controller reads it, defaults applied. A spec the controller could not read
@@ -428,10 +421,10 @@ NetworkSummary summarize_network(const json::value& network, std::chrono::system
     summary.peers = std::to_string(min_peers);
   }
 
-  if (const auto* ready = condition(network, api::kConditionReady)) {
-    summary.is_ready = string_at(*ready, "status") == "True";
-    summary.ready_reason = string_at(*ready, "reason", "-");
-    summary.ready_message = string_at(*ready, "message");
+  if (const auto* ready = kube::condition_of(network, api::kConditionReady)) {
+    summary.is_ready = base::string_at(*ready, "status") == "True";
+    summary.ready_reason = base::string_at(*ready, "reason").value_or("-");
+    summary.ready_message = base::string_at(*ready, "message").value_or("");
   } else {
     summary.ready_reason = "Pending";
     summary.ready_message = "the controller has not reported a status yet; is it running? (kubectl bitcoin status)";

@@ -3,6 +3,7 @@
 #include "pkg/api/naming.hpp"
 #include "pkg/controller/network_status.hpp"
 #include "pkg/controller/ownership.hpp"
+#include "pkg/kube/object_meta.hpp"
 #include "pkg/kube/resource_ref.hpp"
 
 #include <boost/json.hpp>
@@ -11,23 +12,14 @@
 
 namespace kb::controller {
 
-namespace {
-std::string uid_of(const boost::json::value& object) {
-  const auto* meta = object.as_object().if_contains("metadata");
-  const auto* uid = meta && meta->is_object() ? meta->as_object().if_contains("uid") : nullptr;
-  return uid && uid->is_string() ? std::string(uid->as_string()) : std::string();
-}
-}  // namespace
-
 std::vector<bitcoin::NetworkNode> owned_nodes(const api::BitcoinNetwork& network, const boost::json::value* statefulset,
                                               const std::vector<kube::ObjectPtr>& pods) {
   std::vector<bitcoin::NetworkNode> nodes;
   if (!statefulset || !is_controlled_by(*statefulset, network.uid)) return nodes;
-  auto sts_uid = uid_of(*statefulset);
+  auto sts_uid = kube::uid_of(*statefulset);
   for (const auto& pod : pods) {
     if (!is_controlled_by(*pod, sts_uid)) continue;
-    const auto& meta = pod->at("metadata");
-    int ordinal = api::ordinal_of_pod(network.name, meta.at("name").as_string());
+    int ordinal = api::ordinal_of_pod(network.name, kube::name_of(*pod));
     if (ordinal < 0 || ordinal >= network.spec.nodes) continue;
     nodes.push_back(bitcoin::NetworkNode{ordinal, pod_ip(*pod), static_cast<std::uint16_t>(api::kRpcPort),
                                          pod_is_ready(*pod) && !pod_is_terminating(*pod)});

@@ -2,11 +2,13 @@
 
 #include "pkg/api/conditions.hpp"
 #include "pkg/api/naming.hpp"
+#include "pkg/base/json_path.hpp"
+#include "pkg/kube/conditions.hpp"
+#include "pkg/kube/object_meta.hpp"
 
 #include <boost/json.hpp>
 
 #include <algorithm>
-#include <ctime>
 #include <set>
 
 namespace kb::controller {
@@ -14,32 +16,16 @@ namespace json = boost::json;
 
 namespace {
 
-std::string string_at(const json::value& v, std::initializer_list<std::string_view> path) {
-  const json::value* cur = &v;
-  for (auto key : path) {
-    if (!cur->is_object()) return {};
-    cur = cur->as_object().if_contains(key);
-    if (!cur) return {};
-  }
-  return cur->is_string() ? std::string(cur->as_string()) : std::string();
-}
-
-const json::array* conditions_of(const json::value& status) {
-  if (!status.is_object()) return nullptr;
-  const auto* c = status.as_object().if_contains("conditions");
-  return c && c->is_array() ? &c->as_array() : nullptr;
-}
-
+// Conditions keep their lastTransitionTime while their status stays the same.
 json::object condition(const json::value& previous_status, std::string_view type, bool status, std::string_view reason,
                        std::string_view message, std::int64_t generation, const std::string& now) {
   std::string status_text = status ? "True" : "False";
   std::string transition = now;
-  if (const auto* previous = conditions_of(previous_status)) {
-    for (const auto& c : *previous) {
-      if (string_at(c, {"type"}) == type && string_at(c, {"status"}) == status_text) {
-        transition = string_at(c, {"lastTransitionTime"});
-        if (transition.empty()) transition = now;
-      }
+  const auto* previous_conditions = base::json_at(previous_status, "conditions");
+  if (const auto* previous = previous_conditions ? kube::find_condition(*previous_conditions, type) : nullptr) {
+    if (base::string_at(*previous, "status") == status_text) {
+      transition = base::string_at(*previous, "lastTransitionTime").value_or("");
+      if (transition.empty()) transition = now;
     }
   }
   return {{"type", type},
@@ -52,32 +38,11 @@ json::object condition(const json::value& previous_status, std::string_view type
 
 }  // namespace
 
-bool pod_is_ready(const json::value& pod) {
-  const auto* status = pod.is_object() ? pod.as_object().if_contains("status") : nullptr;
-  const auto* conditions = status && status->is_object() ? status->as_object().if_contains("conditions") : nullptr;
-  if (!conditions || !conditions->is_array()) return false;
-  for (const auto& c : conditions->as_array()) {
-    if (string_at(c, {"type"}) == api::kConditionReady) return string_at(c, {"status"}) == "True";
-  }
-  return false;
-}
+bool pod_is_ready(const json::value& pod) { return kube::condition_is_true(pod, api::kConditionReady); }
 
-bool pod_is_terminating(const json::value& pod) {
-  const auto* meta = pod.is_object() ? pod.as_object().if_contains("metadata") : nullptr;
-  return meta && meta->is_object() && meta->as_object().contains("deletionTimestamp") &&
-         !meta->as_object().at("deletionTimestamp").is_null();
-}
+bool pod_is_terminating(const json::value& pod) { return kube::is_terminating(pod); }
 
-std::string pod_ip(const json::value& pod) { return string_at(pod, {"status", "podIP"}); }
-
-std::string rfc3339(std::int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
-}
+std::string pod_ip(const json::value& pod) { return base::string_at(pod, "status", "podIP").value_or(""); }
 
 json::value compute_status(const StatusInputs& inputs) {
   const auto& network = *inputs.network;
@@ -87,7 +52,7 @@ json::value compute_status(const StatusInputs& inputs) {
   std::map<int, const json::value*> pods;
   int existing = 0;
   for (const auto& pod : inputs.pods) {
-    int ordinal = api::ordinal_of_pod(network.name, string_at(pod, {"metadata", "name"}));
+    int ordinal = api::ordinal_of_pod(network.name, kube::name_of(pod));
     if (ordinal < 0) continue;
     ++existing;
     if (ordinal < desired) pods[ordinal] = &pod;

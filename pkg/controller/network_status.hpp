@@ -45,7 +45,4 @@ bool pod_is_ready(const boost::json::value& pod);
 bool pod_is_terminating(const boost::json::value& pod);
 std::string pod_ip(const boost::json::value& pod);
 
-// RFC 3339 UTC timestamp of a system_clock time, with seconds precision (metav1.Time).
-std::string rfc3339(std::int64_t unix_seconds);
-
 }  // namespace kb::controller

@@ -1,5 +1,6 @@
 #include "pkg/controller/node_sync.hpp"
 
+#include "pkg/base/json_path.hpp"
 #include "pkg/bitcoin/rpc_error.hpp"
 
 #include <boost/json.hpp>
@@ -7,29 +8,14 @@
 namespace kb::controller {
 namespace json = boost::json;
 
-namespace {
-std::int64_t int_of(const json::value& v, std::string_view key) {
-  const auto* f = v.is_object() ? v.as_object().if_contains(key) : nullptr;
-  if (!f) return 0;
-  if (f->is_int64()) return f->as_int64();
-  if (f->is_uint64()) return static_cast<std::int64_t>(f->as_uint64());
-  if (f->is_double()) return static_cast<std::int64_t>(f->as_double());
-  return 0;
-}
-std::string string_of(const json::value& v, std::string_view key) {
-  const auto* f = v.is_object() ? v.as_object().if_contains(key) : nullptr;
-  return f && f->is_string() ? std::string(f->as_string()) : std::string();
-}
-}  // namespace
-
 NodeObservation observe_node(bitcoin::RpcCaller& rpc) {
   NodeObservation out;
   auto chain = rpc.call("getblockchaininfo");
-  out.blocks = int_of(chain, "blocks");
-  out.best_block_hash = string_of(chain, "bestblockhash");
+  out.blocks = base::int_at(chain, "blocks").value_or(0);
+  out.best_block_hash = base::string_at(chain, "bestblockhash").value_or("");
   auto network = rpc.call("getnetworkinfo");
-  out.peers = static_cast<int>(int_of(network, "connections"));
-  out.version = string_of(network, "subversion");
+  out.peers = static_cast<int>(base::int_at(network, "connections").value_or(0));
+  out.version = base::string_at(network, "subversion").value_or("");
   out.answered = true;
   return out;
 }
@@ -40,9 +26,8 @@ std::vector<AddedNode> added_nodes(bitcoin::RpcCaller& rpc) {
   if (!list.is_array()) return out;
   for (const auto& entry : list.as_array()) {
     AddedNode node;
-    node.address = string_of(entry, "addednode");
-    const auto* connected = entry.is_object() ? entry.as_object().if_contains("connected") : nullptr;
-    node.connected = connected && connected->is_bool() && connected->as_bool();
+    node.address = base::string_at(entry, "addednode").value_or("");
+    node.connected = base::bool_at(entry, "connected").value_or(false);
     if (!node.address.empty()) out.push_back(std::move(node));
   }
   return out;

@@ -1,7 +1,9 @@
 #include "pkg/controller/reconciler.hpp"
 
 #include "pkg/api/naming.hpp"
+#include "pkg/base/json_path.hpp"
 #include "pkg/base/json_subset.hpp"
+#include "pkg/base/time_format.hpp"
 #include "pkg/bitcoin/rpc_error.hpp"
 #include "pkg/controller/desired_objects.hpp"
 #include "pkg/controller/image_policy.hpp"
@@ -12,6 +14,7 @@
 #include "pkg/controller/peer_plan.hpp"
 #include "pkg/controller/regtest_address.hpp"
 #include "pkg/kube/errors.hpp"
+#include "pkg/kube/object_meta.hpp"
 
 #include <openssl/evp.h>
 
@@ -25,14 +28,10 @@ using Clock = std::chrono::steady_clock;
 
 kube::IndexFunc index_by_network() {
   return [](const json::value& object) -> std::vector<std::string> {
-    const auto* meta = object.as_object().if_contains("metadata");
-    if (!meta || !meta->is_object()) return {};
-    const auto* labels = meta->as_object().if_contains("labels");
-    const auto* ns = meta->as_object().if_contains("namespace");
-    if (!labels || !labels->is_object() || !ns || !ns->is_string()) return {};
-    const auto* network = labels->as_object().if_contains(api::kNetworkLabel);
-    if (!network || !network->is_string()) return {};
-    return {std::string(ns->as_string()) + "/" + std::string(network->as_string())};
+    auto ns = base::string_at(object, "metadata", "namespace");
+    auto network = kube::label_of(object, api::kNetworkLabel);
+    if (!ns || !network) return {};
+    return {*ns + "/" + *network};
   };
 }
 
@@ -51,17 +50,7 @@ std::string sha256_hex(std::string_view data, std::size_t hex_chars) {
   return out.substr(0, hex_chars);
 }
 
-std::string name_of(const json::value& object) {
-  const auto* meta = object.as_object().if_contains("metadata");
-  const auto* name = meta && meta->is_object() ? meta->as_object().if_contains("name") : nullptr;
-  return name && name->is_string() ? std::string(name->as_string()) : std::string();
-}
-
-std::int64_t replicas_of(const json::value& sts) {
-  const auto* spec = sts.as_object().if_contains("spec");
-  const auto* replicas = spec && spec->is_object() ? spec->as_object().if_contains("replicas") : nullptr;
-  return replicas && replicas->is_int64() ? replicas->as_int64() : -1;
-}
+std::int64_t replicas_of(const json::value& sts) { return base::int_at(sts, "spec", "replicas").value_or(-1); }
 
 // A short, stable description of an exception for status messages and logs (never credentials:
 // neither the kube nor the bitcoin layer puts them in messages).
@@ -269,7 +258,7 @@ Reconciler::NodePods Reconciler::find_node_pods(Pass& pass, Outcome& outcome) co
   NodePods nodes;
   for (const auto& pod : caches_.pods->by_index(kPodsByNetworkIndex, pass.key)) outcome.pods.push_back(*pod);
   for (const auto& pod : outcome.pods) {
-    int ordinal = api::ordinal_of_pod(pass.network.name, name_of(pod));
+    int ordinal = api::ordinal_of_pod(pass.network.name, kube::name_of(pod));
     auto ip = pod_ip(pod);
     if (ordinal < 0 || ordinal >= pass.network.spec.nodes || ip.empty() || pod_is_terminating(pod)) continue;
     auto address = peer_address(ip, api::kP2pPort);
@@ -401,10 +390,8 @@ void Reconciler::run_steps(Pass& pass, Outcome& outcome) {
 
 // 7. The status, written only when it changed. Returns whether it changed.
 bool Reconciler::write_status(const Pass& pass, Outcome& outcome) {
-  auto now_seconds =
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  auto status = compute_status(
-      StatusInputs{&pass.network, outcome.pods, outcome.observations, outcome.problem, rfc3339(now_seconds)});
+  auto now = base::format_time(std::chrono::system_clock::now());
+  auto status = compute_status(StatusInputs{&pass.network, outcome.pods, outcome.observations, outcome.problem, now});
   if (status == pass.network.status) return false;
   if (!pass.refused_args.empty() && !outcome.failure) record_warning(pass.object, *outcome.problem);
   try {
