@@ -297,3 +297,143 @@ TEST_CASE("a node's RPC error while mining (a FAKE RpcCaller): Degraded, the sta
   auto status = json::parse(h.writes_to("/bitcoinnetworks/net/status").back().body).at("status");
   CHECK(status.at("blockHeight") == 5);
 }
+
+namespace {
+
+// FAKE nodes by pod IP: each answers with its chain, no peers, and a fixed added-node list, and
+// records its calls. The reconciler's callers forward to them, so a node keeps its record (and a
+// test can replace its answers) across reconciles and reconnects.
+struct FakeNodes {
+  std::map<std::string, kb::bitcoin::testing::FakeRpcCaller> by_ip;
+  std::vector<std::string> dialled;  // the hosts the reconciler opened connections to, in order
+
+  void add(const std::string& ip, std::vector<std::string> added, bool connected = false) {
+    json::array list;
+    for (const auto& address : added) list.push_back(json::object{{"addednode", address}, {"connected", connected}});
+    by_ip[ip] = {};
+    by_ip[ip]
+        .answer("getblockchaininfo", json::value{{"blocks", 1}, {"bestblockhash", "00ab"}})
+        .answer("getnetworkinfo", json::value{{"connections", 1}, {"subversion", "/Satoshi:29.3.0/"}})
+        .answer("getaddednodeinfo", std::move(list))
+        .answer("addnode", json::value(nullptr))
+        .answer("disconnectnode", json::value(nullptr));
+  }
+
+  void clear_calls() {
+    for (auto& [ip, node] : by_ip) node.calls.clear();
+  }
+
+  RpcFactory factory() {
+    return [this](const std::string& host, int, const RpcCredentials&) -> std::unique_ptr<kb::bitcoin::RpcCaller> {
+      dialled.push_back(host);
+      return std::make_unique<Forward>(*this, host);
+    };
+  }
+
+ private:
+  class Forward : public kb::bitcoin::RpcCaller {
+   public:
+    Forward(FakeNodes& nodes, std::string ip) : nodes_(nodes), ip_(std::move(ip)) {}
+    json::value call(std::string_view method, json::array params = {}) override {
+      return nodes_.by_ip.at(ip_).call(method, std::move(params));
+    }
+    std::vector<kb::bitcoin::BatchItem> call_batch(const std::vector<kb::bitcoin::RpcRequest>& requests) override {
+      return nodes_.by_ip.at(ip_).call_batch(requests);
+    }
+
+   private:
+    FakeNodes& nodes_;
+    std::string ip_;
+  };
+};
+
+bool called(const kb::bitcoin::testing::FakeRpcCaller& node, const std::string& call) {
+  return std::find(node.calls.begin(), node.calls.end(), call) != node.calls.end();
+}
+
+std::vector<std::string> peer_calls(const kb::bitcoin::testing::FakeRpcCaller& node) {
+  std::vector<std::string> out;
+  for (const auto& call : node.calls) {
+    if (call.starts_with("addnode ") || call.starts_with("disconnectnode ")) out.push_back(call);
+  }
+  return out;
+}
+
+json::value last_status(const Harness& h) {
+  return json::parse(h.writes_to("/bitcoinnetworks/net/status").back().body).at("status");
+}
+
+json::value condition_in(const json::value& status, std::string_view type) {
+  for (const auto& c : status.at("conditions").as_array()) {
+    if (c.at("type").as_string() == type) return c;
+  }
+  FAIL("no condition " << type);
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("a scale down patches the replicas down, and the survivors drop the removed node from their added nodes") {
+  // A 3-node mesh dials 0→1, 1→2, 2→0; a 2-node mesh only 0→1. Node 2 goes.
+  FakeNodes nodes;
+  nodes.add("10.0.0.10", {"10.0.0.11:18444"});
+  nodes.add("10.0.0.11", {"10.0.0.12:18444"}, /*connected=*/true);
+  nodes.add("10.0.0.12", {"10.0.0.10:18444"});
+  Harness h(nodes.factory());
+  h.add_network(R"({"nodes": 3, "mining": {"enabled": false}})");
+  for (int ordinal = 0; ordinal < 3; ++ordinal) {
+    h.pods.upsert(std::make_shared<const json::value>(ready_pod(ordinal, "10.0.0.1" + std::to_string(ordinal))));
+  }
+  h.reconciler->reconcile("ns/net");
+  for (const auto& [ip, node] : nodes.by_ip) CHECK_MESSAGE(peer_calls(node).empty(), ip);  // already as planned
+  h.observe_writes();
+
+  h.add_network(R"({"nodes": 2, "mining": {"enabled": false}})");
+  h.observe_writes();  // the status stays as written
+  nodes.clear_calls();
+  auto before = h.api.requests().size();
+  h.reconciler->reconcile("ns/net");
+
+  std::vector<std::string> expected{"PATCH /apis/apps/v1/namespaces/ns/statefulsets/net-sts", kStatus};
+  CHECK(h.writes_since(before) == expected);
+  CHECK(json::parse(h.writes_to("/statefulsets/net-sts").back().body).at("spec").at("replicas") == 2);
+  // Node 1 forgets node 2 (and drops the connection); node 0 never had it; node 2 is left alone.
+  std::vector<std::string> forget{R"(addnode ["10.0.0.12:18444","remove"])", R"(disconnectnode ["10.0.0.12:18444"])"};
+  CHECK(peer_calls(nodes.by_ip.at("10.0.0.11")) == forget);
+  CHECK(peer_calls(nodes.by_ip.at("10.0.0.10")).empty());
+  CHECK(nodes.by_ip.at("10.0.0.12").calls.empty());
+  auto status = last_status(h);
+  CHECK(status.at("nodes").as_array().size() == 2);
+  CHECK(status.at("replicas") == 3);  // node 2's pod has not gone yet
+  CHECK(condition_in(status, "Progressing").at("reason") == "ScalingDown");
+}
+
+TEST_CASE("a replaced pod: its old address is removed from its peers and its new one added") {
+  // A 2-node mesh: node 0 dials node 1, whose pod comes back with a new IP.
+  FakeNodes nodes;
+  nodes.add("10.0.0.10", {"10.0.0.11:18444"});
+  nodes.add("10.0.0.11", {});
+  Harness h(nodes.factory());
+  h.add_network(R"({"nodes": 2, "mining": {"enabled": false}})");
+  h.pods.upsert(std::make_shared<const json::value>(ready_pod(0, "10.0.0.10")));
+  h.pods.upsert(std::make_shared<const json::value>(ready_pod(1, "10.0.0.11")));
+  h.reconciler->reconcile("ns/net");
+  CHECK(peer_calls(nodes.by_ip.at("10.0.0.10")).empty());
+  h.observe_writes();
+
+  nodes.add("10.0.0.21", {});
+  h.pods.upsert(std::make_shared<const json::value>(ready_pod(1, "10.0.0.21")));
+  nodes.clear_calls();
+  nodes.dialled.clear();
+  auto before = h.api.requests().size();
+  h.reconciler->reconcile("ns/net");
+
+  std::vector<std::string> expected{R"(addnode ["10.0.0.11:18444","remove"])", R"(addnode ["10.0.0.21:18444","add"])",
+                                    R"(addnode ["10.0.0.21:18444","onetry"])"};
+  CHECK(peer_calls(nodes.by_ip.at("10.0.0.10")) == expected);  // not connected: nothing to disconnect
+  CHECK(!called(nodes.by_ip.at("10.0.0.10"), R"(disconnectnode ["10.0.0.11:18444"])"));
+  CHECK(nodes.by_ip.at("10.0.0.11").calls.empty());                    // the old pod is not asked
+  CHECK(nodes.dialled == std::vector<std::string>{"10.0.0.21"});       // a new connection for the new IP only
+  CHECK(h.writes_since(before) == std::vector<std::string>{kStatus});  // the pod's new IP in the status
+  CHECK(last_status(h).at("nodes").at(1).at("ip") == "10.0.0.21");
+}
