@@ -10,6 +10,7 @@
 #include "pkg/cli/table_printer.hpp"
 #include "pkg/kube/conditions.hpp"
 #include "pkg/kube/errors.hpp"
+#include "pkg/kube/wait.hpp"
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
@@ -22,7 +23,6 @@
 #include <optional>
 #include <ostream>
 #include <sstream>
-#include <thread>
 
 namespace kb::cli {
 namespace json = boost::json;
@@ -240,6 +240,44 @@ void finish_check(const View& view, const StatusOptions& options) {
   throw CommandError("not Ready: " + join(view.not_ready, "; "));
 }
 
+// Watch: on a terminal redraw in place whenever the text changes (ages tick too); elsewhere
+// append a frame, separated by a blank line, only when an object changed (as kubectl get -w).
+// Runs until the process is interrupted. The first view's errors reach the caller; later ones are
+// reported once each and the last good view stays.
+void watch_status(Context& context, const kube::Client& client, const StatusOptions& options, const std::string& ns,
+                  std::chrono::milliseconds interval) {
+  const bool terminal = writes_to_terminal(context.out);
+  std::optional<View> view;
+  std::string last_error;
+  auto observe = [&]() -> View {
+    if (!view) return *(view = build_view(client, options, ns));
+    try {
+      view = build_view(client, options, ns);
+      last_error.clear();
+    } catch (const std::exception& e) {
+      if (e.what() != last_error) context.err << "error: " << e.what() << " (retrying)\n" << std::flush;
+      last_error = e.what();
+    }
+    return *view;
+  };
+  std::optional<std::string> shown_text;
+  std::string shown_key;
+  auto draw = [&](const View& current) {
+    if (shown_text && (terminal ? current.text == *shown_text : current.change_key == shown_key)) return;
+    if (terminal)
+      context.out << "\033[H\033[2J";
+    else if (shown_text)
+      context.out << "\n";
+    context.out << current.text << std::flush;
+    shown_text = current.text;
+    shown_key = current.change_key;
+  };
+  // No condition ends a watch: the deadline is only there because wait_until needs one.
+  constexpr auto kForever = std::chrono::hours(24 * 365 * 100);
+  kube::wait_until<View>(
+      observe, [](const View&) { return false; }, {.timeout = kForever, .interval = interval}, draw);
+}
+
 int run_status(Context& context, const StatusOptions& options) {
   if (options.all_namespaces && !options.network.empty()) {
     throw UsageError("a network cannot be retrieved by name across all namespaces; drop -A or the name");
@@ -256,39 +294,14 @@ int run_status(Context& context, const StatusOptions& options) {
   }
   auto client = make_client(context.global);
   const std::string ns = effective_namespace(context.global, client);
-
-  auto view = build_view(client, options, ns);
-  if (!options.watch) {
-    context.out << view.text << std::flush;
-    finish_check(view, options);
+  if (options.watch) {
+    watch_status(context, client, options, ns, *interval);
     return kExitSuccess;
   }
-
-  // Watch: on a terminal redraw in place whenever the text changes (ages tick too); elsewhere
-  // append a frame, separated by a blank line, only when an object changed (as kubectl get -w).
-  const bool terminal = writes_to_terminal(context.out);
-  std::optional<std::string> shown_text;
-  std::string shown_key;
-  std::string last_error;
-  for (;;) {
-    if (!shown_text || (terminal ? view.text != *shown_text : view.change_key != shown_key)) {
-      if (terminal)
-        context.out << "\033[H\033[2J";
-      else if (shown_text)
-        context.out << "\n";
-      context.out << view.text << std::flush;
-      shown_text = view.text;
-      shown_key = view.change_key;
-    }
-    std::this_thread::sleep_for(*interval);
-    try {
-      view = build_view(client, options, ns);
-      last_error.clear();
-    } catch (const std::exception& e) {
-      if (e.what() != last_error) context.err << "error: " << e.what() << " (retrying)\n" << std::flush;
-      last_error = e.what();
-    }
-  }
+  auto view = build_view(client, options, ns);
+  context.out << view.text << std::flush;
+  finish_check(view, options);
+  return kExitSuccess;
 }
 
 }  // namespace
