@@ -183,148 +183,189 @@ std::optional<ReleaseRecord> Installer::current_release(const std::string& relea
   return best;
 }
 
-InstallReport Installer::install(const InstallRequest& request) {
-  InstallReport report;
-  auto deadline = Clock::now() + request.timeout;
+json::value Installer::with_default_namespace(const json::value& object, const std::string& ns) {
+  json::value with_ns = object;
+  if (namespace_of(with_ns).empty() && !ref_for(object, ns).namespace_name.empty()) {
+    with_ns.as_object()["metadata"].as_object()["namespace"] = ns;
+  }
+  return with_ns;
+}
+
+std::vector<json::value> Installer::stale_objects(const ReleaseRecord& previous, const std::set<std::string>& rendered,
+                                                  const std::string& ns) {
+  std::vector<json::value> stale;
+  for (const auto& document : split_manifest(previous.manifest)) {
+    json::value with_ns;
+    try {
+      with_ns = with_default_namespace(document, ns);
+    } catch (const std::exception&) {
+      continue;  // a kind the cluster no longer serves: nothing to prune
+    }
+    if (!rendered.contains(identity(with_ns))) stale.push_back(std::move(with_ns));
+  }
+  std::reverse(stale.begin(), stale.end());
+  return stale;
+}
+
+int Installer::write_release_record(const InstallRequest& request, const std::optional<ReleaseRecord>& previous) {
   const auto& ns = request.namespace_name;
-  // Sorted before anything is applied: a failure lists what was not applied in the order it would have been.
-  auto objects = request.objects;
-  sort_for_install(objects);
-  std::vector<const json::value*> pending;
-  for (const auto& m : request.crds) pending.push_back(&m.object);
-  for (const auto& m : objects) pending.push_back(&m.object);
+  ReleaseRecord record;
+  record.name = request.release_name;
+  record.namespace_name = ns;
+  record.revision = previous ? previous->revision + 1 : 1;
+  const auto now = base::format_time(std::chrono::system_clock::now());
+  record.first_deployed = previous ? previous->first_deployed : now;
+  record.last_deployed = now;
+  record.description = previous ? "Upgrade complete" : "Install complete";
+  record.notes = request.notes;
+  record.manifest = request.manifest_text;
+  record.chart_metadata = request.chart_metadata;
+  record.chart_values = request.chart_values;
+  record.config = request.user_values;
+  if (previous) {
+    // Helm marks the previous revision superseded.
+    ReleaseRecord old = *previous;
+    old.status = "superseded";
+    auto old_secret = encode_release_secret(old);
+    client_.apply(kube::refs::secrets(ns, release_secret_name(old.name, old.revision)), old_secret,
+                  {.field_manager = kFieldManager, .force = true});
+  }
+  client_.apply(kube::refs::secrets(ns, release_secret_name(record.name, record.revision)),
+                encode_release_secret(record), {.field_manager = kFieldManager, .force = true});
+  return record.revision;
+}
+
+void Installer::wait_for_workloads(const InstallRequest& request, const std::vector<Manifest>& objects,
+                                   Clock::time_point deadline, const InstallReport& report) {
+  for (const auto& m : objects) {
+    if (kind_of(m.object) != "Deployment") continue;
+    try {
+      wait_for_rollout(m.object, namespace_of(m.object).empty() ? request.namespace_name : namespace_of(m.object),
+                       until(deadline, std::chrono::milliseconds(500), request.stop));
+    } catch (const std::exception& e) {
+      throw InstallError(e.what(), report);
+    }
+  }
+}
+
+// One install: the objects in the order they are applied, and what happened to them so far.
+struct Installer::Run {
+  const InstallRequest& request;
+  const ProgressSink& progress;
+  Clock::time_point deadline;
+  std::vector<Manifest> objects;            // sorted before anything is applied: a failure lists what
+  std::vector<const json::value*> pending;  // was not applied in the order it would have been
   std::size_t done = 0;
-  auto fail = [&](const std::exception& e, const std::string& what) -> InstallError {
+  InstallReport report;
+
+  Run(const InstallRequest& r, const ProgressSink& sink)
+      : request(r), progress(sink), deadline(Clock::now() + r.timeout), objects(r.objects) {
+    sort_for_install(objects);
+    for (const auto& m : request.crds) pending.push_back(&m.object);
+    for (const auto& m : objects) pending.push_back(&m.object);
+  }
+
+  // The error to throw: `what` failed, and everything after it was not applied.
+  InstallError fail(const std::exception& e, const std::string& what) {
     report.changes.push_back({what, ChangeAction::failed, e.what()});
     for (std::size_t i = done + 1; i < pending.size(); ++i) {
       report.changes.push_back({describe(*pending[i]), ChangeAction::skipped, ""});
     }
     return InstallError(what + ": " + e.what(), report);
-  };
-  auto record_change = [&](const json::value& object, ChangeAction action) {
+  }
+
+  void record_change(const json::value& object, ChangeAction action) {
     report.changes.push_back({describe(object), action, ""});
     if (action != ChangeAction::unchanged) report.changed = true;
-    progress_(describe(object) + " " + std::string(to_string(action)) +
-              (request.dry_run != DryRun::none && action != ChangeAction::unchanged ? " (dry run)" : ""));
-  };
+    progress(describe(object) + " " + std::string(to_string(action)) +
+             (request.dry_run != DryRun::none && action != ChangeAction::unchanged ? " (dry run)" : ""));
+  }
+};
 
-  // 1. CRDs, then wait until the API server serves them.
+// 1. CRDs, then wait until the API server serves them.
+void Installer::install_crds(Run& run) {
+  const auto& request = run.request;
   for (const auto& crd : request.crds) {
     try {
       auto action = apply_object(crd.object, "", request);
-      record_change(crd.object, action);
+      run.record_change(crd.object, action);
       if (request.dry_run == DryRun::none && action != ChangeAction::unchanged) {
         progress_("waiting for CustomResourceDefinition " + name_of(crd.object) + " to be Established");
-        wait_for_crd(name_of(crd.object), until(deadline, std::chrono::milliseconds(250), request.stop));
+        wait_for_crd(name_of(crd.object), until(run.deadline, std::chrono::milliseconds(250), request.stop));
         discovery_.invalidate();  // the new kind is served now
       }
     } catch (const std::exception& e) {
-      throw fail(e, describe(crd.object));
+      throw run.fail(e, describe(crd.object));
     }
-    ++done;
+    ++run.done;
   }
+}
 
-  // 2. The namespace.
-  if (request.create_namespace) {
+// 2. The namespace.
+void Installer::ensure_namespace(Run& run) {
+  const auto& ns = run.request.namespace_name;
+  if (run.request.create_namespace) {
     json::value namespace_object = {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}};
     try {
-      auto action = apply_object(namespace_object, "", request);
-      if (action != ChangeAction::unchanged) record_change(namespace_object, action);
+      auto action = apply_object(namespace_object, "", run.request);
+      if (action != ChangeAction::unchanged) run.record_change(namespace_object, action);
     } catch (const std::exception& e) {
-      throw fail(e, "Namespace " + ns);
+      throw run.fail(e, "Namespace " + ns);
     }
   } else if (!client_.get_if_exists(kube::refs::namespaces(ns))) {
-    throw InstallError("namespace " + ns + " does not exist; create it or pass --create-namespace", report);
+    throw InstallError("namespace " + ns + " does not exist; create it or pass --create-namespace", run.report);
   }
+}
 
-  // 3. Everything else, in Helm's order.
+// 3. Everything else, in Helm's order. Returns the identities of what was applied.
+std::set<std::string> Installer::apply_rendered(Run& run) {
+  const auto& ns = run.request.namespace_name;
   std::set<std::string> rendered;
-  for (const auto& m : objects) {
+  for (const auto& m : run.objects) {
     try {
-      auto action = apply_object(m.object, ns, request);
-      record_change(m.object, action);
-      json::value with_ns = m.object;
-      if (namespace_of(with_ns).empty() && !ref_for(m.object, ns).namespace_name.empty()) {
-        with_ns.as_object()["metadata"].as_object()["namespace"] = ns;
-      }
-      rendered.insert(identity(with_ns));
+      auto action = apply_object(m.object, ns, run.request);
+      run.record_change(m.object, action);
+      rendered.insert(identity(with_default_namespace(m.object, ns)));
     } catch (const std::exception& e) {
-      throw fail(e, describe(m.object));
+      throw run.fail(e, describe(m.object));
     }
-    ++done;
+    ++run.done;
   }
+  return rendered;
+}
 
-  // 4. Prune what the previous revision had and this one does not.
-  auto previous = current_release(request.release_name, ns);
-  if (previous) {
-    std::vector<json::value> stale;
-    for (const auto& line_doc : split_manifest(previous->manifest)) {
-      json::value with_ns = line_doc;
-      if (namespace_of(with_ns).empty()) {
-        try {
-          if (!ref_for(with_ns, ns).namespace_name.empty()) {
-            with_ns.as_object()["metadata"].as_object()["namespace"] = ns;
-          }
-        } catch (const std::exception&) {
-          continue;  // a kind the cluster no longer serves: nothing to prune
-        }
+// 4. Prune what the previous revision had and this one does not.
+void Installer::prune(Run& run, const ReleaseRecord& previous, const std::set<std::string>& rendered) {
+  const auto& ns = run.request.namespace_name;
+  for (const auto& object : stale_objects(previous, rendered, ns)) {
+    try {
+      if (run.request.dry_run == DryRun::none) {
+        client_.remove(ref_for(object, ns), {.propagation_policy = "Background"});
       }
-      if (!rendered.contains(identity(with_ns))) stale.push_back(with_ns);
-    }
-    std::reverse(stale.begin(), stale.end());
-    for (const auto& object : stale) {
-      try {
-        if (request.dry_run == DryRun::none) {
-          client_.remove(ref_for(object, ns), {.propagation_policy = "Background"});
-        }
-        record_change(object, ChangeAction::pruned);
-      } catch (const std::exception& e) {
-        if (!kube::is_not_found(e)) throw fail(e, describe(object));
-      }
+      run.record_change(object, ChangeAction::pruned);
+    } catch (const std::exception& e) {
+      if (!kube::is_not_found(e)) throw run.fail(e, describe(object));
     }
   }
+}
+
+InstallReport Installer::install(const InstallRequest& request) {
+  Run run(request, progress_);
+  install_crds(run);
+  ensure_namespace(run);
+  auto rendered = apply_rendered(run);
+  auto previous = current_release(request.release_name, request.namespace_name);
+  if (previous) prune(run, *previous, rendered);
 
   // 5. The release record, only when something changed.
+  auto& report = run.report;
   report.revision = previous ? previous->revision : 0;
   if ((report.changed || !previous) && request.dry_run == DryRun::none) {
-    ReleaseRecord record;
-    record.name = request.release_name;
-    record.namespace_name = ns;
-    record.revision = previous ? previous->revision + 1 : 1;
-    const auto now = base::format_time(std::chrono::system_clock::now());
-    record.first_deployed = previous ? previous->first_deployed : now;
-    record.last_deployed = now;
-    record.description = previous ? "Upgrade complete" : "Install complete";
-    record.notes = request.notes;
-    record.manifest = request.manifest_text;
-    record.chart_metadata = request.chart_metadata;
-    record.chart_values = request.chart_values;
-    record.config = request.user_values;
-    if (previous) {
-      // Helm marks the previous revision superseded.
-      ReleaseRecord old = *previous;
-      old.status = "superseded";
-      auto old_secret = encode_release_secret(old);
-      client_.apply(kube::refs::secrets(ns, release_secret_name(old.name, old.revision)), old_secret,
-                    {.field_manager = kFieldManager, .force = true});
-    }
-    client_.apply(kube::refs::secrets(ns, release_secret_name(record.name, record.revision)),
-                  encode_release_secret(record), {.field_manager = kFieldManager, .force = true});
-    report.revision = record.revision;
+    report.revision = write_release_record(request, previous);
   }
 
   // 6. Wait for the workloads.
-  if (request.wait && request.dry_run == DryRun::none) {
-    for (const auto& m : objects) {
-      if (kind_of(m.object) != "Deployment") continue;
-      try {
-        wait_for_rollout(m.object, namespace_of(m.object).empty() ? ns : namespace_of(m.object),
-                         until(deadline, std::chrono::milliseconds(500), request.stop));
-      } catch (const std::exception& e) {
-        throw InstallError(e.what(), report);
-      }
-    }
-  }
+  if (request.wait && request.dry_run == DryRun::none) wait_for_workloads(request, run.objects, run.deadline, report);
   return report;
 }
 

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <set>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -91,12 +92,26 @@ class Installer {
   std::optional<ReleaseRecord> current_release(const std::string& release, const std::string& namespace_name);
 
  private:
+  struct Run;
+  void install_crds(Run& run);
+  void ensure_namespace(Run& run);
+  std::set<std::string> apply_rendered(Run& run);
+  void prune(Run& run, const ReleaseRecord& previous, const std::set<std::string>& rendered);
   kube::ResourceRef ref_for(const boost::json::value& object, const std::string& default_namespace);
   ChangeAction apply_object(const boost::json::value& object, const std::string& default_namespace,
                             const InstallRequest& request);
   void wait_for_crd(const std::string& name, const kube::WaitOptions& options);
   void wait_for_rollout(const boost::json::value& deployment, const std::string& ns, const kube::WaitOptions& options);
   void wait_until_gone(const kube::ResourceRef& ref, const kube::WaitOptions& options);
+  // The object with metadata.namespace set to `ns` when its kind is namespaced and it names none.
+  boost::json::value with_default_namespace(const boost::json::value& object, const std::string& ns);
+  // What the previous revision had and `rendered` (identities) does not, in reverse install order.
+  std::vector<boost::json::value> stale_objects(const ReleaseRecord& previous, const std::set<std::string>& rendered,
+                                                const std::string& ns);
+  // Writes the new revision's record (and marks the previous one superseded); returns the revision.
+  int write_release_record(const InstallRequest& request, const std::optional<ReleaseRecord>& previous);
+  void wait_for_workloads(const InstallRequest& request, const std::vector<Manifest>& objects,
+                          std::chrono::steady_clock::time_point deadline, const InstallReport& report);
 
   kube::Client client_;
   kube::Discovery discovery_;  // kind → resource, cached for the whole run
