@@ -464,23 +464,10 @@ std::string render_network_table(const std::vector<NetworkSummary>& networks, bo
   return table.str();
 }
 
-std::string render_network_detail(const json::value& network, const std::vector<json::value>& events,
-                                  std::chrono::system_clock::time_point now, bool wide) {
-  std::ostringstream out;
-  auto summary = summarize_network(network, now);
-  std::string sync_text = summary.sync == "yes"  ? "all ready nodes on the same tip"
-                          : summary.sync == "no" ? "NOT in sync (different tips)"
-                                                 : "no ready nodes";
-  out << "Name:       " << summary.name << "\n"
-      << "Namespace:  " << summary.namespace_name << "\n"
-      << "Ready:      " << summary.ready << "/" << summary.desired << " nodes"
-      << (summary.is_ready ? "" : " (" + summary.ready_reason + ")") << "\n"
-      << "Height:     " << summary.height << " (" << sync_text << ")\n"
-      << "Topology:   " << topology_text(spec_of(network)) << "\n"
-      << "Mining:     " << mining_text(spec_of(network)) << "\n"
-      << "Image:      " << summary.image << "\n"
-      << "Age:        " << summary.age << "\n";
+namespace {
 
+// The Nodes section: one row per ordinal below spec.nodes (missing ones too) and any other the status lists.
+void render_nodes(std::ostream& out, const json::value& network, const NetworkSummary& summary, bool wide) {
   out << "\nNodes:\n";
   std::vector<std::string> headers{"ORDINAL", "POD", "IP", "READY", "BLOCKS", "BEST-HASH", "PEERS", "VERSION"};
   if (wide) headers.insert(headers.end(), {"NODE", "DNS"});
@@ -514,7 +501,9 @@ std::string render_network_detail(const json::value& network, const std::vector<
     out << "  <none>\n";
   else
     out << nodes.str();
+}
 
+void render_conditions(std::ostream& out, const json::value& network, std::chrono::system_clock::time_point now) {
   out << "\nConditions:\n";
   Table conditions({"TYPE", "STATUS", "REASON", "AGE", "MESSAGE"});
   if (const auto* list = array_at(network, "status.conditions")) {
@@ -527,7 +516,10 @@ std::string render_network_detail(const json::value& network, const std::vector<
     out << "  <none> (the controller has not reported a status yet)\n";
   else
     out << conditions.str();
+}
 
+void render_events(std::ostream& out, const std::vector<json::value>& events,
+                   std::chrono::system_clock::time_point now) {
   out << "\nEvents:\n";
   Table table({"LAST SEEN", "TYPE", "REASON", "FROM", "MESSAGE"});
   for (const auto& event : events) {
@@ -543,6 +535,30 @@ std::string render_network_detail(const json::value& network, const std::vector<
     out << "  <none>\n";
   else
     out << table.str();
+}
+
+}  // namespace
+
+std::string render_network_detail(const json::value& network, const std::vector<json::value>& events,
+                                  std::chrono::system_clock::time_point now, bool wide) {
+  std::ostringstream out;
+  auto summary = summarize_network(network, now);
+  std::string sync_text = summary.sync == "yes"  ? "all ready nodes on the same tip"
+                          : summary.sync == "no" ? "NOT in sync (different tips)"
+                                                 : "no ready nodes";
+  out << "Name:       " << summary.name << "\n"
+      << "Namespace:  " << summary.namespace_name << "\n"
+      << "Ready:      " << summary.ready << "/" << summary.desired << " nodes"
+      << (summary.is_ready ? "" : " (" + summary.ready_reason + ")") << "\n"
+      << "Height:     " << summary.height << " (" << sync_text << ")\n"
+      << "Topology:   " << topology_text(spec_of(network)) << "\n"
+      << "Mining:     " << mining_text(spec_of(network)) << "\n"
+      << "Image:      " << summary.image << "\n"
+      << "Age:        " << summary.age << "\n";
+
+  render_nodes(out, network, summary, wide);
+  render_conditions(out, network, now);
+  render_events(out, events, now);
   return out.str();
 }
 
