@@ -138,6 +138,92 @@ bitcoin::RpcGatewayOptions gateway_options_from(const ServeOptions& options) {
   return gateway;
 }
 
+controller::ControllerSettings controller_settings(const ServeOptions& options, std::chrono::milliseconds resync,
+                                                   std::string controller_namespace,
+                                                   controller::CredentialKey credential_key) {
+  controller::ControllerSettings settings;
+  settings.workers = options.workers;
+  settings.watch_namespace = options.watch_namespace;
+  settings.reconciler.resync = resync;
+  settings.reconciler.network_policy = options.network_policy;
+  settings.reconciler.controller_namespace = std::move(controller_namespace);
+  settings.reconciler.images.allowed_repositories = options.allowed_images;
+  settings.credential_key = std::move(credential_key);
+  return settings;
+}
+
+// /metrics, /healthz, /livez and /readyz (ready once the informers have synced).
+observe::HttpHandler health_handler(observe::MetricsRegistry& metrics, const std::atomic<bool>& leading,
+                                    const controller::Controller& controller) {
+  return [&metrics, &leading, &controller](const observe::HttpRequest& request) -> observe::HttpResponse {
+    auto path = request.target.substr(0, request.target.find('?'));
+    if (path == "/metrics") {
+      metrics.gauge("kubectl_bitcoin_leader", "1 when this replica runs the workers.").set(leading ? 1 : 0);
+      return {200, "text/plain; version=0.0.4; charset=utf-8", metrics.expose(), {}};
+    }
+    if (path == "/healthz" || path == "/livez") return {200, "text/plain; charset=utf-8", "ok\n", {}};
+    if (path == "/readyz") {
+      if (controller.synced()) return {200, "text/plain; charset=utf-8", "ok\n", {}};
+      return {503, "text/plain; charset=utf-8", "informers not synced\n", {}};
+    }
+    return {404, "text/plain; charset=utf-8", "not found\n", {}};
+  };
+}
+
+// The RPC gateway runs on every replica: it reads the caches, which every replica keeps.
+std::unique_ptr<bitcoin::RpcGateway> start_gateway(const ServeOptions& options,
+                                                   const bitcoin::RpcGatewayOptions& gateway_options,
+                                                   controller::CachedNodeDirectory& directory, observe::Logger& log) {
+  auto gateway = std::make_unique<bitcoin::RpcGateway>(gateway_options, directory, bitcoin::log_gateway_calls_to(log));
+  gateway->start();
+  std::string allowed, denied;
+  for (const auto& m : gateway_options.policy.methods.extra_allowed()) allowed += (allowed.empty() ? "" : ",") + m;
+  for (const auto& m : gateway_options.policy.methods.extra_denied()) denied += (denied.empty() ? "" : ",") + m;
+  log.info("serving the RPC gateway", {{"address", options.gateway_address},
+                                       {"extraAllowedMethods", allowed},
+                                       {"extraDeniedMethods", denied},
+                                       {"maxCalls", std::to_string(options.gateway_max_calls)},
+                                       {"maxCallsPerNetwork", std::to_string(options.gateway_max_calls_per_network)}});
+  return gateway;
+}
+
+// Runs the workers while this replica leads. Returns false when leadership was lost (the process
+// should exit), true when stopped.
+bool run_elected(const ServeOptions& options, const kube::Client& client, const std::string& lease_namespace,
+                 const std::string& identity, controller::Controller& controller, std::atomic<bool>& leading,
+                 std::stop_source& stop, observe::Logger& log) {
+  kube::LeaderElector elector(client,
+                              {.lease_namespace = lease_namespace,
+                               .lease_name = options.leader_election_id,
+                               .identity = identity,
+                               .exit_on_loss = true,  // like kube-controller-manager: a fresh process campaigns again
+                               .on_started_leading =
+                                   [&](std::stop_token lead) {
+                                     leading = true;
+                                     log.info("became leader", {{"identity", identity}});
+                                     controller.run_workers(lead);
+                                   },
+                               .on_stopped_leading =
+                                   [&] {
+                                     leading = false;
+                                     log.info("stopped leading", {{"identity", identity}});
+                                   },
+                               .on_new_leader =
+                                   [&](const std::string& leader) {
+                                     log.info("leader is", {{"identity", leader}});
+                                   },
+                               .on_error =
+                                   [&](const std::string& e) {
+                                     log.warn("leader election", {{"error", e}});
+                                   }});
+  elector.run(stop.get_token());
+  if (!stop.stop_requested()) {
+    log.error("lost leadership; exiting so that a fresh process can campaign again");
+    return false;
+  }
+  return true;
+}
+
 int run_serve(Context& context, const ServeOptions& options) {
   // The controller caches every network's Secret (RPC credentials); a core dump or a ptrace by
   // another process of the same user must not be a way to read them.
@@ -180,51 +266,18 @@ int run_serve(Context& context, const ServeOptions& options) {
                                       .on_error = [&log](const std::string& e) {
                                         log.warn("posting an event failed", {{"error", e}});
                                       }});
-  controller::ControllerSettings settings;
-  settings.workers = options.workers;
-  settings.watch_namespace = options.watch_namespace;
-  settings.reconciler.resync = *resync;
-  settings.reconciler.network_policy = options.network_policy;
-  settings.reconciler.controller_namespace = in_pod_namespace.value_or("");
-  settings.reconciler.images.allowed_repositories = options.allowed_images;
-  settings.credential_key = std::move(credential_key);
-  controller::Controller controller(client, settings, log, metrics, &events, controller::real_rpc_factory());
+  controller::Controller controller(
+      client, controller_settings(options, *resync, in_pod_namespace.value_or(""), std::move(credential_key)), log,
+      metrics, &events, controller::real_rpc_factory());
 
   std::atomic<bool> leading{!options.leader_elect};
   auto [metrics_host, metrics_port] = observe::parse_listen_address(options.metrics_address);
-  observe::HttpServer health_server(
-      {.address = metrics_host, .port = metrics_port, .name = "metrics server"},
-      [&](const observe::HttpRequest& request) -> observe::HttpResponse {
-        auto path = request.target.substr(0, request.target.find('?'));
-        if (path == "/metrics") {
-          metrics.gauge("kubectl_bitcoin_leader", "1 when this replica runs the workers.").set(leading ? 1 : 0);
-          return {200, "text/plain; version=0.0.4; charset=utf-8", metrics.expose(), {}};
-        }
-        if (path == "/healthz" || path == "/livez") return {200, "text/plain; charset=utf-8", "ok\n", {}};
-        if (path == "/readyz") {
-          if (controller.synced()) return {200, "text/plain; charset=utf-8", "ok\n", {}};
-          return {503, "text/plain; charset=utf-8", "informers not synced\n", {}};
-        }
-        return {404, "text/plain; charset=utf-8", "not found\n", {}};
-      });
+  observe::HttpServer health_server({.address = metrics_host, .port = metrics_port, .name = "metrics server"},
+                                    health_handler(metrics, leading, controller));
   log.info("serving metrics and health", {{"address", options.metrics_address}});
 
-  // The RPC gateway runs on every replica: it reads the caches, which every replica keeps.
   controller::CachedNodeDirectory directory(controller);
-  std::unique_ptr<bitcoin::RpcGateway> gateway;
-  if (gateway_options) {
-    gateway = std::make_unique<bitcoin::RpcGateway>(*gateway_options, directory, bitcoin::log_gateway_calls_to(log));
-    gateway->start();
-    std::string allowed, denied;
-    for (const auto& m : gateway_options->policy.methods.extra_allowed()) allowed += (allowed.empty() ? "" : ",") + m;
-    for (const auto& m : gateway_options->policy.methods.extra_denied()) denied += (denied.empty() ? "" : ",") + m;
-    log.info("serving the RPC gateway",
-             {{"address", options.gateway_address},
-              {"extraAllowedMethods", allowed},
-              {"extraDeniedMethods", denied},
-              {"maxCalls", std::to_string(options.gateway_max_calls)},
-              {"maxCallsPerNetwork", std::to_string(options.gateway_max_calls_per_network)}});
-  }
+  auto gateway = gateway_options ? start_gateway(options, *gateway_options, directory, log) : nullptr;
 
   controller.start_informers();
   while (!controller.wait_for_sync(std::chrono::seconds(5))) {
@@ -236,35 +289,7 @@ int run_serve(Context& context, const ServeOptions& options) {
   if (options.leader_elect) {
     auto lease_namespace =
         options.leader_election_namespace.empty() ? own_namespace : options.leader_election_namespace;
-    kube::LeaderElector elector(client,
-                                {.lease_namespace = lease_namespace,
-                                 .lease_name = options.leader_election_id,
-                                 .identity = identity,
-                                 .exit_on_loss = true,  // like kube-controller-manager: a fresh process campaigns again
-                                 .on_started_leading =
-                                     [&](std::stop_token lead) {
-                                       leading = true;
-                                       log.info("became leader", {{"identity", identity}});
-                                       controller.run_workers(lead);
-                                     },
-                                 .on_stopped_leading =
-                                     [&] {
-                                       leading = false;
-                                       log.info("stopped leading", {{"identity", identity}});
-                                     },
-                                 .on_new_leader =
-                                     [&](const std::string& leader) {
-                                       log.info("leader is", {{"identity", leader}});
-                                     },
-                                 .on_error =
-                                     [&](const std::string& e) {
-                                       log.warn("leader election", {{"error", e}});
-                                     }});
-    elector.run(stop.get_token());
-    if (!stop.stop_requested()) {
-      log.error("lost leadership; exiting so that a fresh process can campaign again");
-      return kExitFailure;
-    }
+    if (!run_elected(options, client, lease_namespace, identity, controller, leading, stop, log)) return kExitFailure;
   } else {
     controller.run_workers(stop.get_token());
   }
