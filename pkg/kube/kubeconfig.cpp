@@ -241,6 +241,65 @@ Kubeconfig load_kubeconfig(const std::vector<fs::path>& files) {
   return config;
 }
 
+namespace {
+
+// clusters[name].cluster: the server and how to trust it.
+void read_cluster(ClusterConfig& out, const KubeconfigEntry& entry, const std::string& cluster_name) {
+  const std::string source = entry.origin.string();
+  Fields f(entry.body, source, "clusters[" + cluster_name + "].cluster");
+  out.server = f.str("server");
+  if (out.server.empty()) throw ConfigError(source, f.field("server"), "is missing");
+  if (!out.server.starts_with("https://") && !out.server.starts_with("http://"))
+    throw ConfigError(source, f.field("server"), "\"" + out.server + "\" is not an http(s) URL");
+  while (out.server.size() > 8 && out.server.back() == '/') out.server.pop_back();
+  out.tls.insecure_skip_verify = f.boolean("insecure-skip-tls-verify");
+  out.tls.server_name = f.str("tls-server-name");
+  out.tls.ca_pem = f.data_or_file("certificate-authority-data", "certificate-authority");
+  if (!out.tls.ca_pem.empty()) {
+    out.tls.ca_origin = f.str("certificate-authority-data").empty()
+                            ? "file " + f.str("certificate-authority")
+                            : "certificate-authority-data of cluster " + cluster_name;
+    if (out.tls.insecure_skip_verify)
+      throw ConfigError(source, f.field("insecure-skip-tls-verify"),
+                        "a certificate authority and insecure-skip-tls-verify cannot both be set");
+  }
+  if (!f.str("proxy-url").empty())
+    throw ConfigError(source, f.field("proxy-url"), "proxies are not supported yet by kubectl-bitcoin");
+}
+
+// users[name].user: client certificate, token, basic auth, exec plugin or a supported auth-provider.
+void read_user(ClusterConfig& out, const KubeconfigEntry& entry, const std::string& user_name) {
+  const std::string source = entry.origin.string();
+  Fields f(entry.body, source, "users[" + user_name + "].user");
+  out.tls.client_cert_pem = f.data_or_file("client-certificate-data", "client-certificate");
+  out.tls.client_key_pem = f.data_or_file("client-key-data", "client-key");
+  if (out.tls.client_cert_pem.empty() != out.tls.client_key_pem.empty())
+    throw ConfigError(source, f.field(out.tls.client_cert_pem.empty() ? "client-certificate" : "client-key"),
+                      "a client certificate needs both the certificate and the key");
+  out.auth.token = f.str("token");
+  std::string token_file = f.str("tokenFile");
+  if (!token_file.empty()) out.auth.token_file = token_file;
+  out.auth.username = f.str("username");
+  out.auth.password = f.str("password");
+  if (auto* exec = f.object("exec")) out.auth.exec = parse_exec(*exec, source, f.field("exec"));
+  if (auto* provider = f.object("auth-provider")) {
+    Fields p(*provider, source, f.field("auth-provider"));
+    std::string name = p.str("name");
+    const json::object* provider_config = p.object("config");
+    std::string id_token = provider_config ? Fields(*provider_config, source, p.field("config")).str("id-token") : "";
+    if (name == "oidc" && !id_token.empty() && out.auth.token.empty()) {
+      out.auth.token = id_token;  // used as is; refreshing it is the oidc plugin's job
+    } else {
+      throw ConfigError(source, f.field("auth-provider"),
+                        "auth-provider \"" + name +
+                            "\" is not supported; use an exec credential plugin (e.g. gke-gcloud-auth-plugin, "
+                            "kubelogin)");
+    }
+  }
+}
+
+}  // namespace
+
 ClusterConfig resolve_kubeconfig(const Kubeconfig& config, const ClientOptions& options) {
   const std::string files_desc = config.files.empty() ? std::string("kubeconfig") : config.files.front().string();
   std::string context_name = options.context.empty() ? config.current_context : options.context;
@@ -274,62 +333,12 @@ ClusterConfig resolve_kubeconfig(const Kubeconfig& config, const ClientOptions& 
   out.namespace_name = options.namespace_name.empty() ? context_fields.str("namespace") : options.namespace_name;
   if (out.namespace_name.empty()) out.namespace_name = "default";
 
-  {
-    const auto& entry = cluster_it->second;
-    const std::string source = entry.origin.string();
-    Fields f(entry.body, source, "clusters[" + cluster_name + "].cluster");
-    out.server = f.str("server");
-    if (out.server.empty()) throw ConfigError(source, f.field("server"), "is missing");
-    if (!out.server.starts_with("https://") && !out.server.starts_with("http://"))
-      throw ConfigError(source, f.field("server"), "\"" + out.server + "\" is not an http(s) URL");
-    while (out.server.size() > 8 && out.server.back() == '/') out.server.pop_back();
-    out.tls.insecure_skip_verify = f.boolean("insecure-skip-tls-verify");
-    out.tls.server_name = f.str("tls-server-name");
-    out.tls.ca_pem = f.data_or_file("certificate-authority-data", "certificate-authority");
-    if (!out.tls.ca_pem.empty()) {
-      out.tls.ca_origin = f.str("certificate-authority-data").empty()
-                              ? "file " + f.str("certificate-authority")
-                              : "certificate-authority-data of cluster " + cluster_name;
-      if (out.tls.insecure_skip_verify)
-        throw ConfigError(source, f.field("insecure-skip-tls-verify"),
-                          "a certificate authority and insecure-skip-tls-verify cannot both be set");
-    }
-    if (!f.str("proxy-url").empty())
-      throw ConfigError(source, f.field("proxy-url"), "proxies are not supported yet by kubectl-bitcoin");
-  }
-
+  read_cluster(out, cluster_it->second, cluster_name);
   if (!user_name.empty()) {
     auto user_it = config.users.find(user_name);
     if (user_it == config.users.end())
       throw ConfigError(context_source, context_field + ".user", "user \"" + user_name + "\" does not exist");
-    const auto& entry = user_it->second;
-    const std::string source = entry.origin.string();
-    Fields f(entry.body, source, "users[" + user_name + "].user");
-    out.tls.client_cert_pem = f.data_or_file("client-certificate-data", "client-certificate");
-    out.tls.client_key_pem = f.data_or_file("client-key-data", "client-key");
-    if (out.tls.client_cert_pem.empty() != out.tls.client_key_pem.empty())
-      throw ConfigError(source, f.field(out.tls.client_cert_pem.empty() ? "client-certificate" : "client-key"),
-                        "a client certificate needs both the certificate and the key");
-    out.auth.token = f.str("token");
-    std::string token_file = f.str("tokenFile");
-    if (!token_file.empty()) out.auth.token_file = token_file;
-    out.auth.username = f.str("username");
-    out.auth.password = f.str("password");
-    if (auto* exec = f.object("exec")) out.auth.exec = parse_exec(*exec, source, f.field("exec"));
-    if (auto* provider = f.object("auth-provider")) {
-      Fields p(*provider, source, f.field("auth-provider"));
-      std::string name = p.str("name");
-      const json::object* provider_config = p.object("config");
-      std::string id_token = provider_config ? Fields(*provider_config, source, p.field("config")).str("id-token") : "";
-      if (name == "oidc" && !id_token.empty() && out.auth.token.empty()) {
-        out.auth.token = id_token;  // used as is; refreshing it is the oidc plugin's job
-      } else {
-        throw ConfigError(source, f.field("auth-provider"),
-                          "auth-provider \"" + name +
-                              "\" is not supported; use an exec credential plugin (e.g. gke-gcloud-auth-plugin, "
-                              "kubelogin)");
-      }
-    }
+    read_user(out, user_it->second, user_name);
   }
   apply_client_options(out, options);
   return out;
