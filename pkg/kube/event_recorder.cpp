@@ -112,6 +112,64 @@ void EventRecorder::run(std::stop_token stop) {
   }
 }
 
+// The first Event of a series, in events.k8s.io/v1 and in core/v1 (clusters without the former).
+json::object EventRecorder::new_event(const Pending& p, const std::string& name) const {
+  return json::object{{"apiVersion", "events.k8s.io/v1"},
+                      {"kind", "Event"},
+                      {"metadata", json::object{{"name", name}, {"namespace", p.namespace_name}}},
+                      {"eventTime", base::format_micro_time(p.when)},
+                      {"reportingController", options_.controller},
+                      {"reportingInstance", options_.instance},
+                      {"action", p.action},
+                      {"reason", p.reason},
+                      {"note", p.note},
+                      {"type", p.type},
+                      {"regarding", p.regarding}};
+}
+
+json::object EventRecorder::new_core_event(const Pending& p, const std::string& name) const {
+  return json::object{{"apiVersion", "v1"},
+                      {"kind", "Event"},
+                      {"metadata", json::object{{"name", name}, {"namespace", p.namespace_name}}},
+                      {"involvedObject", p.regarding},
+                      {"reason", p.reason},
+                      {"message", p.note},
+                      {"type", p.type},
+                      {"action", p.action},
+                      {"source", json::object{{"component", options_.controller}}},
+                      {"reportingComponent", options_.controller},
+                      {"reportingInstance", options_.instance},
+                      {"firstTimestamp", base::format_time(p.when)},
+                      {"lastTimestamp", base::format_time(p.when)},
+                      {"count", 1}};
+}
+
+// A repeat within the window: bump the series' count. False when its Event expired meanwhile (a
+// new one is then created).
+bool EventRecorder::patch_series(const Pending& p, Series& series) {
+  json::value patch;
+  if (series.api == 1) {
+    patch = json::object{
+        {"series", json::object{{"count", series.count + 1}, {"lastObservedTime", base::format_micro_time(p.when)}}}};
+  } else {
+    patch = json::object{{"count", series.count + 1}, {"lastTimestamp", base::format_time(p.when)}};
+  }
+  ResourceRef ref = series.api == 1 ? refs::events(series.namespace_name, series.name)
+                                    : refs::core_events(series.namespace_name, series.name);
+  try {
+    client_.patch(ref, PatchType::Merge, patch);
+  } catch (const ApiError& e) {
+    if (!is_not_found(e)) throw;
+    return false;
+  }
+  std::lock_guard lock(mutex_);
+  ++series.count;
+  series.last = p.when;
+  ++posted_;
+  ++aggregated_;
+  return true;
+}
+
 void EventRecorder::post(const Pending& p) {
   int api;
   std::shared_ptr<Series> series;
@@ -128,63 +186,16 @@ void EventRecorder::post(const Pending& p) {
     std::lock_guard lock(mutex_);
     api_ = api;
   }
-  if (series) {
-    json::value patch;
-    if (series->api == 1) {
-      patch = json::object{{"series", json::object{{"count", series->count + 1},
-                                                   {"lastObservedTime", base::format_micro_time(p.when)}}}};
-    } else {
-      patch = json::object{{"count", series->count + 1}, {"lastTimestamp", base::format_time(p.when)}};
-    }
-    ResourceRef ref = series->api == 1 ? refs::events(series->namespace_name, series->name)
-                                       : refs::core_events(series->namespace_name, series->name);
-    try {
-      client_.patch(ref, PatchType::Merge, patch);
-      std::lock_guard lock(mutex_);
-      ++series->count;
-      series->last = p.when;
-      ++posted_;
-      ++aggregated_;
-      return;
-    } catch (const ApiError& e) {
-      if (!is_not_found(e)) throw;  // the Event expired: create a new one below
-    }
-  }
+  if (series && patch_series(p, *series)) return;
   char suffix[32];
   std::snprintf(suffix, sizeof suffix, ".%llx",
                 static_cast<unsigned long long>(duration_cast<nanoseconds>(p.when.time_since_epoch()).count()));
   std::string base = p.regarding.contains("name") ? std::string(p.regarding.at("name").as_string()) : "event";
   std::string name = base.substr(0, 200) + suffix;
-  json::object event;
   if (api == 1) {
-    event = json::object{{"apiVersion", "events.k8s.io/v1"},
-                         {"kind", "Event"},
-                         {"metadata", json::object{{"name", name}, {"namespace", p.namespace_name}}},
-                         {"eventTime", base::format_micro_time(p.when)},
-                         {"reportingController", options_.controller},
-                         {"reportingInstance", options_.instance},
-                         {"action", p.action},
-                         {"reason", p.reason},
-                         {"note", p.note},
-                         {"type", p.type},
-                         {"regarding", p.regarding}};
-    client_.create(refs::events(p.namespace_name), event);
+    client_.create(refs::events(p.namespace_name), new_event(p, name));
   } else {
-    event = json::object{{"apiVersion", "v1"},
-                         {"kind", "Event"},
-                         {"metadata", json::object{{"name", name}, {"namespace", p.namespace_name}}},
-                         {"involvedObject", p.regarding},
-                         {"reason", p.reason},
-                         {"message", p.note},
-                         {"type", p.type},
-                         {"action", p.action},
-                         {"source", json::object{{"component", options_.controller}}},
-                         {"reportingComponent", options_.controller},
-                         {"reportingInstance", options_.instance},
-                         {"firstTimestamp", base::format_time(p.when)},
-                         {"lastTimestamp", base::format_time(p.when)},
-                         {"count", 1}};
-    client_.create(refs::core_events(p.namespace_name), event);
+    client_.create(refs::core_events(p.namespace_name), new_core_event(p, name));
   }
   auto fresh = std::make_shared<Series>();
   fresh->name = name;

@@ -49,6 +49,9 @@ class EventRecorder {
   struct Series;
   void run(std::stop_token stop);
   void post(const Pending& pending);
+  bool patch_series(const Pending& pending, Series& series);
+  boost::json::object new_event(const Pending& pending, const std::string& name) const;
+  boost::json::object new_core_event(const Pending& pending, const std::string& name) const;
 
   Client client_;
   EventRecorderOptions options_;
