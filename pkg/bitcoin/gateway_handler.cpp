@@ -99,6 +99,47 @@ void finish(GatewayCallRecord& record, const GatewayHttpAnswer& answer, std::chr
   record.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   record.http_status = answer.status;
 }
+
+// The first call the method policy refuses, as the refusal (also a JSON-RPC error -32601, the
+// method is not available here, for JSON-RPC clients); nullopt when every call is allowed.
+std::optional<GatewayErrorBody> first_denied_call(const InspectedRequest& inspected, const MethodPolicy& policy) {
+  for (const auto& call : inspected.calls) {
+    auto decision = policy.decide(call.method, call.params);
+    if (decision.allowed) continue;
+    GatewayErrorBody body{Reason::method_denied, refused_method_message(call.method, decision), {}, call.method};
+    body.json_rpc_code = -32601;
+    if (!inspected.batch) body.json_rpc_id = call.id;
+    return body;
+  }
+  return std::nullopt;
+}
+
+// The node's HTTP answers that are the gateway's to explain (its credentials, its access rules,
+// its queue); nullopt for everything else, which is passed on as it is.
+std::optional<GatewayErrorBody> refused_by_node(int status, const std::string& node_name, const std::string& method) {
+  if (status == 401) {
+    return GatewayErrorBody{Reason::node_rejected_credentials,
+                            node_name +
+                                " refused its network's RPC credentials (HTTP 401); was the Secret changed after the "
+                                "node started?"};
+  }
+  if (status == 403) {
+    return GatewayErrorBody{Reason::node_forbidden,
+                            node_name +
+                                " answered 403 Forbidden: its -rpcallowip does not admit the controller's address, "
+                                "or its -rpcwhitelist does not allow " +
+                                method + " for the network's RPC user"};
+  }
+  if (status == 503) {
+    GatewayErrorBody body{Reason::node_busy, node_name +
+                                                 " answered 503 Service Unavailable: its RPC work queue is full "
+                                                 "(-rpcworkqueue); try again shortly"};
+    body.retry_after_seconds = 1;
+    return body;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 GatewayHandler::GatewayHandler(const NodeDirectory& directory, NodeForwarder& forwarder, GatewayPolicy policy)
@@ -231,15 +272,7 @@ GatewayHttpAnswer GatewayHandler::serve_unguarded(const GatewayHttpRequest& requ
   std::vector<std::string> methods;
   for (const auto& call : inspected.calls) methods.push_back(call.method);
   record.method = summarize_methods(methods);
-  for (const auto& call : inspected.calls) {
-    auto decision = policy_.methods.decide(call.method, call.params);
-    if (decision.allowed) continue;
-    GatewayErrorBody body{Reason::method_denied, refused_method_message(call.method, decision), {}, call.method};
-    // Also as a JSON-RPC error, for JSON-RPC clients: -32601, the method is not available here.
-    body.json_rpc_code = -32601;
-    if (!inspected.batch) body.json_rpc_id = call.id;
-    return refuse(std::move(body));
-  }
+  if (auto denied = first_denied_call(inspected, policy_.methods)) return refuse(std::move(*denied));
 
   HttpReply reply;
   try {
@@ -249,25 +282,7 @@ GatewayHttpAnswer GatewayHandler::serve_unguarded(const GatewayHttpRequest& requ
   } catch (const RpcFailure& error) {
     return refuse({Reason::node_unreachable, node_name + ": " + error.what()});
   }
-  if (reply.status == 401) {
-    return refuse({Reason::node_rejected_credentials,
-                   node_name + " refused its network's RPC credentials (HTTP 401); was the Secret changed after the "
-                               "node started?"});
-  }
-  if (reply.status == 403) {
-    return refuse({Reason::node_forbidden,
-                   node_name +
-                       " answered 403 Forbidden: its -rpcallowip does not admit the controller's address, "
-                       "or its -rpcwhitelist does not allow " +
-                       record.method + " for the network's RPC user"});
-  }
-  if (reply.status == 503) {
-    GatewayErrorBody body{Reason::node_busy, node_name +
-                                                 " answered 503 Service Unavailable: its RPC work queue is full "
-                                                 "(-rpcworkqueue); try again shortly"};
-    body.retry_after_seconds = 1;
-    return refuse(std::move(body));
-  }
+  if (auto refused = refused_by_node(reply.status, node_name, record.method)) return refuse(std::move(*refused));
   // Everything else is the node's own answer, status and body as they are: JSON-RPC 1.0 errors
   // with 500/404, JSON-RPC 2.0 errors with 200, 204 for 2.0 notifications.
   describe_result(reply, record);
