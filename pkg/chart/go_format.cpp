@@ -1,5 +1,7 @@
 #include "pkg/chart/go_format.hpp"
 
+#include "pkg/base/utf8.hpp"
+
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -205,22 +207,7 @@ std::string format_with_spec(const Value& v, const Spec& spec) {
           return pad(format_integer(v.as_integer(), spec), spec, true);
         case 'c': {
           std::string out;
-          auto cp = static_cast<std::uint32_t>(v.as_integer());
-          if (cp < 0x80)
-            out += static_cast<char>(cp);
-          else if (cp < 0x800) {
-            out += static_cast<char>(0xC0 | (cp >> 6));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-          } else if (cp < 0x10000) {
-            out += static_cast<char>(0xE0 | (cp >> 12));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-          } else {
-            out += static_cast<char>(0xF0 | (cp >> 18));
-            out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-          }
+          base::append_utf8(out, static_cast<std::uint32_t>(v.as_integer()));
           return pad(out, spec);
         }
         case 'q': {

@@ -1,5 +1,6 @@
 #include "pkg/chart/template_parser.hpp"
 
+#include "pkg/base/utf8.hpp"
 #include "pkg/chart/template_error.hpp"
 #include "pkg/chart/template_lexer.hpp"
 
@@ -11,23 +12,7 @@
 namespace kb::chart {
 namespace {
 
-void append_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
+using base::append_utf8;
 
 // strconv.Unquote for "..." and '...'; nullopt on a bad escape.
 std::optional<std::string> unquote(std::string_view quoted) {
