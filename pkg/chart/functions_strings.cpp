@@ -96,6 +96,24 @@ std::string indent(std::int64_t spaces, const std::string& text) {
   return pad + replace_all(text, "\n", "\n" + pad);
 }
 
+// sprig's snakecase and kebabcase: a separator before an upper-case letter that follows a
+// lower-case one, the letter lowered; '-', '_' and ' ' all become the separator.
+std::string separate_words(const std::string& s, char separator) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (std::isupper(c)) {
+      if (i > 0 && s[i - 1] != separator && !std::isupper(static_cast<unsigned char>(s[i - 1]))) out += separator;
+      out += static_cast<char>(std::tolower(c));
+    } else if (c == '-' || c == '_' || c == ' ') {
+      out += separator;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 void register_string_functions(FunctionRegistry& r) {
@@ -242,38 +260,8 @@ void register_string_functions(FunctionRegistry& r) {
     }
     return Value(out);
   });
-  r.add("snakecase", 1, 1, [](CallContext&, Args a) {
-    std::string out;
-    const auto& s = string_arg(a, 0);
-    for (std::size_t i = 0; i < s.size(); ++i) {
-      auto c = static_cast<unsigned char>(s[i]);
-      if (std::isupper(c)) {
-        if (i > 0 && s[i - 1] != '_' && !std::isupper(static_cast<unsigned char>(s[i - 1]))) out += '_';
-        out += static_cast<char>(std::tolower(c));
-      } else if (c == '-' || c == ' ') {
-        out += '_';
-      } else {
-        out += static_cast<char>(c);
-      }
-    }
-    return Value(out);
-  });
-  r.add("kebabcase", 1, 1, [](CallContext&, Args a) {
-    std::string out;
-    const auto& s = string_arg(a, 0);
-    for (std::size_t i = 0; i < s.size(); ++i) {
-      auto c = static_cast<unsigned char>(s[i]);
-      if (std::isupper(c)) {
-        if (i > 0 && s[i - 1] != '-' && !std::isupper(static_cast<unsigned char>(s[i - 1]))) out += '-';
-        out += static_cast<char>(std::tolower(c));
-      } else if (c == '_' || c == ' ') {
-        out += '-';
-      } else {
-        out += static_cast<char>(c);
-      }
-    }
-    return Value(out);
-  });
+  r.add("snakecase", 1, 1, [](CallContext&, Args a) { return Value(separate_words(string_arg(a, 0), '_')); });
+  r.add("kebabcase", 1, 1, [](CallContext&, Args a) { return Value(separate_words(string_arg(a, 0), '-')); });
   r.add("camelcase", 1, 1, [](CallContext&, Args a) {
     std::string out;
     bool up = true;
