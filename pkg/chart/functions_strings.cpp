@@ -114,6 +114,19 @@ std::string separate_words(const std::string& s, char separator) {
   return out;
 }
 
+// quote, squote and cat: the arguments that are not nil, each written by `write`, space-separated.
+std::string join_non_nil(std::span<const Value> args, std::string (*write)(const Value&)) {
+  std::string out;
+  bool first = true;
+  for (const auto& v : args) {
+    if (v.is_nil()) continue;
+    if (!first) out += ' ';
+    first = false;
+    out += write(v);
+  }
+  return out;
+}
+
 }  // namespace
 
 void register_string_functions(FunctionRegistry& r) {
@@ -182,38 +195,13 @@ void register_string_functions(FunctionRegistry& r) {
     return Value(out);
   });
   r.add("quote", 0, -1, [](CallContext&, Args a) {
-    std::string out;
-    bool first = true;
-    for (const auto& v : a) {
-      if (v.is_nil()) continue;
-      if (!first) out += ' ';
-      first = false;
-      out += go_quote(to_go_string(v));
-    }
-    return Value(out);
+    return Value(join_non_nil(a, [](const Value& v) { return go_quote(to_go_string(v)); }));
   });
   r.add("squote", 0, -1, [](CallContext&, Args a) {
-    std::string out;
-    bool first = true;
-    for (const auto& v : a) {
-      if (v.is_nil()) continue;
-      if (!first) out += ' ';
-      first = false;
-      out += "'" + to_go_string(v) + "'";
-    }
-    return Value(out);
+    return Value(join_non_nil(a, [](const Value& v) { return "'" + to_go_string(v) + "'"; }));
   });
-  r.add("cat", 0, -1, [](CallContext&, Args a) {
-    std::string out;
-    bool first = true;
-    for (const auto& v : a) {
-      if (v.is_nil()) continue;
-      if (!first) out += ' ';
-      first = false;
-      out += format_value(v);
-    }
-    return Value(out);
-  });
+  r.add("cat", 0, -1,
+        [](CallContext&, Args a) { return Value(join_non_nil(a, [](const Value& v) { return format_value(v); })); });
   r.add("join", 2, 2, [](CallContext&, Args a) {
     auto parts = to_string_list(a[1]);
     std::string out;
