@@ -2,6 +2,7 @@
 // Layouts are Go's reference-time layouts ("2006-01-02T15:04:05Z07:00").
 #include "pkg/chart/function_registry.hpp"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -33,110 +34,84 @@ Broken split_time(Clock::time_point t) {
 }
 
 std::string two(int v) {
-  char buf[8];
+  char buf[16];  // room for any int: GCC checks the inlined calls
   std::snprintf(buf, sizeof buf, "%02d", v);
   return buf;
 }
 
+int hour12(const std::tm& tm) { return tm.tm_hour % 12 == 0 ? 12 : tm.tm_hour % 12; }
+std::string month(const std::tm& tm) { return kMonths[static_cast<std::size_t>(tm.tm_mon)]; }
+std::string weekday(const std::tm& tm) { return kDays[static_cast<std::size_t>(tm.tm_wday)]; }
+
+// Go's layout elements, longer ones before their prefixes ("January" before "Jan", "01" before "1").
+// The zone is always UTC.
+struct LayoutElement {
+  std::string_view token;
+  std::string (*write)(const std::tm& tm);
+};
+const LayoutElement kLayoutElements[] = {
+    {"2006", [](const std::tm& tm) { return std::to_string(tm.tm_year + 1900); }},
+    {"January", month},
+    {"Jan", [](const std::tm& tm) { return month(tm).substr(0, 3); }},
+    {"Monday", weekday},
+    {"Mon", [](const std::tm& tm) { return weekday(tm).substr(0, 3); }},
+    {"MST", [](const std::tm&) { return std::string("UTC"); }},
+    {"Z07:00", [](const std::tm&) { return std::string("Z"); }},
+    {"Z0700", [](const std::tm&) { return std::string("Z"); }},
+    {"-07:00", [](const std::tm&) { return std::string("+00:00"); }},
+    {"-0700", [](const std::tm&) { return std::string("+0000"); }},
+    {"01", [](const std::tm& tm) { return two(tm.tm_mon + 1); }},
+    {"02", [](const std::tm& tm) { return two(tm.tm_mday); }},
+    {"_2", [](const std::tm& tm) { return (tm.tm_mday < 10 ? " " : "") + std::to_string(tm.tm_mday); }},
+    {"06", [](const std::tm& tm) { return two(tm.tm_year % 100); }},
+    {"15", [](const std::tm& tm) { return two(tm.tm_hour); }},
+    {"03", [](const std::tm& tm) { return two(hour12(tm)); }},
+    {"04", [](const std::tm& tm) { return two(tm.tm_min); }},
+    {"05", [](const std::tm& tm) { return two(tm.tm_sec); }},
+    {"PM", [](const std::tm& tm) { return std::string(tm.tm_hour >= 12 ? "PM" : "AM"); }},
+    {"pm", [](const std::tm& tm) { return std::string(tm.tm_hour >= 12 ? "pm" : "am"); }},
+    {"1", [](const std::tm& tm) { return std::to_string(tm.tm_mon + 1); }},
+    {"2", [](const std::tm& tm) { return std::to_string(tm.tm_mday); }},
+    {"3", [](const std::tm& tm) { return std::to_string(hour12(tm)); }},
+    {"4", [](const std::tm& tm) { return std::to_string(tm.tm_min); }},
+    {"5", [](const std::tm& tm) { return std::to_string(tm.tm_sec); }},
+};
+
+// Fractional seconds at layout[i]: ".000" (that many digits) or ".999" (trailing zeros dropped,
+// the dot too when nothing is left). Returns where the layout continues.
+std::size_t write_fraction(std::string_view layout, std::size_t i, std::int64_t nanos, std::string& out) {
+  char digit = layout[i + 1];
+  std::size_t j = i + 1;
+  while (j < layout.size() && layout[j] == digit) ++j;
+  std::size_t width = j - i - 1;
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%09lld", static_cast<long long>(nanos));
+  std::string frac(buf, std::min<std::size_t>(width, 9));
+  if (digit == '9') {
+    while (!frac.empty() && frac.back() == '0') frac.pop_back();
+    if (!frac.empty()) out += "." + frac;
+  } else {
+    out += "." + frac;
+  }
+  return j;
+}
+
 std::string format_go_layout(std::string_view layout, Clock::time_point t) {
   Broken b = split_time(t);
-  const std::tm& tm = b.tm;
   std::string out;
-  auto starts = [&](std::size_t i, std::string_view token) { return layout.substr(i).starts_with(token); };
   for (std::size_t i = 0; i < layout.size();) {
-    if (starts(i, "2006")) {
-      out += std::to_string(tm.tm_year + 1900);
-      i += 4;
-    } else if (starts(i, "January")) {
-      out += kMonths[static_cast<std::size_t>(tm.tm_mon)];
-      i += 7;
-    } else if (starts(i, "Jan")) {
-      out += std::string(kMonths[static_cast<std::size_t>(tm.tm_mon)]).substr(0, 3);
-      i += 3;
-    } else if (starts(i, "Monday")) {
-      out += kDays[static_cast<std::size_t>(tm.tm_wday)];
-      i += 6;
-    } else if (starts(i, "Mon")) {
-      out += std::string(kDays[static_cast<std::size_t>(tm.tm_wday)]).substr(0, 3);
-      i += 3;
-    } else if (starts(i, "MST")) {
-      out += "UTC";
-      i += 3;
-    } else if (starts(i, "Z07:00")) {
-      out += "Z";
-      i += 6;
-    } else if (starts(i, "Z0700")) {
-      out += "Z";
-      i += 5;
-    } else if (starts(i, "-07:00")) {
-      out += "+00:00";
-      i += 6;
-    } else if (starts(i, "-0700")) {
-      out += "+0000";
-      i += 5;
-    } else if (starts(i, "01")) {
-      out += two(tm.tm_mon + 1);
-      i += 2;
-    } else if (starts(i, "02")) {
-      out += two(tm.tm_mday);
-      i += 2;
-    } else if (starts(i, "_2")) {
-      out += (tm.tm_mday < 10 ? " " : "") + std::to_string(tm.tm_mday);
-      i += 2;
-    } else if (starts(i, "06")) {
-      out += two(tm.tm_year % 100);
-      i += 2;
-    } else if (starts(i, "15")) {
-      out += two(tm.tm_hour);
-      i += 2;
-    } else if (starts(i, "03")) {
-      out += two(tm.tm_hour % 12 == 0 ? 12 : tm.tm_hour % 12);
-      i += 2;
-    } else if (starts(i, "04")) {
-      out += two(tm.tm_min);
-      i += 2;
-    } else if (starts(i, "05")) {
-      out += two(tm.tm_sec);
-      i += 2;
-    } else if (starts(i, "PM")) {
-      out += tm.tm_hour >= 12 ? "PM" : "AM";
-      i += 2;
-    } else if (starts(i, "pm")) {
-      out += tm.tm_hour >= 12 ? "pm" : "am";
-      i += 2;
-    } else if ((starts(i, ".0") || starts(i, ".9")) && i + 1 < layout.size()) {
-      char digit = layout[i + 1];
-      std::size_t j = i + 1;
-      while (j < layout.size() && layout[j] == digit) ++j;
-      std::size_t width = j - i - 1;
-      char buf[16];
-      std::snprintf(buf, sizeof buf, "%09lld", static_cast<long long>(b.nanos));
-      std::string frac(buf, std::min<std::size_t>(width, 9));
-      if (digit == '9') {
-        while (!frac.empty() && frac.back() == '0') frac.pop_back();
-        if (!frac.empty()) out += "." + frac;
-      } else {
-        out += "." + frac;
-      }
-      i = j;
-    } else if (starts(i, "1")) {
-      out += std::to_string(tm.tm_mon + 1);
-      i += 1;
-    } else if (starts(i, "2")) {
-      out += std::to_string(tm.tm_mday);
-      i += 1;
-    } else if (starts(i, "3")) {
-      out += std::to_string(tm.tm_hour % 12 == 0 ? 12 : tm.tm_hour % 12);
-      i += 1;
-    } else if (starts(i, "4")) {
-      out += std::to_string(tm.tm_min);
-      i += 1;
-    } else if (starts(i, "5")) {
-      out += std::to_string(tm.tm_sec);
-      i += 1;
+    auto rest = layout.substr(i);
+    if (rest.starts_with(".0") || rest.starts_with(".9")) {
+      i = write_fraction(layout, i, b.nanos, out);
+      continue;
+    }
+    auto element = std::find_if(std::begin(kLayoutElements), std::end(kLayoutElements),
+                                [&](const LayoutElement& e) { return rest.starts_with(e.token); });
+    if (element == std::end(kLayoutElements)) {
+      out += layout[i++];
     } else {
-      out += layout[i];
-      i += 1;
+      out += element->write(b.tm);
+      i += element->token.size();
     }
   }
   return out;
