@@ -55,10 +55,20 @@ def cache_root():
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "kubectl-bitcoin")
 
 
+def start_time(pid):
+    """The process's start time in clock ticks (field 22 of /proc/PID/stat), or None: with
+    pid_max at 32768 a PID is soon reused, so a process is its PID and its start time."""
+    try:
+        stat = open(f"/proc/{pid}/stat").read()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
 def leftovers(state, pids, paths_before):
     found = []
-    for pid in pids:
-        if os.path.exists(f"/proc/{pid}") and "Z" not in sh(f"grep State /proc/{pid}/status"):
+    for pid, started in pids:
+        if start_time(pid) == started and "Z" not in sh(f"grep State /proc/{pid}/status"):
             found.append(f"process {pid} still runs")
     host_net = os.readlink("/proc/self/ns/net")
     for proc in glob.glob("/proc/[0-9]*"):
@@ -112,7 +122,7 @@ def running_pids(state):
     pids += [int(p) for p in sh(f"ip netns pids {NODE_NETNS}").split()]
     for procs in glob.glob("/sys/fs/cgroup/pids/kubepods/**/cgroup.procs", recursive=True):
         pids += [int(p) for p in open(procs).read().split()]
-    return sorted(set(pids))
+    return [(pid, start_time(pid)) for pid in sorted(set(pids)) if start_time(pid) is not None]
 
 
 def paths_before_up(state):
