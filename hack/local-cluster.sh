@@ -300,7 +300,6 @@ setup_node_network() {
 # ---------------------------------------------------------------- node configuration
 
 write_node_config() {
-	local bin; bin="$(bin_dir)"
 	mkdir -p "$node_dir/cni" "$node_dir/containerd" "$node_dir/kubelet" "$node_dir/pod-logs" "$node_dir/local-path"
 	cat >"$node_dir/cni/10-kbc.conflist" <<-CNI
 		{
@@ -400,7 +399,6 @@ write_node_config() {
 		metricsBindAddress: 127.0.0.1:10249
 		conntrack: {maxPerCore: 0, min: 0}
 	YAML
-	: "$bin"
 }
 
 # The kernel settings the kubelet would otherwise change on the host are checked, not set
@@ -427,9 +425,10 @@ record_host_paths() {
 # ---------------------------------------------------------------- add-ons
 
 apply_addons() {
-	local v_coredns v_lpp
-	v_coredns="$("$repo/hack/cluster/build.sh" --versions | tr ',' '\n' | awk '$1 == "coredns" {print $2}')"
-	v_lpp="$("$repo/hack/cluster/build.sh" --versions | tr ',' '\n' | awk '$1 == "local-path-provisioner" {print $2}')"
+	local versions v_coredns v_lpp
+	versions="$("$repo/hack/cluster/build.sh" --versions | tr ',' '\n')"
+	v_coredns="$(awk '$1 == "coredns" {print $2}' <<<"$versions")"
+	v_lpp="$(awk '$1 == "local-path-provisioner" {print $2}' <<<"$versions")"
 	local f
 	for f in "$repo"/hack/cluster/addons/*.yaml; do
 		sed -e "s|@DNS_IP@|$dns_svc_ip|g" -e "s|@COREDNS_VERSION@|$v_coredns|g" \

@@ -6,7 +6,7 @@ There is no Docker engine or registry here, so the local cluster's images are ma
 files with this script, the way `docker save` would hand them over:
 
     oci_image.py --out IMAGE.tar --name docker.io/library/busybox:1.36 [--name ...] \\
-        [--rootfs DIR] [--file SRC:DEST[:MODE]] [--symlink TARGET:DEST] [--dir DEST[:MODE]] \\
+        [--rootfs DIR] [--file SRC:DEST[:MODE]] \\
         [--user 101:101] [--entrypoint '["/entrypoint.sh"]'] [--cmd '["bitcoind"]'] \\
         [--env K=V] [--workdir /] [--label k=v] [--dockerfile Dockerfile]
 
@@ -97,16 +97,6 @@ class Layer:
         self._parents(dest)
         self.entries[dest] = ("file", src, mode)
 
-    def add_dir(self, dest, mode):
-        dest = dest.strip("/")
-        self._parents(dest)
-        self.entries[dest] = ("dir", None, mode)
-
-    def add_symlink(self, target, dest):
-        dest = dest.lstrip("/")
-        self._parents(dest)
-        self.entries[dest] = ("symlink", target, None)
-
     def _parents(self, dest):
         parts = dest.split("/")[:-1]
         for i in range(1, len(parts) + 1):
@@ -134,11 +124,6 @@ class Layer:
                     info.type = tarfile.DIRTYPE
                     info.mode = mode
                     tar.addfile(info)
-                elif kind == "symlink":
-                    info.type = tarfile.SYMTYPE
-                    info.linkname = src
-                    info.mode = 0o777
-                    tar.addfile(info)
                 else:
                     st = os.stat(src)
                     info.size = st.st_size
@@ -161,8 +146,6 @@ def main():
     p.add_argument("--name", action="append", required=True, help="full reference, e.g. docker.io/library/busybox:1.36")
     p.add_argument("--rootfs")
     p.add_argument("--file", action="append", default=[])
-    p.add_argument("--dir", action="append", default=[])
-    p.add_argument("--symlink", action="append", default=[])
     p.add_argument("--dockerfile")
     p.add_argument("--user")
     p.add_argument("--entrypoint")
@@ -170,7 +153,6 @@ def main():
     p.add_argument("--env", action="append", default=[])
     p.add_argument("--workdir")
     p.add_argument("--label", action="append", default=[])
-    p.add_argument("--print-digest", action="store_true", help="print the manifest digest")
     a = p.parse_args()
 
     config = dockerfile_config(a.dockerfile) if a.dockerfile else {}
@@ -198,17 +180,11 @@ def main():
         if not os.path.isdir(a.rootfs):
             fail(f"--rootfs {a.rootfs}: not a directory")
         layer.add_tree(a.rootfs)
-    for spec in a.dir:
-        dest, _, mode = spec.partition(":")
-        layer.add_dir(dest, int(mode, 8) if mode else 0o755)
     for spec in a.file:
         parts = spec.split(":")
         if len(parts) not in (2, 3):
             fail(f"--file {spec}: want SRC:DEST[:MODE]")
         layer.add_file(parts[0], parts[1], int(parts[2], 8) if len(parts) == 3 else None)
-    for spec in a.symlink:
-        target, _, dest = spec.partition(":")
-        layer.add_symlink(target, dest)
 
     with tempfile.TemporaryDirectory(dir=os.path.dirname(os.path.abspath(a.out))) as work:
         os.makedirs(os.path.join(work, "blobs", "sha256"))
@@ -256,8 +232,6 @@ def main():
             for name in ("oci-layout", "index.json", "blobs"):
                 tar.add(os.path.join(work, name), arcname=name, filter=lambda i: (setattr(i, "mtime", EPOCH), i)[1])
         os.replace(part, a.out)
-    if a.print_digest:
-        print(manifest_digest)
 
 
 if __name__ == "__main__":
