@@ -53,8 +53,10 @@ say() { echo "local-cluster: $*" >&2; }
 
 kubeconfig="$state/admin.kubeconfig"
 pki="$state/pki"
+
 run_dir="$state/run"
 log_dir="$state/logs"
+audit_log="$log_dir/audit.log"
 node_dir="$state/node"
 containerd_sock="$node_dir/containerd/containerd.sock"
 
@@ -548,6 +550,28 @@ preflight_ports() {
 	fi
 }
 
+# The API server's audit log records every write (create, update, patch, delete) at Metadata level:
+# who wrote what, when, and with which user agent. Tests count a network's writes from it, per
+# namespace and per writer, instead of trusting the controller's own counters; the node's and the
+# control plane's own components are left out (they write all the time).
+write_audit_policy() {
+	cat >"$state/audit-policy.yaml" <<-'POLICY'
+		apiVersion: audit.k8s.io/v1
+		kind: Policy
+		omitStages: [RequestReceived]
+		rules:
+		  - level: None
+		    users: [system:kube-scheduler, system:kube-controller-manager, system:kube-proxy]
+		  - level: None
+		    userGroups: [system:nodes]
+		  - level: None
+		    namespaces: [kube-system, local-path-storage]
+		  - level: Metadata
+		    verbs: [create, update, patch, delete, deletecollection]
+		  - level: None
+	POLICY
+}
+
 start_control_plane() {
 	local bin=$1
 	if ! pid_of etcd >/dev/null; then
@@ -562,6 +586,7 @@ start_control_plane() {
 	wait_for 30 etcd etcd_healthy || fail_start etcd
 
 	if ! pid_of kube-apiserver >/dev/null; then
+		write_audit_policy
 		start_proc kube-apiserver "$bin/kube-apiserver" \
 			--etcd-servers="http://127.0.0.1:$etcd_port" \
 			--bind-address=0.0.0.0 --secure-port="$apiserver_port" --advertise-address="$host_ip" \
@@ -576,7 +601,9 @@ start_control_plane() {
 			--kubelet-client-key="$pki/apiserver-kubelet-client.key" \
 			--kubelet-certificate-authority="$pki/ca.crt" \
 			--kubelet-preferred-address-types=InternalIP,Hostname \
-			--cert-dir="$state/apiserver-certs" --profiling=false --event-ttl=1h --v=1
+			--cert-dir="$state/apiserver-certs" --profiling=false --event-ttl=1h --v=1 \
+			--audit-policy-file="$state/audit-policy.yaml" --audit-log-path="$audit_log" \
+			--audit-log-format=json --audit-log-maxsize=200 --audit-log-maxbackup=2 --audit-log-mode=blocking
 	fi
 	wait_for 90 kube-apiserver apiserver_healthy || fail_start kube-apiserver
 
@@ -743,6 +770,7 @@ cmd_env() {
 	echo "export LOCAL_CLUSTER_APISERVER=https://127.0.0.1:$apiserver_port"
 	echo "export LOCAL_CLUSTER_POD_APISERVER=https://$host_ip:$apiserver_port"
 	echo "export LOCAL_CLUSTER_NODE_NETNS=$node_netns"
+	echo "export LOCAL_CLUSTER_AUDIT_LOG=$audit_log"
 	echo "export CONTAINER_RUNTIME_ENDPOINT=unix://$containerd_sock"
 	# Appended, so a kubectl already on PATH wins; helm, etcd and ctr become available.
 	echo "export PATH=\"\$PATH:$(bin_dir)\""
