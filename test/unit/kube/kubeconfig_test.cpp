@@ -227,6 +227,29 @@ clusters: [{name: c, cluster: {server: "https://env.example:6443"}}]
   unsetenv("KUBECONFIG");
 }
 
+TEST_CASE("load_cluster_config: KUBECONFIG naming only missing files is an error naming them; one missing entry is skipped") {
+  TempDir dir;
+  auto file = dir.write("cfg", R"(
+current-context: x
+contexts: [{name: x, context: {cluster: c}}]
+clusters: [{name: c, cluster: {server: "https://env.example:6443"}}]
+)");
+  const std::string missing = (dir.path() / "missing.yaml").string();
+  const std::string also_missing = (dir.path() / "also-missing.yaml").string();
+  setenv("KUBECONFIG", (missing + ":" + also_missing).c_str(), 1);
+  try {
+    load_cluster_config({});
+    FAIL("no error for a KUBECONFIG naming only missing files");
+  } catch (const ConfigError& e) {
+    CHECK(e.source() == "KUBECONFIG");
+    CHECK(std::string(e.what()).find(missing) != std::string::npos);
+    CHECK(std::string(e.what()).find(also_missing) != std::string::npos);
+  }
+  setenv("KUBECONFIG", (missing + ":" + file.string()).c_str(), 1);  // kubectl skips the missing entry
+  CHECK(load_cluster_config({}).server == "https://env.example:6443");
+  unsetenv("KUBECONFIG");
+}
+
 TEST_CASE("in-cluster config: service host/port, token file, CA and namespace") {
   TempDir dir;
   dir.write("sa/token", "sa-token\n");
