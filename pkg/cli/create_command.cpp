@@ -93,12 +93,14 @@ std::string image_reference_problem(std::string_view image) {
       return "has a malformed digest after '@' (want algorithm:hex, e.g. sha256:<64 hex digits>)";
   }
   auto slash = name.rfind('/');
-  if (auto colon = name.rfind(':'); colon != std::string_view::npos && (slash == std::string_view::npos || colon > slash)) {
+  if (auto colon = name.rfind(':');
+      colon != std::string_view::npos && (slash == std::string_view::npos || colon > slash)) {
     auto tag = name.substr(colon + 1);
     name = name.substr(0, colon);
     bool valid_tag = !tag.empty() && tag.size() <= 128 && (is_alnum(tag[0]) || tag[0] == '_');
     for (char c : tag) valid_tag = valid_tag && (is_alnum(c) || c == '_' || c == '.' || c == '-');
-    if (!valid_tag) return "has an invalid tag \"" + std::string(tag) + "\" (letters, digits, '_', '.', '-'; at most 128)";
+    if (!valid_tag)
+      return "has an invalid tag \"" + std::string(tag) + "\" (letters, digits, '_', '.', '-'; at most 128)";
   }
   if (name.empty()) return "has no repository name";
   std::string_view path = name;
@@ -211,8 +213,8 @@ json::value build_network_object(const NetworkFlags& flags) {
   }
   if (!flags.image.empty()) {
     if (auto problem = image_reference_problem(flags.image); !problem.empty()) {
-      throw UsageError("--image \"" + flags.image + "\" is not an image reference: it " + problem + "; use one such as " +
-                       std::string(api::kDefaultImage));
+      throw UsageError("--image \"" + flags.image + "\" is not an image reference: it " + problem +
+                       "; use one such as " + std::string(api::kDefaultImage));
     }
     spec["image"] = flags.image;
   }

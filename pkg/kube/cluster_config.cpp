@@ -107,8 +107,8 @@ ClusterConfig load_cluster_config(const ClientOptions& options) {
     }
     // Like kubectl, KUBECONFIG entries that do not exist are skipped; when it names nothing else,
     // kubectl would silently talk to localhost:8080. Say which files are missing instead.
-    if (auto list = env("KUBECONFIG"); list && options.kubeconfig.empty() &&
-                                       list->find_first_not_of(':') != std::string::npos) {
+    if (auto list = env("KUBECONFIG");
+        list && options.kubeconfig.empty() && list->find_first_not_of(':') != std::string::npos) {
       throw ConfigError("KUBECONFIG", "",
                         "no file it names exists (" + *list +
                             "); point KUBECONFIG at an existing kubeconfig file or pass --kubeconfig");

@@ -319,8 +319,9 @@ TEST_CASE("an object the API server refuses, or a kind it does not serve: nothin
     unknown_kind.installer.install(request_of({config_map("cm", "1"), widget}));
     FAIL("install succeeded with a kind the server does not serve");
   } catch (const InstallError& e) {
-    CHECK(std::string(e.what()).starts_with("nothing was applied: Widget w: the cluster does not serve Widget in "
-                                            "example.com/v1"));
+    CHECK(
+        std::string(e.what()).starts_with("nothing was applied: Widget w: the cluster does not serve Widget in "
+                                          "example.com/v1"));
   }
   CHECK(unknown_kind.writes(true).empty());
 }

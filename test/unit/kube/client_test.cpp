@@ -3,9 +3,9 @@
 // test/integration/kube.
 #include "pkg/kube/client.hpp"
 #include "pkg/base/base64.hpp"
+#include "pkg/kube/discovery.hpp"
 #include "pkg/kube/errors.hpp"
 #include "pkg/kube/kubeconfig.hpp"
-#include "pkg/kube/discovery.hpp"
 #include "support/fake_api_server.hpp"
 #include "support/temp_dir.hpp"
 

@@ -227,7 +227,8 @@ clusters: [{name: c, cluster: {server: "https://env.example:6443"}}]
   unsetenv("KUBECONFIG");
 }
 
-TEST_CASE("load_cluster_config: KUBECONFIG naming only missing files is an error naming them; one missing entry is skipped") {
+TEST_CASE(
+    "load_cluster_config: KUBECONFIG naming only missing files is an error naming them; one missing entry is skipped") {
   TempDir dir;
   auto file = dir.write("cfg", R"(
 current-context: x
