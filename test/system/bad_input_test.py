@@ -288,8 +288,14 @@ class Proxy:
         wait_until("kubectl proxy answers", lambda: self.get("/version"), timeout=20, interval=0.2)
 
     def get(self, path):
-        with urllib.request.urlopen("http://127.0.0.1:%d%s" % (self.port, path), timeout=20) as resp:
-            return json.loads(resp.read())
+        for attempt in range(20):
+            try:
+                with urllib.request.urlopen("http://127.0.0.1:%d%s" % (self.port, path), timeout=20) as resp:
+                    return json.loads(resp.read())
+            except urllib.error.HTTPError as e:
+                if e.code != 429 or attempt == 19:  # API priority and fairness: wait as told, as clients do
+                    raise
+                time.sleep(min(float(e.headers.get("Retry-After") or 1), 2))
 
     def close(self):
         self.proc.terminate()

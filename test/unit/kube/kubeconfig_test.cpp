@@ -209,13 +209,16 @@ users: [{name: u, user: {token: s3cr3t-token, username: admin, password: hunter2
   CHECK(c.describe().find("s3cr3t") == std::string::npos);
 }
 
-TEST_CASE("load_cluster_config: KUBECONFIG from the environment, then in-cluster") {
-  TempDir dir;
-  auto file = dir.write("cfg", R"(
+// A kubeconfig for the KUBECONFIG tests: one context, one cluster at https://env.example:6443.
+const char* const kEnvConfig = R"(
 current-context: x
 contexts: [{name: x, context: {cluster: c}}]
 clusters: [{name: c, cluster: {server: "https://env.example:6443"}}]
-)");
+)";
+
+TEST_CASE("load_cluster_config: KUBECONFIG from the environment, then in-cluster") {
+  TempDir dir;
+  auto file = dir.write("cfg", kEnvConfig);
   setenv("KUBECONFIG", file.string().c_str(), 1);
   ClientOptions options;
   options.qps = 50;
@@ -230,11 +233,7 @@ clusters: [{name: c, cluster: {server: "https://env.example:6443"}}]
 TEST_CASE(
     "load_cluster_config: KUBECONFIG naming only missing files is an error naming them; one missing entry is skipped") {
   TempDir dir;
-  auto file = dir.write("cfg", R"(
-current-context: x
-contexts: [{name: x, context: {cluster: c}}]
-clusters: [{name: c, cluster: {server: "https://env.example:6443"}}]
-)");
+  auto file = dir.write("cfg", kEnvConfig);
   const std::string missing = (dir.path() / "missing.yaml").string();
   const std::string also_missing = (dir.path() / "also-missing.yaml").string();
   setenv("KUBECONFIG", (missing + ":" + also_missing).c_str(), 1);
