@@ -187,6 +187,17 @@ json::value build_network_object(const NetworkFlags& flags) {
     }
     spec["hub"] = flags.hub;
   }
+  if (flags.degree >= 0 || flags.seed >= 0) {
+    if (flags.topology != "random") throw UsageError("--degree and --seed only apply to --topology random");
+    if (flags.degree >= 0) {
+      if (flags.degree < api::kMinDegree || flags.degree > api::kMaxDegree) {
+        throw UsageError("--degree must be between " + std::to_string(api::kMinDegree) + " and " +
+                         std::to_string(api::kMaxDegree) + ", not " + std::to_string(flags.degree));
+      }
+      spec["degree"] = flags.degree;
+    }
+    if (flags.seed >= 0) spec["seed"] = flags.seed;
+  }
   if (flags.topology == "custom") {
     if (flags.edges.empty()) throw UsageError("--topology custom needs --edges, e.g. --edges 0-1,1-2");
     spec["customEdges"] = parse_edges(flags.edges, flags.nodes);
@@ -247,6 +258,8 @@ void add_create_command(CLI::App& root, Context& context) {
       "  kubectl bitcoin create demo --nodes 3 --mining-interval 10\n\n"
       "  # Five nodes in a ring, a specific bitcoind image\n"
       "  kubectl bitcoin create ring5 --nodes 5 --topology ring --image bitcoin/bitcoin:27.0\n\n"
+      "  # Forty nodes, each with at most 4 peers, wired at random (reproducibly)\n"
+      "  kubectl bitcoin create big --nodes 40 --topology random --degree 4 --seed 7\n\n"
       "  # Four nodes wired by hand\n"
       "  kubectl bitcoin create lab --nodes 4 --topology custom --edges 0-1,1-2,2-3\n\n"
       "  # Print the object instead of creating it\n"
@@ -256,11 +269,16 @@ void add_create_command(CLI::App& root, Context& context) {
       ->required();
   command
       ->add_option("--topology", flags.topology,
-                   "How nodes connect: mesh, ring, star or custom (default " +
+                   "How nodes connect: mesh, ring, star, random or custom (default " +
                        std::string(api::to_string(api::kDefaultTopology)) + ")")
       ->check(CLI::IsMember(api::topology_names()));
   command->add_option("--hub", flags.hub,
                       "The hub node of --topology star (default " + std::to_string(api::kDefaultHub) + ")");
+  command->add_option("--degree", flags.degree,
+                      "The most peers a node of --topology random has (" + std::to_string(api::kMinDegree) + "-" +
+                          std::to_string(api::kMaxDegree) + ", default " + std::to_string(api::kDefaultDegree) + ")");
+  command->add_option("--seed", flags.seed, "The seed of --topology random: the same seed, the same graph (default 0)")
+      ->check(CLI::NonNegativeNumber);
   command->add_option("--edges", flags.edges, "Edges of --topology custom, e.g. 0-1,1-2,2-3");
   command->add_option("--mining-interval", flags.mining_interval,
                       "Mine a block every S seconds (0, the default, leaves mining off)");
