@@ -25,7 +25,6 @@ import fcntl
 import re
 import shutil
 import socket
-import threading
 
 from kbtest import *
 
@@ -60,12 +59,12 @@ class Case:
         self.argv = argv               # after "kubectl bitcoin"; "{tmp}" and "{ns}" are replaced
         self.code = code               # the exit code wanted
         self.stderr = stderr           # a regex stderr must match (re.S)
-        self.env = env or {}           # extra environment ("{tmp}" replaced); None values unset it
+        self.env = env or {}           # extra environment ("{tmp}" and "{ns}" replaced)
         self.files = files or {}       # name -> text, written into TMP before the case
         self.lock = lock               # install/uninstall: hold the controller lock
         self.max_seconds = max_seconds
         self.server_refuses = server_refuses  # a write reaches the API server and is refused
-        self.kubectl = kubectl         # (argv, code): what real kubectl does with the same env
+        self.kubectl = kubectl         # (argv, code, stderr regex): real kubectl in the same env
 
 
 def expand(text):
@@ -164,10 +163,10 @@ def cases(hang_port):
         Case("KUBECONFIG names one missing file", ["status", "-n", "{ns}"], 1,
              r"KUBECONFIG: no file it names exists \(\S*/missing\.yaml\); point KUBECONFIG at an existing "
              r"kubeconfig file or pass --kubeconfig",
-             env={"KUBECONFIG": "{tmp}/missing.yaml"}, kubectl=(["get", "namespace", "default"], 1)),
+             env={"KUBECONFIG": "{tmp}/missing.yaml"}, kubectl=(["get", "namespace", "default"], 1, r"localhost:8080")),
         Case("KUBECONFIG lists a missing file and a good one", ["status", "-n", "{ns}"], 0, r"^$",
              env={"KUBECONFIG": "{tmp}/missing.yaml:" + ENV["KUBECONFIG"]},
-             kubectl=(["get", "namespace", "default"], 0)),
+             kubectl=(["get", "namespace", "default"], 0, r"^$")),
         Case("API server port closed: fails fast naming the address", ["status", "--kubeconfig", "{tmp}/closed.yaml"], 1,
              "cannot list BitcoinNetworks: " + no_cluster + ".*", files={"closed.yaml": closed}, max_seconds=2),
         Case("API server never answers, --request-timeout 2s", ["status", "--kubeconfig", "{tmp}/hang.yaml",
@@ -497,11 +496,11 @@ def run_case(case, namespaces):
         problems.append("the plugin sent writes: %s" % writes)
     WRITES.append((case.name, writes))
     if case.kubectl:
-        kargs, kcode = case.kubectl
+        kargs, kcode, kstderr = case.kubectl
         k = subprocess.run(["kubectl"] + kargs, env=env, capture_output=True, text=True, timeout=60)
-        if k.returncode != kcode:
-            problems.append("kubectl %s exited %d, want %d (kubectl's semantics changed?)"
-                            % (" ".join(kargs), k.returncode, kcode))
+        if k.returncode != kcode or not re.search(kstderr, k.stderr):
+            problems.append("kubectl %s exited %d with %r, want %d and %r (kubectl's semantics changed?)"
+                            % (" ".join(kargs), k.returncode, k.stderr[-300:], kcode, kstderr))
     status = "ok" if not problems else "FAIL"
     first_line = (proc.stderr.strip().splitlines() or [""])[0]
     log("%-4s %-62s exit %d %5.2fs  %s" % (status, case.name[:62], proc.returncode, seconds, first_line[:150]))
