@@ -262,7 +262,7 @@ def cases(hang_port):
              ["install", "--chart", "{tmp}/fieldchart", "--release", "badinput", "-n", "{ns}", "--no-wait"], 1,
              r"spec\.replicas", lock=True, max_seconds=10, server_refuses=True,
              files={"fieldchart/Chart.yaml": "apiVersion: v2\nname: badinput\nversion: 0.1.0\n",
-                    "fieldchart/templates/a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: badinput-a}\n",
+                    "fieldchart/templates/a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: badinput-b}\n",
                     "fieldchart/templates/d.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n"
                                                    "spec: {replicas: -5, selector: {matchLabels: {a: b}}, template: "
                                                    "{metadata: {labels: {a: b}}, spec: {containers: [{name: c, image: x}]}}}\n"}),
