@@ -1,0 +1,178 @@
+"""What the fault tests share beyond the control plane: the size of a run, BitcoinNetwork
+manifests, writes that are retried through API server outages, and the comparison of what the
+cluster holds with the spec (every network's objects exactly once, nothing left of deleted ones)."""
+import collections
+import json
+import os
+import random
+import sys
+import time
+
+from control_plane import GROUP, log
+
+LONG = os.environ.get("KB_CHAOS_LONG") == "1"
+NETWORK_LABEL = GROUP + "/network"
+KINDS = "bitcoinnetworks.%s,statefulsets,services,secrets,networkpolicies,pods" % GROUP
+
+
+def pick(short, long):
+    return long if LONG else short
+
+
+def seeded_random():
+    """A random.Random from KB_SEED (printed, so a failing run can be replayed)."""
+    seed = int(os.environ.get("KB_SEED") or random.SystemRandom().randrange(1, 2**31))
+    log("seed %d (replay with KB_SEED=%d)" % (seed, seed))
+    return random.Random(seed), seed
+
+
+def figure(name, value, unit=""):
+    """A measured figure, one line per figure, grep-able from the test log."""
+    print("FIGURE %s=%s%s" % (name, value, unit), flush=True)
+
+
+def network_doc(ns, name, nodes):
+    return {"apiVersion": GROUP + "/v1", "kind": "BitcoinNetwork", "metadata": {"name": name, "namespace": ns},
+            "spec": {"nodes": nodes}}
+
+
+def retry(what, action, timeout=240):
+    """Runs action() until it succeeds, through API server outages; returns (result, attempts)."""
+    deadline = time.time() + timeout
+    attempts = 0
+    while True:
+        attempts += 1
+        try:
+            return action(), attempts
+        except AssertionError as e:
+            if time.time() > deadline:
+                raise AssertionError("%s kept failing for %ss: %s" % (what, timeout, e))
+            time.sleep(0.5)
+
+
+def apply_docs(cp, docs):
+    """kubectl apply of several objects at once, retried until the API server takes it."""
+    body = json.dumps({"apiVersion": "v1", "kind": "List", "items": docs})
+    return retry("applying %d objects" % len(docs), lambda: cp.kubectl("apply", "-f", "-", input=body,
+                                                                       timeout=60))[1]
+
+
+def delete_networks(cp, ns, names):
+    if not names:
+        return 0
+    return retry("deleting %d networks" % len(names), lambda: cp.kubectl(
+        "-n", ns, "delete", "bitcoinnetworks." + GROUP, "--ignore-not-found", "--wait=false", *names, timeout=60))[1]
+
+
+def snapshot(cp, ns):
+    """Everything the tests compare, in one list call per kind."""
+    items = cp.kubectl_json("-n", ns, "get", KINDS)["items"]
+    out = collections.defaultdict(list)
+    for item in items:
+        out[item["kind"]].append(item)
+    return out
+
+
+def _owner(obj, kind):
+    for ref in obj["metadata"].get("ownerReferences", []):
+        if ref.get("kind") == kind and ref.get("controller"):
+            return ref["name"]
+    return None
+
+
+def divergence(snap, desired):
+    """What differs between a snapshot and the spec {network name: nodes}; [] when they agree.
+
+    Per desired network: the BitcoinNetwork with that spec and status.observedGeneration equal to
+    metadata.generation; exactly one StatefulSet with replicas == nodes, one headless Service, one
+    NetworkPolicy and the two Secrets (RPC credentials and rpcauth) owned by it; as many Pods as
+    nodes. Nothing owned by or labelled for a network that is not desired."""
+    problems = []
+    networks = {n["metadata"]["name"]: n for n in snap["BitcoinNetwork"]}
+    for name in sorted(set(networks) - set(desired)):
+        problems.append("network %s still exists" % name)
+    owned = collections.defaultdict(lambda: collections.defaultdict(list))  # network -> kind -> names
+    for kind in ("StatefulSet", "Service", "NetworkPolicy", "Secret"):
+        for obj in snap[kind]:
+            owner = _owner(obj, "BitcoinNetwork") or obj["metadata"].get("labels", {}).get(NETWORK_LABEL)
+            if owner:
+                owned[owner][kind].append(obj)
+    pods = collections.Counter()
+    for pod in snap["Pod"]:
+        if "deletionTimestamp" not in pod["metadata"]:
+            pods[pod["metadata"].get("labels", {}).get(NETWORK_LABEL)] += 1
+    for name in sorted(set(owned) - set(desired)):
+        for kind, objs in owned[name].items():
+            problems.append("%s of deleted network %s left: %s" % (kind, name, [o["metadata"]["name"] for o in objs]))
+    for name in sorted(set(pods) - set(desired) - {None}):
+        problems.append("%d pods of deleted network %s left" % (pods[name], name))
+    for name, nodes in sorted(desired.items()):
+        net = networks.get(name)
+        if net is None:
+            problems.append("network %s missing" % name)
+            continue
+        if net["spec"]["nodes"] != nodes:
+            problems.append("network %s has spec.nodes %s, want %s" % (name, net["spec"]["nodes"], nodes))
+        observed = net.get("status", {}).get("observedGeneration")
+        if observed != net["metadata"]["generation"]:
+            problems.append("network %s: observedGeneration %s != generation %s"
+                            % (name, observed, net["metadata"]["generation"]))
+        mine = owned.get(name, {})
+        for kind, want in (("StatefulSet", 1), ("Service", 1), ("NetworkPolicy", 1), ("Secret", 2)):
+            got = [o["metadata"]["name"] for o in mine.get(kind, [])]
+            if len(got) != want:
+                problems.append("network %s: %d %s (%s), want %d" % (name, len(got), kind, got, want))
+        for sts in mine.get("StatefulSet", []):
+            if sts["spec"]["replicas"] != nodes:
+                problems.append("network %s: StatefulSet replicas %s, want %s" % (name, sts["spec"]["replicas"], nodes))
+        if pods.get(name, 0) != nodes:
+            problems.append("network %s: %d pods, want %d" % (name, pods.get(name, 0), nodes))
+    return problems
+
+
+def wait_converged(cp, ns, desired, timeout, what="every network to converge to its spec"):
+    """Polls until divergence() is empty; returns the seconds it took. Fails with what is left."""
+    t0 = time.time()
+    last = None
+    while time.time() - t0 < timeout:
+        try:
+            last = divergence(snapshot(cp, ns), desired)
+        except AssertionError as e:  # the API server may still be coming back
+            last = [str(e)[:300]]
+        if not last:
+            return time.time() - t0
+        time.sleep(1)
+    raise AssertionError("timed out after %ds waiting for %s; %d problems, first: %s"
+                         % (timeout, what, len(last), "\n  ".join(last[:15])))
+
+
+def duplicate_creates(cp, ns, user_agent_prefix="kubectl-bitcoin"):
+    """From the audit log: objects in ns that the controller created successfully more than once
+    (the same name created twice means it was lost and made again, or created in a race). The
+    controller creates with server-side apply: a create or a patch answered 201 Created.
+    Returns ({(resource, name): count} of duplicates, number of successful creates)."""
+    creates = collections.Counter()
+    for e in cp.audit_events():
+        ref = e.get("objectRef", {})
+        if (e.get("verb") in ("create", "patch") and ref.get("namespace") == ns
+                and e.get("userAgent", "").startswith(user_agent_prefix)
+                and e.get("responseStatus", {}).get("code") == 201 and not ref.get("subresource")
+                and ref.get("resource") != "events"):
+            creates[(ref.get("resource"), ref.get("name"))] += 1
+    return {k: v for k, v in creates.items() if v > 1}, sum(creates.values())
+
+
+def log_rate(records, networks, since, until):
+    """Controller log lines per second per network in [since, until] (epoch seconds), from parsed
+    JSON log records (their "ts" field), and the messages that dominate."""
+    def epoch(ts):
+        return time.mktime(time.strptime(ts[:19], "%Y-%m-%dT%H:%M:%S")) - time.timezone + float("0" + ts[19:23])
+
+    window = [r for r in records if "ts" in r and since <= epoch(r["ts"]) <= until]
+    top = collections.Counter(r.get("msg") for r in window).most_common(4)
+    return len(window) / max(1e-9, until - since) / max(1, networks), top
+
+
+def fail(message):
+    log("FAIL: " + message)
+    sys.exit(1)
