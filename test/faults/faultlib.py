@@ -1,11 +1,14 @@
 """What the fault tests share beyond the control plane: the size of a run, BitcoinNetwork
-manifests, writes that are retried through API server outages, and the comparison of what the
-cluster holds with the spec (every network's objects exactly once, nothing left of deleted ones)."""
+manifests, writes that are retried through API server outages, the comparison of what the cluster
+holds with the spec (every network's objects exactly once, nothing left of deleted ones), and a TCP
+proxy that cuts the controller off the API server."""
 import collections
 import json
 import os
 import random
+import socket
 import sys
+import threading
 import time
 
 from control_plane import GROUP, log
@@ -176,3 +179,73 @@ def log_rate(records, networks, since, until):
 def fail(message):
     log("FAIL: " + message)
     sys.exit(1)
+
+
+class TcpProxy:
+    """A loopback TCP proxy in front of the API server: cut() closes every connection through it
+    and refuses new ones (the controller sees the API server vanish), resume() lets them in again.
+    TLS passes through untouched (the server certificate names 127.0.0.1)."""
+
+    def __init__(self, target_port):
+        self.target = target_port
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(128)
+        self.port = self.listener.getsockname()[1]
+        self.cutting = False
+        self.conns = set()
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if self.cutting:
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target), timeout=5)
+                upstream.settimeout(None)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.conns.update((client, upstream))
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    def _pump(self, src, dst):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        with self.lock:
+            for s in (src, dst):
+                if s in self.conns:
+                    self.conns.discard(s)
+                    s.close()
+
+    def cut(self):
+        self.cutting = True
+        with self.lock:
+            for s in list(self.conns):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def resume(self):
+        self.cutting = False
