@@ -424,7 +424,16 @@ Requeue Reconciler::next_requeue(const Pass& pass, const Outcome& outcome) const
   if (outcome.refused) return Requeue::after(settings_.resync);
   auto next = settings_.resync;
   // Refused arguments wait for a spec change (which triggers a reconcile), not for a poll.
-  if (pass.refused_args.empty() && (!outcome.all_ready || outcome.problem)) next = settings_.not_ready_poll;
+  auto& state = pass.state;  // this network's: one worker at a time
+  if (pass.refused_args.empty() && (!outcome.all_ready || outcome.problem)) {
+    if (state.unready_generation != pass.network.generation) state.unready_polls = 0;
+    state.unready_generation = pass.network.generation;
+    next =
+        std::min(settings_.resync, settings_.not_ready_poll * (std::int64_t{1} << std::min(state.unready_polls, 16)));
+    ++state.unready_polls;
+  } else {
+    state.unready_polls = 0;
+  }
   if (pass.network.spec.mining.enabled) {
     auto until_block = std::chrono::duration_cast<std::chrono::milliseconds>(pass.state.next_block - Clock::now());
     next = std::min(next, std::max(until_block, std::chrono::milliseconds(100)));

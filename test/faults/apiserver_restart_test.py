@@ -15,15 +15,22 @@ import signal
 import threading
 import time
 
-from control_plane import ControlPlane, log, wait_until
-from faultlib import (apply_docs, divergence, duplicate_creates, fail, figure, log_rate, network_doc, pick,
+from control_plane import ControlPlane, log, metric_value, wait_until
+from faultlib import (FakeKubelet, apply_docs, check_creates, divergence, fail, figure, log_rate, network_doc, pick,
                       seeded_random, snapshot, wait_converged)
 
 N = pick(20, 50)
 BATCH = 5
 NS = "faultsa-restart"
-# Pods never run here, so every node RPC fails: the controller must back off, not flood its log.
+# Every node RPC fails (FakeKubelet: Ready pods at addresses where nothing listens): the
+# controller must back off, neither flood its log nor reconcile in a hot loop.
 MAX_LOG_LINES_PER_SECOND_PER_NETWORK = 0.5
+MAX_RECONCILES_PER_SECOND_PER_NETWORK = 0.5
+
+
+def reconciles(ctl):
+    text = ctl.metrics()
+    return sum(metric_value(text, "kubectl_bitcoin_reconcile_total", {"result": r}) or 0 for r in ("success", "error"))
 
 
 def writer(cp, docs, done, errors):
@@ -57,6 +64,7 @@ def main():
     rng, _ = seeded_random()
     with ControlPlane("restart") as cp:
         cp.kubectl("create", "namespace", NS)
+        kubelet = FakeKubelet(cp, NS)  # pods get Ready and an address where nothing answers
         ctl = cp.start_controller("a", args=["--workers", "4"], restart_on_exit=True)
         wait_until("the controller to be ready", ctl.ready, 90)
 
@@ -77,18 +85,21 @@ def main():
         after_restart = converged_at - ready_at
         log("converged %.1fs after the last restart (%.1fs after the last write)" % (after_restart,
                                                                                    converged_at - writes_done))
-        dups, creates = duplicate_creates(cp, NS)
-        if dups:
-            fail("objects created more than once: %s" % sorted(dups.items())[:10])
-        # 2 Secrets, StatefulSet, Service, NetworkPolicy per network; each created once.
-        if creates != 5 * N:
-            fail("the controller created %d objects in %s, want %d (5 per network)" % (creates, NS, 5 * N))
-
+        try:
+            creates = check_creates(cp, NS, desired)
+        except AssertionError as e:
+            fail(str(e))
         # Steady state: nothing changes, every RPC fails (no pod runs). Log volume stays bounded.
         window = pick(20, 40)
+        restarts_before = ctl.restarts
+        reconciles_before = reconciles(ctl)
         t0 = time.time()
         time.sleep(window)
+        reconcile_rate = (reconciles(ctl) - reconciles_before) / (time.time() - t0) / N
         rate, top = log_rate(ctl.records(ctl.all_log_lines()), N, t0, time.time())
+        kubelet.stop()
+        if ctl.restarts != restarts_before:
+            fail("the controller restarted in the steady window")
         problems = divergence(snapshot(cp, NS), desired)
         if problems:
             fail("diverged again in the steady window: %s" % problems[:5])
@@ -101,10 +112,15 @@ def main():
         figure("controller_restarts", ctl.restarts)
         figure("controller_creates", creates)
         figure("log_lines_per_s_per_network", "%.3f" % rate)
+        figure("reconciles_per_s_per_network", "%.3f" % reconcile_rate)
+        figure("pods_given_unreachable_ips", kubelet.patched)
         log("most frequent log messages in the steady window: %s" % top)
         if rate > MAX_LOG_LINES_PER_SECOND_PER_NETWORK:
             fail("the controller logs %.2f lines/s per network in a steady state (bound %.2f); top: %s"
                  % (rate, MAX_LOG_LINES_PER_SECOND_PER_NETWORK, top))
+        if reconcile_rate > MAX_RECONCILES_PER_SECOND_PER_NETWORK:
+            fail("the controller reconciles each network %.2f times a second while its nodes refuse RPC (bound %.2f):"
+                 " a hot loop" % (reconcile_rate, MAX_RECONCILES_PER_SECOND_PER_NETWORK))
     log("PASS")
 
 

@@ -535,6 +535,16 @@ class ControlPlane:
                                                                   proc.stdout[-2000:], proc.stderr[-2000:]))
         return proc.stdout
 
+    def api(self, method, path, body=None, content_type="application/json", timeout=10):
+        """One request to the API server as the admin (no kubectl process); returns parsed JSON."""
+        ctx = ssl.create_default_context(cafile=self.pki.ca_crt)
+        ctx.load_cert_chain(self.pki.path("admin.crt"), self.pki.path("admin.key"))
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.server + path, data=data, method=method,
+                                     headers={"Content-Type": content_type, "Accept": "application/json"})
+        with urllib.request.urlopen(req, timeout=timeout, context=ctx) as r:
+            return json.loads(r.read() or b"null")
+
     def kubectl_json(self, *args):
         return json.loads(self.kubectl(*args, "-o", "json"))
 

@@ -149,20 +149,48 @@ def wait_converged(cp, ns, desired, timeout, what="every network to converge to 
                          % (timeout, what, len(last), "\n  ".join(last[:15])))
 
 
-def duplicate_creates(cp, ns, user_agent_prefix="kubectl-bitcoin"):
-    """From the audit log: objects in ns that the controller created successfully more than once
-    (the same name created twice means it was lost and made again, or created in a race). The
-    controller creates with server-side apply: a create or a patch answered 201 Created.
-    Returns ({(resource, name): count} of duplicates, number of successful creates)."""
-    creates = collections.Counter()
+def controller_creates(cp, ns, user_agent_prefix="kubectl-bitcoin"):
+    """From the audit log, the controller's writes that created objects in ns (it creates with
+    server-side apply: a create or a patch answered 201 Created). Returns (created, aborted):
+    {(resource, name): count} of 201s, and the set of (resource, name) whose create or patch the
+    API server logged as 504 "context canceled" - the controller was killed mid-request, and the
+    write may still have taken effect (the API server finishes it; the response is lost).
+    The same name created twice means the object was lost and made again, or created in a race."""
+    created, aborted = collections.Counter(), set()
     for e in cp.audit_events():
         ref = e.get("objectRef", {})
-        if (e.get("verb") in ("create", "patch") and ref.get("namespace") == ns
-                and e.get("userAgent", "").startswith(user_agent_prefix)
-                and e.get("responseStatus", {}).get("code") == 201 and not ref.get("subresource")
-                and ref.get("resource") != "events"):
-            creates[(ref.get("resource"), ref.get("name"))] += 1
-    return {k: v for k, v in creates.items() if v > 1}, sum(creates.values())
+        if (e.get("verb") not in ("create", "patch") or ref.get("namespace") != ns or ref.get("subresource")
+                or ref.get("resource") == "events" or not e.get("userAgent", "").startswith(user_agent_prefix)):
+            continue
+        status = e.get("responseStatus", {})
+        key = (ref.get("resource"), ref.get("name"))
+        if status.get("code") == 201:
+            created[key] += 1
+        elif status.get("code") == 504 and "context canceled" in status.get("message", ""):
+            aborted.add(key)
+    return created, aborted
+
+
+def check_creates(cp, ns, network_names):
+    """Every object of every network in network_names created by the controller exactly once (or
+    by a write cut short by a kill); returns the number of 201 Created. Raises otherwise."""
+    created, aborted = controller_creates(cp, ns)
+    dups = {k: v for k, v in created.items() if v > 1}
+    if dups:
+        raise AssertionError("objects created more than once: %s" % sorted(dups.items())[:10])
+    missing = expected_objects(network_names) - set(created) - aborted
+    if missing:
+        raise AssertionError("objects the controller never created: %s" % sorted(missing)[:10])
+    return sum(created.values())
+
+
+def expected_objects(names):
+    """(resource, name) of what the controller creates for each network name."""
+    out = set()
+    for n in names:
+        out |= {("statefulsets", n + "-sts"), ("services", n + "-svc"), ("networkpolicies", n + "-peers"),
+                ("secrets", n + "-rpc"), ("secrets", n + "-rpcauth")}
+    return out
 
 
 def log_rate(records, networks, since, until):
@@ -249,3 +277,43 @@ class TcpProxy:
 
     def resume(self):
         self.cutting = False
+
+
+class FakeKubelet:
+    """Plays the part of the missing node's kubelet for the status of a namespace's Pods: every
+    Pod without an IP gets phase Running, Ready, and an address on the loopback range where nothing
+    listens (127.66.x.y). The controller then talks to every node, and every RPC fails at once
+    (connection refused) - the worst case for retries and logs. Runs in a thread until stop()."""
+
+    def __init__(self, cp, ns, interval=1.0):
+        self.cp, self.ns, self.interval = cp, ns, interval
+        self.patched = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop.wait(self.interval):
+            try:
+                pods = self.cp.api("GET", "/api/v1/namespaces/%s/pods" % self.ns)["items"]
+            except Exception:  # noqa: BLE001 - the API server may be restarting
+                continue
+            for pod in pods:
+                if pod.get("status", {}).get("podIP") or "deletionTimestamp" in pod["metadata"]:
+                    continue
+                self.patched += 1
+                ip = "127.66.%d.%d" % (self.patched // 250 % 250, self.patched % 250 + 1)
+                now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+                status = {"status": {"phase": "Running", "podIP": ip, "podIPs": [{"ip": ip}], "startTime": now,
+                                     "conditions": [{"type": t, "status": "True", "lastTransitionTime": now}
+                                                    for t in ("PodScheduled", "Initialized", "ContainersReady",
+                                                              "Ready")]}}
+                try:
+                    self.cp.api("PATCH", "/api/v1/namespaces/%s/pods/%s/status" % (self.ns, pod["metadata"]["name"]),
+                                status, content_type="application/merge-patch+json")
+                except Exception:  # noqa: BLE001 - gone or being restarted: next time
+                    pass
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join()

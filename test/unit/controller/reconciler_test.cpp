@@ -190,6 +190,25 @@ TEST_CASE("a node whose answers are over the size limit makes the network Degrad
   CHECK(next == Requeue::after(h.settings.not_ready_poll));
 }
 
+TEST_CASE("a network that never gets ready is polled less and less often, up to resync; a spec change starts over") {
+  using std::chrono::seconds;
+  Harness h;
+  h.add_network(R"({"nodes": 1})");  // no pod ever comes up
+  std::vector<Requeue> got;
+  for (int i = 0; i < 6; ++i) got.push_back(h.reconciler->reconcile("ns/net"));
+  std::vector<Requeue> want{Requeue::after(seconds(2)),  Requeue::after(seconds(4)),  Requeue::after(seconds(8)),
+                            Requeue::after(seconds(16)), Requeue::after(seconds(30)), Requeue::after(seconds(30))};
+  CHECK(got == want);
+
+  // The user changes the spec (a new generation): quick polls again while it comes up.
+  auto network = *h.networks.get("ns", "net");
+  network.at("metadata").as_object()["generation"] = 2;
+  network.at("spec").as_object()["nodes"] = 2;
+  h.networks.upsert(std::make_shared<const json::value>(std::move(network)));
+  CHECK(h.reconciler->reconcile("ns/net") == Requeue::after(seconds(2)));
+  CHECK(h.reconciler->reconcile("ns/net") == Requeue::after(seconds(4)));
+}
+
 TEST_CASE("an IPv6 pod's node is reached at its IPv6 address") {
   std::vector<std::string> hosts;
   Harness h([&](const std::string& host, int port, const RpcCredentials&) -> std::unique_ptr<kb::bitcoin::RpcCaller> {
