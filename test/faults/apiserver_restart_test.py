@@ -20,12 +20,12 @@ from faultlib import (FakeKubelet, apply_docs, check_creates, divergence, fail, 
                       seeded_random, snapshot, wait_converged)
 
 N = pick(20, 50)
-BATCH = 5
+BATCH = 2  # small batches: the restart lands in the middle of the writes
 NS = "faultsa-restart"
 # Every node RPC fails (FakeKubelet: Ready pods at addresses where nothing listens): the
 # controller must back off, neither flood its log nor reconcile in a hot loop.
 MAX_LOG_LINES_PER_SECOND_PER_NETWORK = 0.5
-MAX_RECONCILES_PER_SECOND_PER_NETWORK = 0.5
+MAX_RECONCILES_PER_SECOND_PER_NETWORK = 0.25
 
 
 def reconciles(ctl):
@@ -48,7 +48,7 @@ def phase(cp, rng, docs, sig, what):
     done, errors = threading.Event(), []
     t = threading.Thread(target=writer, args=(cp, docs, done, errors))
     t.start()
-    time.sleep(rng.uniform(1.0, 3.0))  # some batches went through, the rest are to come
+    time.sleep(rng.uniform(0.5, 2.0))  # some batches went through, the rest are to come
     down = rng.choice([0, 1, 2])
     log("%s: restarting the API server with %s (down %ds extra) while writing" % (what, sig.name, down))
     took = cp.restart_apiserver(sig, down_seconds=down)
