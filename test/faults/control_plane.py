@@ -129,22 +129,9 @@ def write_kubeconfig(path, server, ca_crt, cert=None, key=None, token=None):
     return path
 
 
-# Metadata level for writes, nothing for the control plane's own components (they write all the
-# time); the same policy as write_audit_policy in hack/local-cluster.sh.
-AUDIT_POLICY = """apiVersion: audit.k8s.io/v1
-kind: Policy
-omitStages: [RequestReceived]
-rules:
-  - level: None
-    users: [system:kube-scheduler, system:kube-controller-manager, system:kube-proxy]
-  - level: None
-    userGroups: [system:nodes]
-  - level: None
-    namespaces: [kube-system]
-  - level: Metadata
-    verbs: [create, update, patch, delete, deletecollection]
-  - level: None
-"""
+# Metadata level for every write, nothing for the control plane's own components: the local
+# cluster's policy.
+AUDIT_POLICY = os.path.join(REPO, "hack", "cluster", "audit-policy.yaml")
 
 
 class _Process:
@@ -368,8 +355,6 @@ class ControlPlane:
                                                self.pki.ca_crt, self.pki.path("controller-manager.crt"),
                                                self.pki.path("controller-manager.key"))
         self.audit_log = os.path.join(self.dir, "audit.log")
-        with open(os.path.join(self.dir, "audit-policy.yaml"), "w") as f:
-            f.write(AUDIT_POLICY)
         self._start_etcd()
         self._start_apiserver()
         self._start_kcm()
@@ -430,7 +415,7 @@ class ControlPlane:
             "--service-account-key-file=" + pki("sa.pub"), "--service-account-signing-key-file=" + pki("sa.key"),
             "--service-cluster-ip-range=" + SERVICE_CIDR, "--authorization-mode=RBAC",
             "--cert-dir=" + os.path.join(self.dir, "apiserver-certs"), "--profiling=false", "--event-ttl=1h", "--v=1",
-            "--audit-policy-file=" + os.path.join(self.dir, "audit-policy.yaml"), "--audit-log-path=" + self.audit_log,
+            "--audit-policy-file=" + AUDIT_POLICY, "--audit-log-path=" + self.audit_log,
             "--audit-log-format=json", "--audit-log-mode=blocking", *self.apiserver_args]
 
     def _start_apiserver(self):
