@@ -42,6 +42,8 @@ class OversizedNode : public kb::bitcoin::RpcCaller {
   std::vector<kb::bitcoin::BatchItem> call_batch(const std::vector<kb::bitcoin::RpcRequest>&) override { return {}; }
 };
 
+constexpr const char* kNetworkPath = "/apis/bitcoin.kubectl-bitcoin.dev/v1/namespaces/ns/bitcoinnetworks/net";
+
 struct Harness {
   std::mutex written_mutex;                    // the fake server answers on its own thread
   std::map<std::string, std::string> written;  // by path: what applies left there
@@ -97,6 +99,11 @@ struct Harness {
                            {"kind", "BitcoinNetwork"},
                            {"metadata", {{"name", "net"}, {"namespace", "ns"}, {"uid", "u-1"}, {"generation", 1}}},
                            {"spec", json::parse(spec_json)}};
+    // The API server holds it too (the reconciler reads it live before it creates anything).
+    {
+      std::lock_guard lock(written_mutex);
+      written[kNetworkPath] = json::serialize(network);
+    }
     networks.upsert(std::make_shared<const json::value>(std::move(network)));
   }
 
@@ -207,6 +214,35 @@ TEST_CASE("a network that never gets ready is polled less and less often, up to 
   h.networks.upsert(std::make_shared<const json::value>(std::move(network)));
   CHECK(h.reconciler->reconcile("ns/net") == Requeue::after(seconds(2)));
   CHECK(h.reconciler->reconcile("ns/net") == Requeue::after(seconds(4)));
+}
+
+TEST_CASE("a network deleted on the server but not yet in the cache: nothing is created again") {
+  // The garbage collector deleted the network's objects; their delete events came before the
+  // network's own. The cache still holds the network: the reconciler must not re-create them.
+  Harness h;
+  h.add_network(R"({"nodes": 1})");
+  {
+    std::lock_guard lock(h.written_mutex);
+    h.written.erase(kNetworkPath);
+  }
+  CHECK(h.reconciler->reconcile("ns/net") == Requeue::await_change());
+  CHECK(h.writes_to("/").empty());
+
+  // Deleted and made again under the same name (another uid): the cached one is gone all the same.
+  h.add_network(R"({"nodes": 1})");
+  {
+    std::lock_guard lock(h.written_mutex);
+    auto live = json::parse(h.written[kNetworkPath]);
+    live.at("metadata").as_object()["uid"] = "u-2";
+    h.written[kNetworkPath] = json::serialize(live);
+  }
+  CHECK(h.reconciler->reconcile("ns/net") == Requeue::await_change());
+  CHECK(h.writes_to("/").empty());
+
+  // Still there: created as usual.
+  h.add_network(R"({"nodes": 1})");
+  h.reconciler->reconcile("ns/net");
+  CHECK(h.writes_to("/statefulsets/net-sts").size() == 1);
 }
 
 TEST_CASE("an IPv6 pod's node is reached at its IPv6 address") {
