@@ -210,16 +210,17 @@ Reconciler::TrustCheck Reconciler::check_trust(const Pass& pass) {
   // Something is to be created. The caches are not in step with each other: when a network is
   // deleted, the garbage collector's deletes of its objects may arrive before the network's own
   // delete, and would have us create them all again for a network that is gone (the collector
-  // then deletes them once more). The network's live copy settles it, at one GET per creation.
+  // then deletes them once more). The network's live copy settles it, at one read per creation:
+  // a consistent list by name, which the controller's list permission covers (it has no get).
   bool creates = !live_svc || !live_sts || !trust.live_rpcauth || (settings_.network_policy && !live_policy) ||
                  (network.spec.secret.empty() && !trust.live_generated);
   if (creates) {
-    auto ref = kube::ResourceRef::of(std::string(api::kGroup), std::string(api::kVersion), std::string(api::kPlural))
-                   .in(network.namespace_name)
-                   .named(network.name);
-    auto live = client_.get_if_exists(ref);
-    trust.network_gone = !live || base::string_at(*live, "metadata", "uid").value_or("") != network.uid ||
-                         base::string_at(*live, "metadata", "deletionTimestamp").has_value();
+    auto networks =
+        kube::ResourceRef::of(std::string(api::kGroup), std::string(api::kVersion), std::string(api::kPlural))
+            .in(network.namespace_name);
+    auto live = client_.list(networks, {.field_selector = "metadata.name=" + network.name}).items;
+    trust.network_gone = live.empty() || base::string_at(live.front(), "metadata", "uid").value_or("") != network.uid ||
+                         base::string_at(live.front(), "metadata", "deletionTimestamp").has_value();
   }
   return trust;
 }

@@ -46,7 +46,7 @@ def writer(cp, docs, done, errors):
 def phase(cp, rng, docs, sig, what):
     """Applies docs in a thread and restarts the API server with sig while it is busy."""
     done, errors = threading.Event(), []
-    t = threading.Thread(target=writer, args=(cp, docs, done, errors))
+    t = threading.Thread(target=writer, args=(cp, docs, done, errors), daemon=True)
     t.start()
     time.sleep(rng.uniform(0.5, 2.0))  # some batches went through, the rest are to come
     down = rng.choice([0, 1, 2])

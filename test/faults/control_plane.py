@@ -33,6 +33,7 @@ BUILD = os.environ.get("KB_BUILD_DIR", os.path.join(REPO, "build"))
 GROUP = "bitcoin.kubectl-bitcoin.dev"
 SERVICE_CIDR = "10.97.0.0/16"
 CONTROLLER_NAMESPACE = "kb-faults-system"  # the controller's own namespace (credential key, Lease)
+LEASE_NAME = "bitcoin-controller"  # the chart's --leader-election-id (its Role names this Lease)
 
 
 def log(*parts):
@@ -196,7 +197,8 @@ class Controller:
         self._argv = [os.path.join(BUILD, "kubectl-bitcoin"), "--kubeconfig", kubeconfig, "serve",
                       "--log-format", "json", "--metrics-bind-address", "127.0.0.1:%d" % self.metrics_port,
                       "--gateway-bind-address", "0", "--leader-elect",
-                      "--leader-election-namespace", CONTROLLER_NAMESPACE, *args]
+                      "--leader-election-namespace", CONTROLLER_NAMESPACE, "--leader-election-id", LEASE_NAME,
+                      "--credential-key-secret", "bitcoin-controller-credential-key", *args]
         self.restarts = 0
         self.exits = []  # return codes of runs that ended (negative: killed by that signal)
         self._first_offset = os.path.getsize(self.log_path) if os.path.exists(self.log_path) else 0
@@ -549,10 +551,28 @@ class ControlPlane:
                             pass  # a line being written
         return out
 
+    RBAC_KINDS = ("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding")
+
+    def controller_kubeconfig(self, server=None):
+        """A kubeconfig that acts as the controller's ServiceAccount with the chart's RBAC, as
+        `kubectl bitcoin install` sets it up (rendered by `kubectl-bitcoin template`, only the RBAC
+        applied), so the tests see what the controller may not do. server: e.g. a proxy's URL."""
+        if not getattr(self, "_rbac_applied", False):
+            rendered = subprocess.run([os.path.join(BUILD, "kubectl-bitcoin"), "template", "-n", CONTROLLER_NAMESPACE],
+                                      capture_output=True, text=True, check=True).stdout
+            docs = [d for d in rendered.split("\n---") if any("\nkind: %s\n" % k in "\n" + d.strip() + "\n"
+                                                               for k in self.RBAC_KINDS)]
+            self.kubectl("apply", "-f", "-", input="\n---\n".join(docs))
+            self._rbac_applied = True
+        token = self.kubectl("-n", CONTROLLER_NAMESPACE, "create", "token", "bitcoin-controller",
+                             "--duration=4h").strip()
+        path = os.path.join(self.dir, "controller-%d.kubeconfig" % free_port())
+        return write_kubeconfig(path, server or self.server, self.pki.ca_crt, token=token)
+
     def start_controller(self, identity="a", args=(), kubeconfig=None, restart_on_exit=False):
         """Starts `kubectl-bitcoin serve` (leader election in CONTROLLER_NAMESPACE, metrics on a free
-        loopback port, no gateway). kubeconfig: instead of the admin one (e.g. through a proxy);
-        restart_on_exit: see Controller."""
-        c = Controller(self, identity, list(args), kubeconfig or self.kubeconfig, restart_on_exit)
+        loopback port, no gateway) as the chart's ServiceAccount (controller_kubeconfig).
+        kubeconfig: instead of that one (e.g. through a proxy); restart_on_exit: see Controller."""
+        c = Controller(self, identity, list(args), kubeconfig or self.controller_kubeconfig(), restart_on_exit)
         self.controllers.append(c)
         return c

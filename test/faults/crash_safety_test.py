@@ -69,7 +69,7 @@ def main():
                 except Exception as e:  # noqa: BLE001 - reported below
                     errors.append(e)
 
-            t = threading.Thread(target=write)
+            t = threading.Thread(target=write, daemon=True)
             t.start()
             delay = rng.uniform(0.2, 4.0)
             time.sleep(delay)

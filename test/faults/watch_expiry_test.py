@@ -17,10 +17,9 @@ converge to the new spec; each informer's cache holds exactly what the server ho
 (kubectl_bitcoin_informer_objects against a list with the same selector). Repeated (short 1,
 long 3 rounds) with new changes each time.
 """
-import os
 import time
 
-from control_plane import ControlPlane, GROUP, log, metric_value, wait_until, write_kubeconfig
+from control_plane import ControlPlane, GROUP, log, metric_value, wait_until
 from faultlib import (TcpProxy, apply_docs, delete_networks, fail, figure, network_doc, pick, seeded_random,
                       wait_converged)
 
@@ -72,9 +71,7 @@ def main():
     rounds = pick(1, 3)
     with ControlPlane("watch", apiserver_args=["--watch-cache=false"]) as cp:
         proxy = TcpProxy(cp.apiserver_port)
-        kubeconfig = write_kubeconfig(os.path.join(cp.dir, "controller.kubeconfig"),
-                                      "https://127.0.0.1:%d" % proxy.port, cp.pki.ca_crt, cp.pki.path("admin.crt"),
-                                      cp.pki.path("admin.key"))
+        kubeconfig = cp.controller_kubeconfig("https://127.0.0.1:%d" % proxy.port)
         cp.kubectl("create", "namespace", NS)
         desired = {"net-%d" % i: 2 for i in range(8)}
         apply_docs(cp, [network_doc(NS, n, k) for n, k in desired.items()])

@@ -42,6 +42,7 @@ class OversizedNode : public kb::bitcoin::RpcCaller {
   std::vector<kb::bitcoin::BatchItem> call_batch(const std::vector<kb::bitcoin::RpcRequest>&) override { return {}; }
 };
 
+constexpr const char* kNetworksPath = "/apis/bitcoin.kubectl-bitcoin.dev/v1/namespaces/ns/bitcoinnetworks";
 constexpr const char* kNetworkPath = "/apis/bitcoin.kubectl-bitcoin.dev/v1/namespaces/ns/bitcoinnetworks/net";
 
 struct Harness {
@@ -51,6 +52,14 @@ struct Harness {
     std::lock_guard lock(written_mutex);
     // GETs by name (Secrets, which are not cached, and names the caches do not hold): what an
     // earlier apply wrote, else not found.
+    // The network read live by a list by name (the controller may list networks, not get them).
+    if (request.method == "GET" && request.path == kNetworksPath) {
+      auto it = written.find(kNetworkPath);
+      bool match = it != written.end() && request.query_param("fieldSelector") == "metadata.name=net";
+      return FakeResponse::json(200, R"({"kind":"BitcoinNetworkList","apiVersion":"bitcoin.kubectl-bitcoin.dev/v1",)"
+                                     R"("metadata":{"resourceVersion":"1"},"items":[)" +
+                                         (match ? it->second : std::string()) + "]}");
+    }
     if (request.method == "GET") {
       auto it = written.find(request.path);
       if (it != written.end()) return FakeResponse::json(200, it->second);
