@@ -27,6 +27,14 @@ std::string list(const std::string& rv, const std::vector<std::string>& items) {
   return out + "]}";
 }
 
+// A client configuration for the fake server, without client-side rate limiting.
+ClusterConfig config_for(const FakeApiServer& server) {
+  ClusterConfig config;
+  config.server = server.url();
+  config.qps = 0;
+  return config;
+}
+
 template <class Predicate>
 bool eventually(Predicate p, std::chrono::milliseconds timeout = 5s) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -65,9 +73,7 @@ TEST_CASE("list, watch, resume from the last resourceVersion, relist after 410, 
     }
     return response;
   });
-  ClusterConfig config;
-  config.server = server.url();
-  config.qps = 0;
+  ClusterConfig config = config_for(server);
   std::mutex log_mutex;
   std::vector<std::string> log;
   Informer informer(Client(config), {.collection = refs::pods("ns"), .min_watch_timeout_seconds = 5});
@@ -121,9 +127,7 @@ TEST_CASE("resync replays every cached object as an update") {
     response.hold_open = true;
     return response;
   });
-  ClusterConfig config;
-  config.server = server.url();
-  config.qps = 0;
+  ClusterConfig config = config_for(server);
   std::atomic<int> updates{0};
   Informer informer(Client(config), {.collection = refs::pods("ns"), .resync_period = 100ms});
   informer.add_handlers({.on_update = [&](const ObjectPtr&, const ObjectPtr&) { ++updates; }});
@@ -142,9 +146,7 @@ TEST_CASE("list errors are reported and retried with back-off") {
     response.hold_open = true;
     return response;
   });
-  ClusterConfig config;
-  config.server = server.url();
-  config.qps = 0;
+  ClusterConfig config = config_for(server);
   std::atomic<int> errors{0};
   Informer informer(Client(config), {.collection = refs::pods("ns"), .on_error = [&](const std::string& m) {
                                        CHECK(m.find("etcd is sad") != std::string::npos);
@@ -180,9 +182,7 @@ TEST_CASE("a watch that delivered events starts the back-off over: the next outa
     }
     return response;
   });
-  ClusterConfig config;
-  config.server = server.url();
-  config.qps = 0;
+  ClusterConfig config = config_for(server);
   Informer informer(Client(config),
                     {.collection = refs::pods("ns"), .backoff_base = 20ms, .backoff_max = 5000ms, .on_error = {}});
   informer.start();
