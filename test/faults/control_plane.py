@@ -22,6 +22,7 @@ import signal
 import socket
 import ssl
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -135,16 +136,42 @@ def write_kubeconfig(path, server, ca_crt, cert=None, key=None, token=None):
 AUDIT_POLICY = os.path.join(REPO, "hack", "cluster", "audit-policy.yaml")
 
 
-class _Process:
-    """A child process in its own process group, its output appended to a log file."""
+# Runs beside a test: when the test's process dies without cleaning up (killed, a ctest timeout),
+# it kills every process group the control plane started - those whose leader still runs with the
+# control plane's directory on its command line, so a reused process group id is never touched.
+_REAPER = """
+import os, signal, sys, time
+parent, groups, marker = int(sys.argv[1]), sys.argv[2], sys.argv[3].encode()
+while os.getppid() == parent:
+    time.sleep(0.5)
+try:
+    pgids = {int(line) for line in open(groups) if line.strip()}
+except OSError:
+    pgids = set()
+for pgid in pgids:
+    try:
+        with open("/proc/%d/cmdline" % pgid, "rb") as f:
+            if marker in f.read():
+                os.killpg(pgid, signal.SIGKILL)
+    except OSError:
+        pass
+"""
 
-    def __init__(self, name, args, log_path, env=None):
+
+class _Process:
+    """A child process in its own process group, its output appended to a log file. groups: a
+    file the group's id is added to (for the reaper)."""
+
+    def __init__(self, name, args, log_path, env=None, groups=None):
         self.name, self.args, self.log_path = name, args, log_path
         with open(log_path, "ab") as out:
             out.write(("=== %s start: %s\n" % (time.strftime("%FT%TZ", time.gmtime()), " ".join(args))).encode())
             out.flush()
             self.proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                          start_new_session=True, env=env)
+        if groups:
+            with open(groups, "a") as f:
+                f.write("%d\n" % self.proc.pid)
 
     @property
     def pid(self):
@@ -199,6 +226,7 @@ class Controller:
                       "--gateway-bind-address", "0", "--leader-elect",
                       "--leader-election-namespace", CONTROLLER_NAMESPACE, "--leader-election-id", LEASE_NAME,
                       "--credential-key-secret", "bitcoin-controller-credential-key", *args]
+        self._groups = cp.groups
         self.restarts = 0
         self.exits = []  # return codes of runs that ended (negative: killed by that signal)
         self._first_offset = os.path.getsize(self.log_path) if os.path.exists(self.log_path) else 0
@@ -213,7 +241,8 @@ class Controller:
     def _spawn(self):
         # Each run appends to the same log file; this run's lines start after its "=== start" header.
         self._start_offset = os.path.getsize(self.log_path) if os.path.exists(self.log_path) else 0
-        self._process = _Process("controller-" + self.identity, self._argv, self.log_path, env=self._env)
+        self._process = _Process("controller-" + self.identity, self._argv, self.log_path, env=self._env,
+                                 groups=self._groups)
 
     def _supervise(self):
         backoff = 1.0
@@ -347,6 +376,9 @@ class ControlPlane:
     def start(self):
         t0 = time.time()
         self.dir = tempfile.mkdtemp(prefix="kb-faults-%s-" % self.name)
+        self.groups = os.path.join(self.dir, "process-groups")
+        self._reaper = subprocess.Popen([sys.executable, "-c", _REAPER, str(os.getpid()), self.groups, self.dir],
+                                        start_new_session=True, stdin=subprocess.DEVNULL)
         self.pki = _Pki(os.path.join(self.dir, "pki"))
         self.etcd_port, self.etcd_peer_port = free_port(), free_port()
         self.apiserver_port, self.kcm_port = free_port(), free_port()
@@ -376,6 +408,9 @@ class ControlPlane:
             p = self._procs.get(name)
             if p:
                 p.stop(grace=3 if name != "etcd" else 5)
+        if getattr(self, "_reaper", None):
+            self._reaper.kill()
+            self._reaper.wait()
         if not self.dir:
             return
         if failed and self.keep_dir_on_failure and os.environ.get("KB_FAULTS_KEEP", "1") != "0":
@@ -398,7 +433,7 @@ class ControlPlane:
             "--listen-client-urls=" + self._etcd_url(), "--advertise-client-urls=" + self._etcd_url(),
             "--listen-peer-urls=" + peer, "--initial-advertise-peer-urls=" + peer,
             "--initial-cluster=faults=" + peer, "--unsafe-no-fsync", "--log-level=warn"],
-            os.path.join(self.dir, "etcd.log"))
+            os.path.join(self.dir, "etcd.log"), groups=self.groups)
 
         def healthy():
             with urllib.request.urlopen(self._etcd_url() + "/health", timeout=2) as r:
@@ -422,7 +457,7 @@ class ControlPlane:
 
     def _start_apiserver(self):
         self._procs["kube-apiserver"] = _Process("kube-apiserver", self._apiserver_argv(),
-                                                 os.path.join(self.dir, "kube-apiserver.log"))
+                                                 os.path.join(self.dir, "kube-apiserver.log"), groups=self.groups)
         self._wait_healthy("kube-apiserver", self.apiserver_ready, 90)
 
     def apiserver_ready(self):
@@ -448,7 +483,8 @@ class ControlPlane:
             "--controllers=statefulset-controller,garbage-collector-controller,namespace-controller,"
             "serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller,"
             "endpointslice-controller",
-            "--leader-elect=false", "--v=1"], os.path.join(self.dir, "kube-controller-manager.log"))
+            "--leader-elect=false", "--v=1"],
+            os.path.join(self.dir, "kube-controller-manager.log"), groups=self.groups)
 
     def _wait_healthy(self, name, predicate, timeout):
         deadline = time.time() + timeout
