@@ -550,26 +550,9 @@ preflight_ports() {
 	fi
 }
 
-# The API server's audit log records every write (create, update, patch, delete) at Metadata level:
-# who wrote what, when, and with which user agent. Tests count a network's writes from it, per
-# namespace and per writer, instead of trusting the controller's own counters; the node's and the
-# control plane's own components are left out (they write all the time).
+# The API server's audit log records every write at Metadata level (see the policy file).
 write_audit_policy() {
-	cat >"$state/audit-policy.yaml" <<-'POLICY'
-		apiVersion: audit.k8s.io/v1
-		kind: Policy
-		omitStages: [RequestReceived]
-		rules:
-		  - level: None
-		    users: [system:kube-scheduler, system:kube-controller-manager, system:kube-proxy]
-		  - level: None
-		    userGroups: [system:nodes]
-		  - level: None
-		    namespaces: [kube-system, local-path-storage]
-		  - level: Metadata
-		    verbs: [create, update, patch, delete, deletecollection]
-		  - level: None
-	POLICY
+	cp "$repo/hack/cluster/audit-policy.yaml" "$state/audit-policy.yaml"
 }
 
 start_control_plane() {

@@ -159,6 +159,7 @@ observe::HttpHandler health_handler(observe::MetricsRegistry& metrics, const std
     auto path = request.target.substr(0, request.target.find('?'));
     if (path == "/metrics") {
       metrics.gauge("kubectl_bitcoin_leader", "1 when this replica runs the workers.").set(leading ? 1 : 0);
+      controller.publish_informer_metrics();
       return {200, "text/plain; version=0.0.4; charset=utf-8", metrics.expose(), {}};
     }
     if (path == "/healthz" || path == "/livez") return {200, "text/plain; charset=utf-8", "ok\n", {}};

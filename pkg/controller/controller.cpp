@@ -82,20 +82,34 @@ void Controller::enqueue_owner(const kube::ObjectPtr& object) {
   for (const auto& key : index_by_network()(*object)) queue_.add(key);
 }
 
+std::array<kube::Informer*, 5> Controller::informers() const {
+  return {networks_.get(), statefulsets_.get(), services_.get(), pods_.get(), network_policies_.get()};
+}
+
+void Controller::publish_informer_metrics() const {
+  for (auto* informer : informers()) {
+    observe::Labels labels{{"resource", informer->options().collection.resource}};
+    metrics_.gauge("kubectl_bitcoin_informer_lists", "Lists of an informer: the first and every relist.", labels)
+        .set(static_cast<double>(informer->reflector().list_count()));
+    metrics_.gauge("kubectl_bitcoin_informer_objects", "Objects in an informer's cache.", labels)
+        .set(static_cast<double>(informer->store().size()));
+  }
+}
+
 void Controller::start_informers() {
-  for (auto* informer : {networks_.get(), statefulsets_.get(), services_.get(), pods_.get(), network_policies_.get()}) {
+  for (auto* informer : informers()) {
     informer->start();
   }
 }
 
 void Controller::stop_informers() {
-  for (auto* informer : {networks_.get(), statefulsets_.get(), services_.get(), pods_.get(), network_policies_.get()}) {
+  for (auto* informer : informers()) {
     if (informer) informer->stop();
   }
 }
 
 bool Controller::synced() const {
-  for (auto* informer : {networks_.get(), statefulsets_.get(), services_.get(), pods_.get(), network_policies_.get()}) {
+  for (auto* informer : informers()) {
     if (!informer->has_synced()) return false;
   }
   return true;
@@ -103,7 +117,7 @@ bool Controller::synced() const {
 
 bool Controller::wait_for_sync(std::chrono::milliseconds timeout) const {
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (auto* informer : {networks_.get(), statefulsets_.get(), services_.get(), pods_.get(), network_policies_.get()}) {
+  for (auto* informer : informers()) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0 || !informer->wait_for_sync(left)) return false;
   }

@@ -13,6 +13,7 @@
 #include "pkg/kube/informer.hpp"
 #include "pkg/kube/work_queue.hpp"
 
+#include <array>
 #include <memory>
 #include <stop_token>
 #include <string>
@@ -44,6 +45,9 @@ class Controller {
   const kube::Store& pods() const;
   const kube::Store& statefulsets() const;
   const NetworkCredentials& credentials() const { return *credentials_; }
+  // Per informer (label resource): kubectl_bitcoin_informer_lists (initial list and every relist,
+  // e.g. after a watch expired) and kubectl_bitcoin_informer_objects (objects in its cache).
+  void publish_informer_metrics() const;
   Reconciler& reconciler() { return *reconciler_; }
   kube::WorkQueue& queue() { return queue_; }
 
@@ -52,6 +56,7 @@ class Controller {
   void enqueue_owner(const kube::ObjectPtr& object);
   void worker(std::stop_token stop);
   void publish_queue_metrics();
+  std::array<kube::Informer*, 5> informers() const;
 
   kube::Client client_;
   ControllerSettings settings_;

@@ -1,5 +1,6 @@
 #include "pkg/controller/reconciler.hpp"
 
+#include "pkg/api/group_version.hpp"
 #include "pkg/api/naming.hpp"
 #include "pkg/base/json_path.hpp"
 #include "pkg/base/json_subset.hpp"
@@ -154,6 +155,7 @@ struct Reconciler::Outcome {
   std::exception_ptr failure;  // rethrown after the status is written: the work queue backs off
   // Refused for a reason only a spec or cluster change can fix: no writes, no back-off.
   bool refused = false;
+  bool gone = false;  // deleted on the server, the cache does not know yet: nothing to do
   std::vector<json::value> pods;
   std::map<int, NodeObservation> observations;
   bool all_ready = false;
@@ -161,6 +163,7 @@ struct Reconciler::Outcome {
 
 struct Reconciler::TrustCheck {
   std::optional<ReconcileProblem> refusal;
+  bool network_gone = false;                                // the cached network is deleted (or replaced) on the server
   std::optional<json::value> live_rpcauth, live_generated;  // Secrets are not cached: read by GET
 };
 
@@ -202,6 +205,22 @@ Reconciler::TrustCheck Reconciler::check_trust(const Pass& pass) {
   };
   if (auto conflict = find_ownership_conflict(network.namespace_name, network.uid, observed)) {
     trust.refusal = ReconcileProblem{"Conflict", conflict->message};
+    return trust;
+  }
+  // Something is to be created. The caches are not in step with each other: when a network is
+  // deleted, the garbage collector's deletes of its objects may arrive before the network's own
+  // delete, and would have us create them all again for a network that is gone (the collector
+  // then deletes them once more). The network's live copy settles it, at one read per creation:
+  // a consistent list by name, which the controller's list permission covers (it has no get).
+  bool creates = !live_svc || !live_sts || !trust.live_rpcauth || (settings_.network_policy && !live_policy) ||
+                 (network.spec.secret.empty() && !trust.live_generated);
+  if (creates) {
+    auto networks =
+        kube::ResourceRef::of(std::string(api::kGroup), std::string(api::kVersion), std::string(api::kPlural))
+            .in(network.namespace_name);
+    auto live = client_.list(networks, {.field_selector = "metadata.name=" + network.name}).items;
+    trust.network_gone = live.empty() || base::string_at(live.front(), "metadata", "uid").value_or("") != network.uid ||
+                         base::string_at(live.front(), "metadata", "deletionTimestamp").has_value();
   }
   return trust;
 }
@@ -361,6 +380,10 @@ void Reconciler::mine(Pass& pass, const RpcCredentials& creds, const NodePods& p
 void Reconciler::run_steps(Pass& pass, Outcome& outcome) {
   try {
     auto trust = check_trust(pass);
+    if (trust.network_gone) {
+      outcome.gone = true;
+      return;
+    }
     if (trust.refusal) {
       outcome.problem = std::move(trust.refusal);
       outcome.refused = true;
@@ -424,7 +447,16 @@ Requeue Reconciler::next_requeue(const Pass& pass, const Outcome& outcome) const
   if (outcome.refused) return Requeue::after(settings_.resync);
   auto next = settings_.resync;
   // Refused arguments wait for a spec change (which triggers a reconcile), not for a poll.
-  if (pass.refused_args.empty() && (!outcome.all_ready || outcome.problem)) next = settings_.not_ready_poll;
+  auto& state = pass.state;  // this network's: one worker at a time
+  if (pass.refused_args.empty() && (!outcome.all_ready || outcome.problem)) {
+    if (state.unready_generation != pass.network.generation) state.unready_polls = 0;
+    state.unready_generation = pass.network.generation;
+    next =
+        std::min(settings_.resync, settings_.not_ready_poll * (std::int64_t{1} << std::min(state.unready_polls, 16)));
+    ++state.unready_polls;
+  } else {
+    state.unready_polls = 0;
+  }
   if (pass.network.spec.mining.enabled) {
     auto until_block = std::chrono::duration_cast<std::chrono::milliseconds>(pass.state.next_block - Clock::now());
     next = std::min(next, std::max(until_block, std::chrono::milliseconds(100)));
@@ -480,6 +512,12 @@ Requeue Reconciler::reconcile(const std::string& key) {
             kube::refs::secrets(ns, api::generated_secret_name(name))};
   Outcome outcome;
   run_steps(pass, outcome);
+  if (outcome.gone) {
+    log_.debug("network deleted on the server; its delete event is on the way", {{"network", key}});
+    std::lock_guard lock(states_mutex_);
+    states_.erase(key);
+    return Requeue::await_change();
+  }
   // The user's to fix, and until then nothing else the status could say matters as much.
   if (!pass.refused_args.empty()) outcome.problem = ReconcileProblem{"ArgsRefused", describe(pass.refused_args)};
   bool status_changed = write_status(pass, outcome);

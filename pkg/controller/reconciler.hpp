@@ -54,6 +54,9 @@ kube::IndexFunc index_by_network();
 
 struct ReconcilerSettings {
   std::chrono::milliseconds resync{std::chrono::seconds(30)};
+  // A network whose nodes are not all ready and answering is looked at again after
+  // not_ready_poll, doubling with every poll that finds it still so, up to resync: quick while
+  // nodes warm up, calm when they never answer. A spec change or a ready network starts over.
   std::chrono::milliseconds not_ready_poll{std::chrono::seconds(2)};
   bool network_policy = true;
   // The namespace the controller runs in: the only one whose pods the per-network NetworkPolicy
@@ -80,6 +83,8 @@ class Reconciler {
     std::map<int, NodeConnection> nodes;  // by ordinal; bounded by spec.nodes
     std::string credentials_fingerprint;
     std::chrono::steady_clock::time_point next_block{};
+    int unready_polls = 0;                // consecutive not-ready requeues (see not_ready_poll)
+    std::int64_t unready_generation = 0;  // the generation they were counted for
   };
 
   struct Pass;

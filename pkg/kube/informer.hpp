@@ -58,6 +58,7 @@ class Informer {
   bool wait_for_sync(std::chrono::milliseconds timeout) const;
   std::string last_resource_version() const { return reflector_.last_resource_version(); }
   const Reflector& reflector() const { return reflector_; }
+  const InformerOptions& options() const { return options_; }
 
  private:
   void on_replace(std::vector<boost::json::value>&& items, const std::string& rv);

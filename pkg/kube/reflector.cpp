@@ -2,9 +2,15 @@
 
 #include "pkg/kube/rate_limiter.hpp"
 
+#include <optional>
 #include <random>
 
 namespace kb::kube {
+namespace {
+// A watch open this long before it failed counts as healthy (client-go's reflector resets its
+// back-off the same way).
+constexpr std::chrono::seconds kHealthyWatch{30};
+}  // namespace
 
 Reflector::Reflector(Client client, ReflectorOptions options, ReflectorSink sink)
     : client_(std::move(client)), options_(std::move(options)), sink_(std::move(sink)) {}
@@ -35,6 +41,14 @@ void Reflector::run(std::stop_token stop) {
   std::uniform_int_distribution<int> timeout_dist(min_timeout, 2 * min_timeout - 1);
   bool need_list = true;
   int consecutive_relists = 0;  // relists forced by the server with no watch event in between
+  // A watch that delivered an event, or stayed open for a while, shows the server is well again:
+  // the back-off starts over, so that the next outage is not met with the last one's long delay.
+  std::optional<std::chrono::steady_clock::time_point> watching_since;
+  auto failed = [&] {
+    if (watching_since && std::chrono::steady_clock::now() - *watching_since >= kHealthyWatch) backoff.reset();
+    watching_since.reset();
+    return backoff.next();
+  };
   auto report = [&](const std::string& message) {
     if (sink_.on_error) sink_.on_error(options_.collection.describe() + ": " + message);
   };
@@ -54,10 +68,11 @@ void Reflector::run(std::stop_token stop) {
       auto started = std::chrono::steady_clock::now();
       std::uint64_t events = 0;
       ++watches_;
+      watching_since = started;
       client_.watch(
           options_.collection, watch_options,
           [&](const WatchEvent& event) {
-            ++events;
+            if (++events == 1) backoff.reset();
             consecutive_relists = 0;
             std::string rv = resource_version_of(event.object);
             if (event.type != WatchEventType::Bookmark && sink_.apply)
@@ -69,6 +84,7 @@ void Reflector::run(std::stop_token stop) {
             return !stop.stop_requested();
           },
           stop);
+      watching_since.reset();
       if (stop.stop_requested()) break;
       // A watch that the server ends at once, empty, would make us spin: treat it like an error.
       if (events == 0 && std::chrono::steady_clock::now() - started < std::chrono::seconds(1)) {
@@ -84,14 +100,18 @@ void Reflector::run(std::stop_token stop) {
         need_list = true;
         report(too_large ? "resourceVersion too large, relisting" : "resourceVersion expired, relisting");
         // Relist at once the first time; back off if the server keeps rejecting fresh lists.
-        if (++consecutive_relists > 1) sleep_for(backoff.next(), stop);
+        if (++consecutive_relists > 1) {
+          sleep_for(failed(), stop);
+        } else {
+          watching_since.reset();
+        }
         continue;
       }
       report(e.what());
-      sleep_for(backoff.next(), stop);
+      sleep_for(failed(), stop);
     } catch (const std::exception& e) {
       report(e.what());
-      sleep_for(backoff.next(), stop);
+      sleep_for(failed(), stop);
     }
   }
 }

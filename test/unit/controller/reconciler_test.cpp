@@ -42,6 +42,9 @@ class OversizedNode : public kb::bitcoin::RpcCaller {
   std::vector<kb::bitcoin::BatchItem> call_batch(const std::vector<kb::bitcoin::RpcRequest>&) override { return {}; }
 };
 
+constexpr const char* kNetworksPath = "/apis/bitcoin.kubectl-bitcoin.dev/v1/namespaces/ns/bitcoinnetworks";
+constexpr const char* kNetworkPath = "/apis/bitcoin.kubectl-bitcoin.dev/v1/namespaces/ns/bitcoinnetworks/net";
+
 struct Harness {
   std::mutex written_mutex;                    // the fake server answers on its own thread
   std::map<std::string, std::string> written;  // by path: what applies left there
@@ -49,6 +52,14 @@ struct Harness {
     std::lock_guard lock(written_mutex);
     // GETs by name (Secrets, which are not cached, and names the caches do not hold): what an
     // earlier apply wrote, else not found.
+    // The network read live by a list by name (the controller may list networks, not get them).
+    if (request.method == "GET" && request.path == kNetworksPath) {
+      auto it = written.find(kNetworkPath);
+      bool match = it != written.end() && request.query_param("fieldSelector") == "metadata.name=net";
+      return FakeResponse::json(200, R"({"kind":"BitcoinNetworkList","apiVersion":"bitcoin.kubectl-bitcoin.dev/v1",)"
+                                     R"("metadata":{"resourceVersion":"1"},"items":[)" +
+                                         (match ? it->second : std::string()) + "]}");
+    }
     if (request.method == "GET") {
       auto it = written.find(request.path);
       if (it != written.end()) return FakeResponse::json(200, it->second);
@@ -97,6 +108,11 @@ struct Harness {
                            {"kind", "BitcoinNetwork"},
                            {"metadata", {{"name", "net"}, {"namespace", "ns"}, {"uid", "u-1"}, {"generation", 1}}},
                            {"spec", json::parse(spec_json)}};
+    // The API server holds it too (the reconciler reads it live before it creates anything).
+    {
+      std::lock_guard lock(written_mutex);
+      written[kNetworkPath] = json::serialize(network);
+    }
     networks.upsert(std::make_shared<const json::value>(std::move(network)));
   }
 
@@ -188,6 +204,54 @@ TEST_CASE("a node whose answers are over the size limit makes the network Degrad
   CHECK(degraded.at("message").as_string().find("node 0") != json::string::npos);
   CHECK(degraded.at("message").as_string().find("1048576 bytes") != json::string::npos);
   CHECK(next == Requeue::after(h.settings.not_ready_poll));
+}
+
+TEST_CASE("a network that never gets ready is polled less and less often, up to resync; a spec change starts over") {
+  using std::chrono::seconds;
+  Harness h;
+  h.add_network(R"({"nodes": 1})");  // no pod ever comes up
+  std::vector<Requeue> got;
+  for (int i = 0; i < 6; ++i) got.push_back(h.reconciler->reconcile("ns/net"));
+  std::vector<Requeue> want{Requeue::after(seconds(2)),  Requeue::after(seconds(4)),  Requeue::after(seconds(8)),
+                            Requeue::after(seconds(16)), Requeue::after(seconds(30)), Requeue::after(seconds(30))};
+  CHECK(got == want);
+
+  // The user changes the spec (a new generation): quick polls again while it comes up.
+  auto network = *h.networks.get("ns", "net");
+  network.at("metadata").as_object()["generation"] = 2;
+  network.at("spec").as_object()["nodes"] = 2;
+  h.networks.upsert(std::make_shared<const json::value>(std::move(network)));
+  CHECK(h.reconciler->reconcile("ns/net") == Requeue::after(seconds(2)));
+  CHECK(h.reconciler->reconcile("ns/net") == Requeue::after(seconds(4)));
+}
+
+TEST_CASE("a network deleted on the server but not yet in the cache: nothing is created again") {
+  // The garbage collector deleted the network's objects; their delete events came before the
+  // network's own. The cache still holds the network: the reconciler must not re-create them.
+  Harness h;
+  h.add_network(R"({"nodes": 1})");
+  {
+    std::lock_guard lock(h.written_mutex);
+    h.written.erase(kNetworkPath);
+  }
+  CHECK(h.reconciler->reconcile("ns/net") == Requeue::await_change());
+  CHECK(h.writes_to("/").empty());
+
+  // Deleted and made again under the same name (another uid): the cached one is gone all the same.
+  h.add_network(R"({"nodes": 1})");
+  {
+    std::lock_guard lock(h.written_mutex);
+    auto live = json::parse(h.written[kNetworkPath]);
+    live.at("metadata").as_object()["uid"] = "u-2";
+    h.written[kNetworkPath] = json::serialize(live);
+  }
+  CHECK(h.reconciler->reconcile("ns/net") == Requeue::await_change());
+  CHECK(h.writes_to("/").empty());
+
+  // Still there: created as usual.
+  h.add_network(R"({"nodes": 1})");
+  h.reconciler->reconcile("ns/net");
+  CHECK(h.writes_to("/statefulsets/net-sts").size() == 1);
 }
 
 TEST_CASE("an IPv6 pod's node is reached at its IPv6 address") {

@@ -27,6 +27,14 @@ std::string list(const std::string& rv, const std::vector<std::string>& items) {
   return out + "]}";
 }
 
+// A client configuration for the fake server, without client-side rate limiting.
+ClusterConfig config_for(const FakeApiServer& server) {
+  ClusterConfig config;
+  config.server = server.url();
+  config.qps = 0;
+  return config;
+}
+
 template <class Predicate>
 bool eventually(Predicate p, std::chrono::milliseconds timeout = 5s) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -65,9 +73,7 @@ TEST_CASE("list, watch, resume from the last resourceVersion, relist after 410, 
     }
     return response;
   });
-  ClusterConfig config;
-  config.server = server.url();
-  config.qps = 0;
+  ClusterConfig config = config_for(server);
   std::mutex log_mutex;
   std::vector<std::string> log;
   Informer informer(Client(config), {.collection = refs::pods("ns"), .min_watch_timeout_seconds = 5});
@@ -121,9 +127,7 @@ TEST_CASE("resync replays every cached object as an update") {
     response.hold_open = true;
     return response;
   });
-  ClusterConfig config;
-  config.server = server.url();
-  config.qps = 0;
+  ClusterConfig config = config_for(server);
   std::atomic<int> updates{0};
   Informer informer(Client(config), {.collection = refs::pods("ns"), .resync_period = 100ms});
   informer.add_handlers({.on_update = [&](const ObjectPtr&, const ObjectPtr&) { ++updates; }});
@@ -142,9 +146,7 @@ TEST_CASE("list errors are reported and retried with back-off") {
     response.hold_open = true;
     return response;
   });
-  ClusterConfig config;
-  config.server = server.url();
-  config.qps = 0;
+  ClusterConfig config = config_for(server);
   std::atomic<int> errors{0};
   Informer informer(Client(config), {.collection = refs::pods("ns"), .on_error = [&](const std::string& m) {
                                        CHECK(m.find("etcd is sad") != std::string::npos);
@@ -154,4 +156,40 @@ TEST_CASE("list errors are reported and retried with back-off") {
   CHECK(informer.wait_for_sync(10s));
   informer.stop();
   CHECK(errors == 2);
+}
+
+TEST_CASE("a watch that delivered events starts the back-off over: the next outage is met quickly") {
+  // Five failed lists grow the back-off (20, 40, 80, 160, 320 ms); then a list and a watch that
+  // delivers an event and fails. The reconnect after it waits the base delay, not 640 ms.
+  std::atomic<int> lists{0}, watches{0};
+  std::mutex mutex;
+  std::vector<std::chrono::steady_clock::time_point> watch_times;
+  FakeApiServer server([&](const FakeRequest& r) {
+    if (r.query_param("watch").empty()) {
+      if (++lists <= 5) return FakeResponse::json(500, status_json(500, "InternalError", "etcd is sad"));
+      return FakeResponse::json(200, list("5", {pod("a", "4")}));
+    }
+    {
+      std::lock_guard lock(mutex);
+      watch_times.push_back(std::chrono::steady_clock::now());
+    }
+    FakeResponse response;
+    if (++watches == 1) {
+      response.chunks = {event("MODIFIED", pod("a", "6")) +
+                         event("ERROR", R"({"kind":"Status","code":500,"reason":"InternalError","message":"cut"})")};
+    } else {
+      response.hold_open = true;
+    }
+    return response;
+  });
+  ClusterConfig config = config_for(server);
+  Informer informer(Client(config),
+                    {.collection = refs::pods("ns"), .backoff_base = 20ms, .backoff_max = 5000ms, .on_error = {}});
+  informer.start();
+  REQUIRE(eventually([&] { return watches >= 2; }));
+  informer.stop();
+  std::lock_guard lock(mutex);
+  auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(watch_times[1] - watch_times[0]);
+  CHECK(gap < 250ms);  // base 20 ms (+-50 %); without the reset: 640 ms (+-50 %)
+  CHECK(lists == 6);
 }
