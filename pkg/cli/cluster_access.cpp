@@ -5,7 +5,7 @@
 
 namespace kb::cli {
 
-kube::Client make_client(const GlobalOptions& global, double qps, int burst) {
+kube::Client make_client(const GlobalOptions& global, double qps, int burst, std::string user_agent) {
   kube::ClientOptions options;
   options.kubeconfig = global.kubeconfig;
   options.context = global.context;
@@ -25,6 +25,7 @@ kube::Client make_client(const GlobalOptions& global, double qps, int burst) {
   options.request_timeout = *timeout;
   options.qps = qps;
   options.burst = burst;
+  options.user_agent = std::move(user_agent);
   try {
     return kube::Client::from_options(options);
   } catch (const kube::ConfigError& e) {

@@ -152,17 +152,19 @@ void LeaderElector::run(std::stop_token stop) {
     }
     if (stop.stop_requested()) return;
 
+    auto deadline = acquired_at + config_.renew_deadline;
+    if (config_.write_fence) config_.write_fence->open_until(deadline);
     leading_ = true;
     std::stop_source lead;
     // Acting ends at `deadline` unless a renew that started before it succeeds; the watchdog
     // enforces it even while a renew is still waiting for an answer.
     std::mutex deadline_mutex;
     std::condition_variable_any deadline_changed;
-    auto deadline = acquired_at + config_.renew_deadline;
     std::jthread watchdog([&](std::stop_token quit) {
       std::unique_lock lock(deadline_mutex);
       while (!quit.stop_requested()) {
         if (steady_clock::now() >= deadline) {
+          if (config_.write_fence) config_.write_fence->close();
           leading_ = false;
           lead.request_stop();
           if (config_.on_error) config_.on_error("leader election: no successful renew within the renew deadline");
@@ -182,7 +184,11 @@ void LeaderElector::run(std::stop_token stop) {
       if (attempt()) {
         {
           std::lock_guard lock(deadline_mutex);
+          // Once the watchdog ended the term, a late renew must not reopen the fence for the
+          // work that is winding down.
+          if (lead.stop_requested()) break;
           deadline = started + config_.renew_deadline;  // from when the renew was sent, not answered
+          if (config_.write_fence) config_.write_fence->open_until(deadline);
         }
         deadline_changed.notify_all();
         continue;
@@ -194,7 +200,8 @@ void LeaderElector::run(std::stop_token stop) {
     watchdog.join();
     leading_ = false;
     lead.request_stop();
-    if (work.joinable()) work.join();
+    if (work.joinable()) work.join();  // on a stop (not a loss) the work may still finish its writes
+    if (config_.write_fence) config_.write_fence->close();
     if (stop.stop_requested() && config_.release_on_cancel) {
       try {
         release();

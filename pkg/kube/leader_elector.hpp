@@ -19,11 +19,17 @@
 // keep it acting. The Lease requests also go through their own client whose connect and request
 // timeouts are a quarter of the renew deadline (a renew is a GET and a PUT), so a stuck request
 // fails instead of holding the elector.
+//
+// Acting is fenced, not only signalled: the elector holds `write_fence` open exactly until the
+// current term's renew deadline, so the writes of a Client made with with_write_fence(fence) are
+// refused after it, and a write in flight is given up at it, whether or not the code doing the
+// work has looked at its stop token yet.
 #include "pkg/kube/client.hpp"
 
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <stop_token>
 #include <string>
@@ -39,6 +45,7 @@ struct LeaderElectionConfig {
   std::chrono::milliseconds retry_period{2000};
   bool release_on_cancel = true;
   bool exit_on_loss = false;  // return from run() when leadership is lost instead of campaigning again
+  std::shared_ptr<WriteFence> write_fence;  // optional: open while this replica may act
   std::function<void(std::stop_token)> on_started_leading;
   std::function<void()> on_stopped_leading;
   std::function<void(const std::string& leader)> on_new_leader;  // observed holder changed
