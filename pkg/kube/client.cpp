@@ -308,7 +308,9 @@ std::string watch_query(const WatchOptions& options) {
   return q.str();
 }
 
-json::value Client::get(const ResourceRef& ref) const { return impl_->json_call(fence_.get(), "GET", ref.path(), nullptr); }
+json::value Client::get(const ResourceRef& ref) const {
+  return impl_->json_call(fence_.get(), "GET", ref.path(), nullptr);
+}
 
 std::optional<json::value> Client::get_if_exists(const ResourceRef& ref) const {
   try {
@@ -320,7 +322,8 @@ std::optional<json::value> Client::get_if_exists(const ResourceRef& ref) const {
 }
 
 ListResult Client::list_page(const ResourceRef& collection, const ListOptions& options) const {
-  json::value list = impl_->json_call(fence_.get(), "GET", collection.collection().path() + list_query(options), nullptr);
+  json::value list =
+      impl_->json_call(fence_.get(), "GET", collection.collection().path() + list_query(options), nullptr);
   ListResult result;
   auto* root = list.if_object();
   if (!root) throw KubeError("the API server's list of " + collection.describe() + " is not a JSON object");

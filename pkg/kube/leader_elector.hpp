@@ -44,7 +44,7 @@ struct LeaderElectionConfig {
   std::chrono::milliseconds renew_deadline{10000};
   std::chrono::milliseconds retry_period{2000};
   bool release_on_cancel = true;
-  bool exit_on_loss = false;  // return from run() when leadership is lost instead of campaigning again
+  bool exit_on_loss = false;                // return from run() when leadership is lost instead of campaigning again
   std::shared_ptr<WriteFence> write_fence;  // optional: open while this replica may act
   std::function<void(std::stop_token)> on_started_leading;
   std::function<void()> on_stopped_leading;
