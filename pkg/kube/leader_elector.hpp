@@ -31,6 +31,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stop_token>
 #include <string>
 
@@ -61,6 +62,8 @@ class LeaderElector {
 
  private:
   bool try_acquire_or_renew();
+  // Time left of the lease another holder was last seen renewing; nullopt when free or ours.
+  std::optional<std::chrono::steady_clock::duration> until_expiry() const;
   void release();
 
   Client client_;  // the caller's, with timeouts bounded by the renew deadline
@@ -71,6 +74,7 @@ class LeaderElector {
   std::string observed_rv_;
   std::string observed_renew_time_;
   std::chrono::steady_clock::time_point observed_at_{};
+  std::chrono::seconds observed_duration_{0};
   boost::json::value observed_lease_;
 };
 

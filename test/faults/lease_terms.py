@@ -1,0 +1,365 @@
+"""What the leader-election fault tests share: a watch on the controller's Lease that keeps every
+version of it, the leadership terms read from that history, the audit log's writes attributed to a
+controller process (by the identity in its User-Agent), a TCP proxy that can blackhole a
+controller's connection to the API server, and a burst of networks with a check that each is
+complete. Python 3 standard library only.
+
+The controller's default timings (client-go's) are what the chart runs and what these tests check.
+"""
+import datetime
+import json
+import os
+import re
+import select
+import socket
+import ssl
+import threading
+import time
+import urllib.parse
+
+from control_plane import CONTROLLER_NAMESPACE, GROUP, log, wait_until
+
+LEASE_NAME = "kubectl-bitcoin-controller"
+LEASE_DURATION = 15.0  # s, pkg/kube/leader_elector.hpp
+RENEW_DEADLINE = 10.0
+RETRY_PERIOD = 2.0
+# A crashed leader is replaced at most LEASE_DURATION + 1.1 retry periods after its last renew (a
+# candidate's attempts are 1.0-1.1 retry periods apart and it tries again when the lease it observed
+# expires); the kill comes after that renew. Plus the takeover's own GET and PUT.
+TAKEOVER_BOUND = LEASE_DURATION + 1.1 * RETRY_PERIOD + 0.3
+
+UA_IDENTITY = re.compile(r"\(serve; ([^)]+)\)")
+LONG = os.environ.get("KB_CHAOS_LONG") == "1"
+
+
+def figure(name, value, unit=""):
+    """One measured figure, in the form hack/chaos.sh's logs are searched for."""
+    print("FIGURE %s=%.2f%s" % (name, value, unit), flush=True)
+
+
+def parse_time(text):
+    """RFC 3339 (micro)time of the API server or a Lease -> seconds since the epoch."""
+    if not text:
+        return None
+    text = text.rstrip("Z")
+    base, _, fraction = text.partition(".")
+    t = datetime.datetime.strptime(base, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=datetime.timezone.utc).timestamp()
+    return t + (float("0." + fraction) if fraction else 0.0)
+
+
+def _tls_context(cp):
+    ctx = ssl.create_default_context(cafile=cp.pki.ca_crt)
+    ctx.load_cert_chain(cp.pki.path("admin.crt"), cp.pki.path("admin.key"))
+    return ctx
+
+
+class LeaseHistory:
+    """Every version of the controller's Lease, from a watch (a watch delivers each change; a
+    sampling loop could miss a short term). Each entry: (seen_at, resourceVersion, spec)."""
+
+    def __init__(self, cp):
+        self.cp = cp
+        self.versions = []
+        self._seen = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        host, port = "127.0.0.1", self.cp.apiserver_port
+        query = urllib.parse.urlencode({"watch": "1", "fieldSelector": "metadata.name=" + LEASE_NAME,
+                                        "timeoutSeconds": "60"})
+        path = "/apis/coordination.k8s.io/v1/namespaces/%s/leases?%s" % (CONTROLLER_NAMESPACE, query)
+        while not self._stop.is_set():
+            try:
+                with socket.create_connection((host, port), timeout=5) as raw:
+                    with _tls_context(self.cp).wrap_socket(raw, server_hostname=host) as s:
+                        s.settimeout(1.0)
+                        s.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (path, host)).encode())
+                        self._read(s)
+            except (OSError, ssl.SSLError, ValueError):
+                pass
+            self._stop.wait(0.2)
+
+    def _read(self, s):
+        buffer = b""
+        while not self._stop.is_set():
+            try:
+                chunk = s.recv(65536)
+            except socket.timeout:
+                continue
+            if not chunk:
+                return
+            buffer += chunk
+            # Chunked transfer encoding: the events are single JSON lines; pick them out of the body.
+            while True:
+                start = buffer.find(b'{"type"')
+                end = buffer.find(b"\n", start) if start >= 0 else -1
+                if start < 0 or end < 0:
+                    break
+                self._record(buffer[start:end])
+                buffer = buffer[end + 1:]
+
+    def _record(self, line):
+        event = json.loads(line)
+        lease = event.get("object", {})
+        rv = lease.get("metadata", {}).get("resourceVersion")
+        if event.get("type") not in ("ADDED", "MODIFIED") or rv in self._seen:
+            return
+        with self._lock:
+            self._seen.add(rv)
+            self.versions.append((time.time(), rv, lease.get("spec", {})))
+
+    def stop(self):
+        self._stop.set()
+
+    def snapshot(self):
+        with self._lock:
+            return list(self.versions)
+
+    def holder(self):
+        versions = self.snapshot()
+        return versions[-1][2].get("holderIdentity", "") if versions else None
+
+    def wait_for_holder(self, what, predicate, timeout):
+        """Waits until the latest version's holder satisfies predicate; returns (seen_at, spec)."""
+        def check():
+            versions = self.snapshot()
+            if versions and predicate(versions[-1][2].get("holderIdentity", "")):
+                return versions[-1]
+            return None
+        seen_at, _, spec = wait_until(what, check, timeout=timeout, interval=0.05)
+        return seen_at, spec
+
+    def terms(self):
+        """The leadership terms in order: dicts with identity, acquired (acquireTime), last_renew
+        (the latest renewTime of the term), released (renewTime of the version that emptied the
+        holder, or None), transitions, and end: when the holder had to stop acting (the release,
+        else its last renew + the renew deadline)."""
+        terms = []
+        for _, _, spec in self.snapshot():
+            holder = spec.get("holderIdentity", "")
+            renew = parse_time(spec.get("renewTime"))
+            if not holder:
+                if terms and terms[-1]["released"] is None:
+                    terms[-1]["released"] = renew
+                    terms[-1]["end"] = renew
+                continue
+            acquired = parse_time(spec.get("acquireTime"))
+            if terms and terms[-1]["identity"] == holder and terms[-1]["acquired"] == acquired:
+                terms[-1]["last_renew"] = max(terms[-1]["last_renew"], renew)
+                terms[-1]["end"] = terms[-1]["last_renew"] + RENEW_DEADLINE
+                continue
+            terms.append({"identity": holder, "acquired": acquired, "last_renew": renew, "released": None,
+                          "transitions": spec.get("leaseTransitions"), "end": renew + RENEW_DEADLINE})
+        return terms
+
+
+def check_terms_do_not_overlap(terms):
+    """A term starts only after the previous one ended (released, or its renew deadline passed)."""
+    for before, after in zip(terms, terms[1:]):
+        assert after["acquired"] >= before["end"], (
+            "term of %s acquired at %.3f while %s could still act until %.3f" % (
+                after["identity"], after["acquired"], before["identity"], before["end"]))
+        assert after["transitions"] == before["transitions"] + 1 or before["identity"] == after["identity"], (
+            "leaseTransitions went from %s to %s" % (before["transitions"], after["transitions"]))
+
+
+def controller_writes(cp, namespace=None):
+    """The audit log's write requests by controller processes: dicts with identity (from the
+    User-Agent), at (requestReceivedTimestamp), verb, resource, namespace, name, code.
+    The credential-key Secret is left out: every replica creates it if absent before campaigning
+    (create-if-absent, the loser of a race reads the winner's); it is not leader's work."""
+    writes = []
+    for e in cp.audit_events():
+        m = UA_IDENTITY.search(e.get("userAgent", ""))
+        if not m or e.get("verb") not in ("create", "update", "patch", "delete", "deletecollection"):
+            continue
+        ref = e.get("objectRef", {})
+        if ref.get("resource") == "secrets" and ref.get("namespace") == CONTROLLER_NAMESPACE:
+            continue
+        if namespace and ref.get("namespace") != namespace:
+            continue
+        writes.append({"identity": m.group(1), "at": parse_time(e.get("requestReceivedTimestamp")),
+                       "verb": e.get("verb"), "resource": ref.get("resource", "") + (
+                           "/" + ref["subresource"] if ref.get("subresource") else ""),
+                       "namespace": ref.get("namespace"), "name": ref.get("name"),
+                       "code": e.get("responseStatus", {}).get("code")})
+    return sorted(writes, key=lambda w: w["at"])
+
+
+def check_writes_within_terms(writes, terms):
+    """Every write of a controller was received while that process held a term (from its
+    acquireTime to the term's end). Returns the number of writes checked."""
+    for w in writes:
+        mine = [t for t in terms if t["identity"] == w["identity"] and t["acquired"] <= w["at"] <= t["end"]]
+        assert mine, "%s %s %s/%s by %s at %.3f outside its terms %s" % (
+            w["verb"], w["resource"], w["namespace"], w["name"], w["identity"], w["at"],
+            [(t["acquired"], t["end"]) for t in terms if t["identity"] == w["identity"]])
+    return len(writes)
+
+
+class BlackholeProxy:
+    """A TCP proxy in front of the API server. cut(): from then on the bytes of every connection
+    are read and dropped in both directions, the sockets stay open (a dead path, not a refused
+    one: no RST, no FIN) and new connections are accepted and treated the same. resume(): bytes
+    flow again (connections that lost bytes meanwhile are broken at the TLS level, as after a real
+    loss; new ones work)."""
+
+    def __init__(self, target_port):
+        self.target = ("127.0.0.1", target_port)
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.port = self.listener.getsockname()[1]
+        self.cut_at = None
+        self._blackholed = threading.Event()
+        self._stop = threading.Event()
+        self.dropped_bytes = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def server(self):
+        return "https://127.0.0.1:%d" % self.port
+
+    def cut(self):
+        self.cut_at = time.time()
+        self._blackholed.set()
+
+    def resume(self):
+        self._blackholed.clear()
+
+    def close(self):
+        self._stop.set()
+        self.listener.close()
+
+    def _accept(self):
+        while not self._stop.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._pipe, args=(client,), daemon=True).start()
+
+    def _pipe(self, client):
+        try:
+            upstream = socket.create_connection(self.target, timeout=5)
+        except OSError:
+            client.close()
+            return
+        peer = {client: upstream, upstream: client}
+        try:
+            while not self._stop.is_set():
+                ready, _, _ = select.select([client, upstream], [], [], 0.5)
+                for s in ready:
+                    data = s.recv(65536)
+                    if not data:
+                        return
+                    if self._blackholed.is_set():
+                        self.dropped_bytes += len(data)
+                        continue
+                    peer[s].sendall(data)
+        except OSError:
+            pass
+        finally:
+            client.close()
+            upstream.close()
+
+
+def network_manifest(namespace, names, nodes=1):
+    docs = [{"apiVersion": GROUP + "/v1", "kind": "BitcoinNetwork",
+             "metadata": {"name": n, "namespace": namespace}, "spec": {"nodes": nodes}} for n in names]
+    return json.dumps({"apiVersion": "v1", "kind": "List", "items": docs})
+
+
+def create_burst(cp, namespace, prefix, count, nodes=1):
+    names = ["%s-%02d" % (prefix, i) for i in range(count)]
+    cp.kubectl("apply", "-f", "-", input=network_manifest(namespace, names, nodes))
+    return names
+
+
+def incomplete_networks(cp, namespace, names):
+    """The networks of `names` that are not complete, each with what is missing: the controller
+    wrote status for the current generation without a Degraded condition, and owns (controller
+    ownerReference to the network's uid) a Service, a StatefulSet with spec.nodes replicas, the
+    two Secrets and a NetworkPolicy."""
+    networks = {n["metadata"]["name"]: n for n in cp.kubectl_json(
+        "-n", namespace, "get", "bitcoinnetworks." + GROUP)["items"]}
+    owned = {}
+    for kind in ("services", "statefulsets", "secrets", "networkpolicies"):
+        for o in cp.kubectl_json("-n", namespace, "get", kind)["items"]:
+            for ref in o["metadata"].get("ownerReferences", []):
+                if ref.get("controller") and ref.get("kind") == "BitcoinNetwork":
+                    owned.setdefault((ref["uid"], kind), []).append(o)
+    missing = {}
+    for name in names:
+        net = networks.get(name)
+        if not net:
+            missing[name] = ["the network itself"]
+            continue
+        uid, nodes = net["metadata"]["uid"], net["spec"]["nodes"]
+        problems = []
+        for kind, count in (("services", 1), ("statefulsets", 1), ("secrets", 2), ("networkpolicies", 1)):
+            if len(owned.get((uid, kind), [])) != count:
+                problems.append("%d %s (want %d)" % (len(owned.get((uid, kind), [])), kind, count))
+        for sts in owned.get((uid, "statefulsets"), []):
+            if sts["spec"].get("replicas") != nodes:
+                problems.append("statefulset replicas %s" % sts["spec"].get("replicas"))
+        status = net.get("status", {})
+        if status.get("observedGeneration") != net["metadata"]["generation"]:
+            problems.append("status.observedGeneration %s" % status.get("observedGeneration"))
+        degraded = [c for c in status.get("conditions", []) if c["type"] == "Degraded"]
+        if not degraded or degraded[0]["status"] != "False":
+            problems.append("Degraded %s" % (degraded[0]["reason"] if degraded else "missing"))
+        if problems:
+            missing[name] = problems
+    return missing
+
+
+def wait_complete(cp, namespace, names, timeout):
+    t0 = time.time()
+    last = {}
+
+    def done():
+        nonlocal last
+        last = incomplete_networks(cp, namespace, names)
+        return not last
+
+    try:
+        wait_until("%d networks to be complete" % len(names), done, timeout=timeout, interval=0.5)
+    except AssertionError:
+        raise AssertionError("incomplete after %ss: %s" % (timeout, json.dumps(last)[:3000]))
+    return time.time() - t0
+
+
+def wait_mid_burst(cp, namespace, identity, names, min_networks=2, timeout=60):
+    """Waits until `identity` has written objects of at least min_networks of the burst, and
+    returns how many networks it had touched; the burst is then in flight."""
+    def touched():
+        written = {w["name"] for w in controller_writes(cp, namespace) if w["identity"] == identity and w["name"]}
+        nets = [n for n in names if any(o == n or o.startswith(n + "-") or o.startswith(n + ".") for o in written)]
+        return len(nets) if len(nets) >= min_networks else None
+    return wait_until("%s to be writing the burst" % identity, touched, timeout=timeout, interval=0.05)
+
+
+def identity_of(holder_identity):
+    """'a_1a2b3c4d' -> 'a' (the harness's POD_NAME)."""
+    return holder_identity.rsplit("_", 1)[0] if holder_identity else ""
+
+
+def new_namespace(cp, name):
+    cp.kubectl("create", "namespace", name)
+    return name
+
+
+def report_terms(terms):
+    for t in terms:
+        log("term %s: acquired %s, last renew %s, %s" % (
+            t["identity"], _clock(t["acquired"]), _clock(t["last_renew"]),
+            "released %s" % _clock(t["released"]) if t["released"] else "not released"))
+
+
+def _clock(t):
+    return time.strftime("%H:%M:%S", time.gmtime(t)) + ("%.3f" % (t % 1))[1:]
