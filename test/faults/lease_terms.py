@@ -191,7 +191,10 @@ def controller_writes(cp, namespace=None):
 
 def check_writes_within_terms(writes, terms):
     """Every write of a controller was received while that process held a term (from its
-    acquireTime to the term's end). Returns the number of writes checked."""
+    acquireTime to the term's end). The Lease's own writes are the election (a renew or release
+    is received just after the time it records; resourceVersions arbitrate them) and are left out.
+    Returns the number of writes checked."""
+    writes = [w for w in writes if w["resource"] != "leases"]
     for w in writes:
         mine = [t for t in terms if t["identity"] == w["identity"] and t["acquired"] <= w["at"] <= t["end"]]
         assert mine, "%s %s %s/%s by %s at %.3f outside its terms %s" % (
