@@ -287,14 +287,14 @@ int run_serve(Context& context, const ServeOptions& options) {
   // cannot write, even from a reconcile that is still running.
   auto fence = std::make_shared<kube::WriteFence>();
   const kube::Client acting = options.leader_elect ? client.with_write_fence(fence) : client;
+  auto settings = controller_settings(options, *resync, in_pod_namespace.value_or(""), std::move(credential_key));
+  if (options.leader_elect) settings.reconciler.write_fence = fence;
   kube::EventRecorder events(acting, {.controller = "bitcoin.kubectl-bitcoin.dev/controller",
                                       .instance = identity,
                                       .on_error = [&log](const std::string& e) {
                                         log.warn("posting an event failed", {{"error", e}});
                                       }});
-  controller::Controller controller(
-      acting, controller_settings(options, *resync, in_pod_namespace.value_or(""), std::move(credential_key)), log,
-      metrics, &events, controller::real_rpc_factory());
+  controller::Controller controller(acting, std::move(settings), log, metrics, &events, controller::real_rpc_factory());
 
   std::atomic<bool> leading{!options.leader_elect};
   auto [metrics_host, metrics_port] = observe::parse_listen_address(options.metrics_address);

@@ -20,16 +20,14 @@ process's terms (processes are told apart by the identity in their User-Agent).
 KB_CHAOS_LONG=1: more networks and several rounds of each fault.
 """
 import os
-import signal
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from control_plane import ControlPlane, log, wait_until, write_kubeconfig  # noqa: E402
-from lease_terms import (LONG, RENEW_DEADLINE, LEASE_DURATION, RETRY_PERIOD, TAKEOVER_BOUND,  # noqa: E402
-                         BlackholeProxy, LeaseHistory, check_terms_do_not_overlap, check_writes_within_terms,
-                         controller_writes, create_burst, figure, identity_of, new_namespace, parse_time,
-                         report_terms, wait_complete, wait_mid_burst)
+from lease_terms import (LONG, RENEW_DEADLINE, RETRY_PERIOD, TAKEOVER_BOUND, BlackholeProxy,  # noqa: E402
+                         LeaseHistory, check_history, controller_writes, create_burst, figure, identity_of,
+                         kill_mid_burst, new_namespace, parse_time, wait_complete, wait_mid_burst)
 
 NETWORKS = 40 if LONG else 12
 ROUNDS = 3 if LONG else 1
@@ -58,22 +56,11 @@ def kill_round(cp, history, ctls, namespace, round_no):
         if c is not leader:
             wait_until("standby %s to be ready" % c.identity, lambda: c.alive() and c.ready(), timeout=60)
     names = create_burst(cp, namespace, "kill%d" % round_no, NETWORKS)
-    touched = wait_mid_burst(cp, namespace, holder, names)
-    t_kill = time.time()
-    leader.signal(signal.SIGKILL)
-    assert leader.wait(10) == -signal.SIGKILL
-    log("killed leader %s (pid %d) after it touched %d of %d networks" % (holder, leader.pid, touched, len(names)))
-    _, spec = history.wait_for_holder("another replica to hold the Lease",
-                                      lambda h: h and h != holder, timeout=TAKEOVER_BOUND + 15)
-    new_holder = spec["holderIdentity"]
-    acquired = parse_time(spec["acquireTime"])
-    failover = acquired - t_kill
+    failover, new_holder, t_kill = kill_mid_burst(cp, history, leader, holder, namespace, names)
     first = wait_until("the new leader's first write",
-                       lambda: first_write_by(cp, namespace, new_holder, acquired), timeout=30, interval=0.1)
+                       lambda: first_write_by(cp, namespace, new_holder, t_kill + failover), timeout=30, interval=0.1)
     figure("failover_s", failover)
     figure("failover_first_write_s", first - t_kill)
-    assert LEASE_DURATION - RETRY_PERIOD - 0.5 <= failover <= TAKEOVER_BOUND, (
-        "takeover %.2fs after the kill; expected between the lease expiry and %.1fs" % (failover, TAKEOVER_BOUND))
     converge = wait_complete(cp, namespace, names, timeout=120)
     figure("failover_converge_s", time.time() - t_kill)
     log("every network of round %d complete %.1fs after the takeover was seen" % (round_no, converge))
@@ -154,15 +141,7 @@ def test_failover():
                 # a (behind the proxy) leads: cut it; b takes over; kill b; the restarted a takes over.
                 all_names += cut_round(cp, history, [a, b], a, proxy, ns, r)
                 all_names += kill_round(cp, history, [a, b], ns, r)
-            time.sleep(1)
-            terms = history.terms()
-            report_terms(terms)
-            check_terms_do_not_overlap(terms)
-            assert terms[-1]["transitions"] == len(terms) - 1, "leaseTransitions %s for %d terms" % (
-                terms[-1]["transitions"], len(terms))
-            writes = controller_writes(cp)
-            n = check_writes_within_terms(writes, terms)
-            log("%d terms, %d controller writes, each inside its writer's term" % (len(terms), n))
+            _, writes = check_history(cp, history)
             assert len({w["identity"] for w in writes}) >= 3, "writes by %s" % {w["identity"] for w in writes}
             wait_complete(cp, ns, all_names, timeout=60)
             proxy.close()

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import select
+import signal
 import socket
 import ssl
 import threading
@@ -201,6 +202,39 @@ def check_writes_within_terms(writes, terms):
             w["verb"], w["resource"], w["namespace"], w["name"], w["identity"], w["at"],
             [(t["acquired"], t["end"]) for t in terms if t["identity"] == w["identity"]])
     return len(writes)
+
+
+def check_history(cp, history):
+    """The whole run's checks: terms that never overlap, leaseTransitions counting each change of
+    holder, every controller write inside its writer's term. Returns (terms, writes)."""
+    time.sleep(1)  # the last Lease versions and audit lines
+    terms = history.terms()
+    report_terms(terms)
+    check_terms_do_not_overlap(terms)
+    assert terms[-1]["transitions"] == terms[0]["transitions"] + len(terms) - 1, (
+        "leaseTransitions %s..%s for %d terms" % (terms[0]["transitions"], terms[-1]["transitions"], len(terms)))
+    writes = controller_writes(cp)
+    n = check_writes_within_terms(writes, terms)
+    log("%d terms, %d controller writes, each inside its writer's term" % (len(terms), n))
+    return terms, writes
+
+
+def kill_mid_burst(cp, history, leader, holder, namespace, names):
+    """kill -9 of the leader once it is writing the burst; waits for another holder. Returns
+    (seconds from the kill to the new holder's acquireTime, the new holder's identity, kill time)."""
+    touched = wait_mid_burst(cp, namespace, holder, names)
+    t_kill = time.time()
+    leader.signal(signal.SIGKILL)
+    code = leader.wait(10)
+    assert code == -signal.SIGKILL, "exit %s after kill -9" % code
+    log("killed leader %s after it touched %d of %d networks" % (holder, touched, len(names)))
+    _, spec = history.wait_for_holder("another replica to hold the Lease", lambda h: h and h != holder,
+                                      timeout=TAKEOVER_BOUND + 15)
+    takeover = parse_time(spec["acquireTime"]) - t_kill
+    # The leader renews every retry period, so its last renew came at most that long before the kill.
+    assert LEASE_DURATION - RETRY_PERIOD - 0.5 <= takeover <= TAKEOVER_BOUND, (
+        "takeover %.2fs after the kill; expected after the lease expiry and by %.1fs" % (takeover, TAKEOVER_BOUND))
+    return takeover, spec["holderIdentity"], t_kill
 
 
 class BlackholeProxy:
