@@ -7,6 +7,7 @@ complete. Python 3 standard library only.
 The controller's default timings (client-go's) are what the chart runs and what these tests check.
 """
 import datetime
+import http.client
 import json
 import os
 import re
@@ -68,49 +69,46 @@ class LeaseHistory:
         self._thread.start()
 
     def _run(self):
-        host, port = "127.0.0.1", self.cp.apiserver_port
-        query = urllib.parse.urlencode({"watch": "1", "fieldSelector": "metadata.name=" + LEASE_NAME,
-                                        "timeoutSeconds": "60"})
-        path = "/apis/coordination.k8s.io/v1/namespaces/%s/leases?%s" % (CONTROLLER_NAMESPACE, query)
+        last_rv = ""
         while not self._stop.is_set():
+            params = {"watch": "1", "fieldSelector": "metadata.name=" + LEASE_NAME, "timeoutSeconds": "60"}
+            if last_rv:
+                params["resourceVersion"] = last_rv  # go on where the last watch ended: no version missed
+            path = "/apis/coordination.k8s.io/v1/namespaces/%s/leases?%s" % (
+                CONTROLLER_NAMESPACE, urllib.parse.urlencode(params))
+            conn = http.client.HTTPSConnection("127.0.0.1", self.cp.apiserver_port, timeout=90,
+                                               context=_tls_context(self.cp))
             try:
-                with socket.create_connection((host, port), timeout=5) as raw:
-                    with _tls_context(self.cp).wrap_socket(raw, server_hostname=host) as s:
-                        s.settimeout(1.0)
-                        s.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (path, host)).encode())
-                        self._read(s)
-            except (OSError, ssl.SSLError, ValueError):
+                conn.request("GET", path)
+                response = conn.getresponse()
+                if response.status == 410:
+                    last_rv = ""  # expired (not expected within a test): list again
+                    continue
+                # http.client undoes the chunked encoding; each event is one JSON line.
+                while not self._stop.is_set():
+                    line = response.readline()
+                    if not line:
+                        break
+                    event = json.loads(line)
+                    if event.get("type") == "ERROR":
+                        last_rv = ""
+                        break
+                    last_rv = self._record(event) or last_rv
+            except (OSError, ValueError, http.client.HTTPException):
                 pass
+            finally:
+                conn.close()
             self._stop.wait(0.2)
 
-    def _read(self, s):
-        buffer = b""
-        while not self._stop.is_set():
-            try:
-                chunk = s.recv(65536)
-            except socket.timeout:
-                continue
-            if not chunk:
-                return
-            buffer += chunk
-            # Chunked transfer encoding: the events are single JSON lines; pick them out of the body.
-            while True:
-                start = buffer.find(b'{"type"')
-                end = buffer.find(b"\n", start) if start >= 0 else -1
-                if start < 0 or end < 0:
-                    break
-                self._record(buffer[start:end])
-                buffer = buffer[end + 1:]
-
-    def _record(self, line):
-        event = json.loads(line)
+    def _record(self, event):
         lease = event.get("object", {})
         rv = lease.get("metadata", {}).get("resourceVersion")
         if event.get("type") not in ("ADDED", "MODIFIED") or rv in self._seen:
-            return
+            return rv
         with self._lock:
             self._seen.add(rv)
             self.versions.append((time.time(), rv, lease.get("spec", {})))
+        return rv
 
     def stop(self):
         self._stop.set()
@@ -214,6 +212,10 @@ def check_history(cp, history):
     assert terms[-1]["transitions"] == terms[0]["transitions"] + len(terms) - 1, (
         "leaseTransitions %s..%s for %d terms" % (terms[0]["transitions"], terms[-1]["transitions"], len(terms)))
     writes = controller_writes(cp)
+    # The watch saw every version: one per successful Lease write in the audit log.
+    lease_writes = [w for w in writes if w["resource"] == "leases" and w["code"] and w["code"] < 300]
+    assert len(lease_writes) == len(history.snapshot()), "%d successful Lease writes, %d versions watched" % (
+        len(lease_writes), len(history.snapshot()))
     n = check_writes_within_terms(writes, terms)
     log("%d terms, %d controller writes, each inside its writer's term" % (len(terms), n))
     return terms, writes
