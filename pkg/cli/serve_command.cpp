@@ -19,11 +19,13 @@
 
 #include <sys/prctl.h>
 #include <unistd.h>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <thread>
@@ -92,8 +94,16 @@ std::string process_identity() {
 // Turns SIGTERM/SIGINT into a stop request. The signals are blocked in every thread (this must be
 // constructed before any other thread starts) and received by one thread with sigwait; the
 // destructor wakes that thread so that an early return or an exception never hangs on it.
+//
+// An orderly shutdown takes a second or two; one held up by a hung connection (a request to an API
+// server that stopped answering waits up to the request timeout) must not outlast the 10 s a
+// replica is given: after kShutdownLimit the process exits at once with kExitFailure, without
+// releasing the Lease. That is safe: it writes nothing more, and the standby takes the Lease when
+// it expires, as after a crash.
 class SignalStopper {
  public:
+  static constexpr std::chrono::seconds kShutdownLimit{9};
+
   SignalStopper(std::stop_source& source, observe::Logger& log) {
     sigset_t signals;
     sigemptyset(&signals);
@@ -106,11 +116,20 @@ class SignalStopper {
       if (closing_) return;
       log.info("signal received; shutting down", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
       source.request_stop();
+      std::unique_lock lock(mutex_);
+      if (finished_.wait_for(lock, kShutdownLimit, [this] { return closing_.load(); })) return;
+      log.error("shutdown did not finish in time; exiting without releasing the Lease (it expires by itself)",
+                {{"limit", std::to_string(kShutdownLimit.count()) + "s"}});
+      std::_Exit(kExitFailure);
     });
   }
   ~SignalStopper() {
-    closing_ = true;
-    pthread_kill(thread_.native_handle(), SIGTERM);
+    {
+      std::lock_guard lock(mutex_);
+      closing_ = true;
+    }
+    finished_.notify_all();
+    pthread_kill(thread_.native_handle(), SIGTERM);  // wakes sigwait; blocked (pending) otherwise
     thread_.join();
   }
   SignalStopper(const SignalStopper&) = delete;
@@ -118,6 +137,8 @@ class SignalStopper {
 
  private:
   std::atomic<bool> closing_{false};
+  std::mutex mutex_;
+  std::condition_variable finished_;
   std::thread thread_;
 };
 

@@ -2,6 +2,10 @@
 """Orderly shutdown of the leader on a private control plane (test/faults/control_plane.py), two
 replicas of `kubectl-bitcoin serve --leader-elect` with the chart's timings:
 
+SIGTERM to the leader just after its connection to the API server was cut by a blackholing proxy:
+it is gone within 10 s all the same (FIGURE shutdown_cut_s; past 9 s it exits at once without
+releasing the Lease), and the standby takes over when the lease expires.
+
 SIGTERM to the leader during a burst of network creations:
 - it exits with 0 within 10 s (FIGURE shutdown_s);
 - the reconciles in flight finish inside its term (no write of it is refused by its write fence,
@@ -22,10 +26,10 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from control_plane import ControlPlane, log, metric_value, wait_until  # noqa: E402
-from lease_terms import (LONG, RETRY_PERIOD, LeaseHistory, check_history, controller_writes,  # noqa: E402
-                         create_burst, figure, identity_of, kill_mid_burst, new_namespace, parse_time,
-                         wait_complete, wait_mid_burst)
+from control_plane import ControlPlane, log, metric_value, wait_until, write_kubeconfig  # noqa: E402
+from lease_terms import (LONG, RETRY_PERIOD, BlackholeProxy, LeaseHistory, check_history,  # noqa: E402
+                         controller_writes, create_burst, figure, identity_of, kill_mid_burst, new_namespace,
+                         parse_time, wait_complete, wait_mid_burst)
 
 NETWORKS = 40 if LONG else 12
 ROUNDS = 3 if LONG else 1
@@ -95,15 +99,46 @@ def kill_round(cp, history, ctls, namespace, round_no):
     return names
 
 
+def cut_term_round(cp, history, ctls, proxied, proxy, namespace):
+    """SIGTERM to the leader (proxied) just after its path to the API server was cut: its requests
+    hang, yet it must be gone within the limit; not having released the Lease, the standby takes it
+    when it expires."""
+    leader, holder, _ = leader_and_standby(history, ctls)
+    assert leader is proxied, "%s leads, not %s" % (holder, proxied.identity)
+    names = create_burst(cp, namespace, "hung", NETWORKS)
+    wait_mid_burst(cp, namespace, holder, names)
+    proxy.cut()
+    time.sleep(0.5)  # requests sent now get no answer
+    t_term = time.time()
+    leader.signal(signal.SIGTERM)
+    code = leader.wait(SHUTDOWN_LIMIT + 30)
+    shutdown = time.time() - t_term
+    figure("shutdown_cut_s", shutdown)
+    proxy.resume()
+    gave_up = [r for r in leader.log_records() if r.get("msg", "").startswith("shutdown did not finish in time")]
+    log("SIGTERM to leader %s with its path cut: exit %s after %.2fs%s" % (
+        holder, code, shutdown, " (forced)" if gave_up else ""))
+    assert shutdown <= SHUTDOWN_LIMIT, "shutdown with a cut path took %.2fs" % shutdown
+    assert code == (1 if gave_up else 0), "exit code %s" % code
+    _, spec = history.wait_for_holder("the standby to take over", lambda h: h and h != holder, timeout=40)
+    figure("takeover_after_cut_sigterm_s", parse_time(spec["acquireTime"]) - t_term)
+    wait_complete(cp, namespace, names, timeout=120)
+    leader.restart()
+    return names
+
+
 def test_shutdown():
     with ControlPlane("shutdown") as cp:
         history = LeaseHistory(cp)
         try:
             ns = new_namespace(cp, "faultsb-shutdown")
-            a = cp.start_controller("a", CONTROLLER_ARGS)
+            proxy = BlackholeProxy(cp.apiserver_port)
+            proxied_kubeconfig = write_kubeconfig(os.path.join(cp.dir, "proxied.kubeconfig"), proxy.server,
+                                                  cp.pki.ca_crt, cp.pki.path("admin.crt"), cp.pki.path("admin.key"))
+            a = cp.start_controller("a", CONTROLLER_ARGS, kubeconfig=proxied_kubeconfig)
             history.wait_for_holder("a to lead", lambda h: identity_of(h) == "a", timeout=60)
             b = cp.start_controller("b", CONTROLLER_ARGS)
-            names = []
+            names = cut_term_round(cp, history, [a, b], a, proxy, ns)
             for r in range(ROUNDS):
                 names += term_round(cp, history, [a, b], ns, r)
             names += kill_round(cp, history, [a, b], ns, 0)
