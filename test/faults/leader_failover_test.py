@@ -24,10 +24,10 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from control_plane import ControlPlane, log, wait_until, write_kubeconfig  # noqa: E402
-from lease_terms import (LONG, RENEW_DEADLINE, RETRY_PERIOD, TAKEOVER_BOUND, BlackholeProxy,  # noqa: E402
-                         LeaseHistory, check_history, controller_writes, create_burst, figure, identity_of,
-                         kill_mid_burst, new_namespace, parse_time, wait_complete, wait_mid_burst)
+from control_plane import ControlPlane, log, wait_until  # noqa: E402
+from lease_terms import (LONG, RENEW_DEADLINE, RETRY_PERIOD, TAKEOVER_BOUND, LeaseHistory, check_history,  # noqa: E402
+                         controller_writes, create_burst, figure, identity_of, kill_mid_burst, new_namespace,
+                         parse_time, start_pair, wait_complete, wait_mid_burst)
 
 NETWORKS = 40 if LONG else 12
 ROUNDS = 3 if LONG else 1
@@ -129,14 +129,7 @@ def test_failover():
         history = LeaseHistory(cp)
         try:
             ns = new_namespace(cp, "faultsb-failover")
-            proxy = BlackholeProxy(cp.apiserver_port)
-            proxied_kubeconfig = write_kubeconfig(os.path.join(cp.dir, "proxied.kubeconfig"), proxy.server,
-                                                  cp.pki.ca_crt, cp.pki.path("admin.crt"),
-                                                  cp.pki.path("admin.key"))
-            a = cp.start_controller("a", CONTROLLER_ARGS, kubeconfig=proxied_kubeconfig, restart_on_exit=True)
-            history.wait_for_holder("a to lead", lambda h: identity_of(h) == "a", timeout=60)
-            b = cp.start_controller("b", CONTROLLER_ARGS)
-            wait_until("b to be ready (a standby)", b.ready, timeout=60)
+            proxy, a, b = start_pair(cp, history, CONTROLLER_ARGS, supervise_a=True)
             all_names = []
             for r in range(ROUNDS):
                 # a (behind the proxy) leads: cut it; b takes over; kill b; the restarted a takes over.

@@ -19,7 +19,7 @@ import threading
 import time
 import urllib.parse
 
-from control_plane import CONTROLLER_NAMESPACE, GROUP, log, wait_until
+from control_plane import CONTROLLER_NAMESPACE, GROUP, log, wait_until, write_kubeconfig
 
 LEASE_NAME = "kubectl-bitcoin-controller"
 LEASE_DURATION = 15.0  # s, pkg/kube/leader_elector.hpp
@@ -305,6 +305,20 @@ class BlackholeProxy:
         finally:
             client.close()
             upstream.close()
+
+
+def start_pair(cp, history, args, supervise_a=False):
+    """Two replicas: a, whose connection to the API server goes through a BlackholeProxy (forwarding
+    until cut), leads; b, direct, is a ready standby. supervise_a: restart a when it exits, as the
+    kubelet would. Returns (proxy, a, b)."""
+    proxy = BlackholeProxy(cp.apiserver_port)
+    kubeconfig = write_kubeconfig(os.path.join(cp.dir, "proxied.kubeconfig"), proxy.server, cp.pki.ca_crt,
+                                  cp.pki.path("admin.crt"), cp.pki.path("admin.key"))
+    a = cp.start_controller("a", args, kubeconfig=kubeconfig, restart_on_exit=supervise_a)
+    history.wait_for_holder("a to lead", lambda h: identity_of(h) == "a", timeout=60)
+    b = cp.start_controller("b", args)
+    wait_until("b to be ready (a standby)", b.ready, timeout=60)
+    return proxy, a, b
 
 
 def network_manifest(namespace, names, nodes=1):

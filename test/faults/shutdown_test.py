@@ -27,10 +27,10 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from control_plane import ControlPlane, log, metric_value, wait_until, write_kubeconfig  # noqa: E402
-from lease_terms import (LONG, RETRY_PERIOD, BlackholeProxy, LeaseHistory, check_history,  # noqa: E402
-                         controller_writes, create_burst, figure, identity_of, kill_mid_burst, new_namespace,
-                         parse_time, wait_complete, wait_mid_burst)
+from control_plane import ControlPlane, log, metric_value, wait_until  # noqa: E402
+from lease_terms import (LONG, RETRY_PERIOD, LeaseHistory, check_history, controller_writes,  # noqa: E402
+                         create_burst, figure, identity_of, kill_mid_burst, new_namespace, parse_time,
+                         start_pair, wait_complete, wait_mid_burst)
 
 NETWORKS = 40 if LONG else 12
 ROUNDS = 3 if LONG else 1
@@ -133,12 +133,7 @@ def test_shutdown():
         history = LeaseHistory(cp)
         try:
             ns = new_namespace(cp, "faultsb-shutdown")
-            proxy = BlackholeProxy(cp.apiserver_port)
-            proxied_kubeconfig = write_kubeconfig(os.path.join(cp.dir, "proxied.kubeconfig"), proxy.server,
-                                                  cp.pki.ca_crt, cp.pki.path("admin.crt"), cp.pki.path("admin.key"))
-            a = cp.start_controller("a", CONTROLLER_ARGS, kubeconfig=proxied_kubeconfig)
-            history.wait_for_holder("a to lead", lambda h: identity_of(h) == "a", timeout=60)
-            b = cp.start_controller("b", CONTROLLER_ARGS)
+            proxy, a, b = start_pair(cp, history, CONTROLLER_ARGS)
             names = cut_term_round(cp, history, [a, b], a, proxy, ns)
             for r in range(ROUNDS):
                 names += term_round(cp, history, [a, b], ns, r)
