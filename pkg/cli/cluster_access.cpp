@@ -14,7 +14,7 @@ std::string config_error_message(const kube::ConfigError& e) {
 }
 }  // namespace
 
-kube::Client make_client(const GlobalOptions& global, double qps, int burst) {
+kube::Client make_client(const GlobalOptions& global, double qps, int burst, std::string user_agent) {
   kube::ClientOptions options;
   options.kubeconfig = global.kubeconfig;
   options.context = global.context;
@@ -34,6 +34,7 @@ kube::Client make_client(const GlobalOptions& global, double qps, int burst) {
   options.request_timeout = *timeout;
   options.qps = qps;
   options.burst = burst;
+  options.user_agent = std::move(user_agent);
   try {
     return kube::Client::from_options(options);
   } catch (const kube::ConfigError& e) {

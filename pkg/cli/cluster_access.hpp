@@ -9,7 +9,8 @@
 
 namespace kb::cli {
 
-kube::Client make_client(const GlobalOptions& global, double qps = 5, int burst = 10);
+// `user_agent` empty: the client's default ("kubectl-bitcoin").
+kube::Client make_client(const GlobalOptions& global, double qps = 5, int burst = 10, std::string user_agent = {});
 
 // The namespace a command works in: -n, else the kubeconfig context's, else "default".
 std::string effective_namespace(const GlobalOptions& global, const kube::Client& client);

@@ -19,11 +19,15 @@
 
 #include <sys/prctl.h>
 #include <unistd.h>
+#include <condition_variable>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <optional>
+#include <random>
 #include <thread>
 
 namespace kb::cli {
@@ -76,11 +80,30 @@ std::string host_name() {
   return buffer;
 }
 
+// This process's name in the Lease, Events and the User-Agent: the pod (or host) name and a random
+// suffix, as client-go's controllers do. The suffix makes each process a new candidate: two
+// processes on one host never share an identity, and a restarted pod does not silently resume the
+// term its crashed predecessor held.
+std::string process_identity() {
+  std::random_device random;
+  char suffix[9] = {};
+  std::snprintf(suffix, sizeof suffix, "%08x", static_cast<unsigned>(random()));
+  return env_or("POD_NAME", host_name()) + "_" + suffix;
+}
+
 // Turns SIGTERM/SIGINT into a stop request. The signals are blocked in every thread (this must be
 // constructed before any other thread starts) and received by one thread with sigwait; the
 // destructor wakes that thread so that an early return or an exception never hangs on it.
+//
+// An orderly shutdown takes a second or two; one held up by a hung connection (a request to an API
+// server that stopped answering waits up to the request timeout) must not outlast the 10 s a
+// replica is given: after kShutdownLimit the process exits at once with kExitFailure, without
+// releasing the Lease. That is safe: it writes nothing more, and the standby takes the Lease when
+// it expires, as after a crash.
 class SignalStopper {
  public:
+  static constexpr std::chrono::seconds kShutdownLimit{9};
+
   SignalStopper(std::stop_source& source, observe::Logger& log) {
     sigset_t signals;
     sigemptyset(&signals);
@@ -93,11 +116,20 @@ class SignalStopper {
       if (closing_) return;
       log.info("signal received; shutting down", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
       source.request_stop();
+      std::unique_lock lock(mutex_);
+      if (finished_.wait_for(lock, kShutdownLimit, [this] { return closing_.load(); })) return;
+      log.error("shutdown did not finish in time; exiting without releasing the Lease (it expires by itself)",
+                {{"limit", std::to_string(kShutdownLimit.count()) + "s"}});
+      std::_Exit(kExitFailure);
     });
   }
   ~SignalStopper() {
-    closing_ = true;
-    pthread_kill(thread_.native_handle(), SIGTERM);
+    {
+      std::lock_guard lock(mutex_);
+      closing_ = true;
+    }
+    finished_.notify_all();
+    pthread_kill(thread_.native_handle(), SIGTERM);  // wakes sigwait; blocked (pending) otherwise
     thread_.join();
   }
   SignalStopper(const SignalStopper&) = delete;
@@ -105,6 +137,8 @@ class SignalStopper {
 
  private:
   std::atomic<bool> closing_{false};
+  std::mutex mutex_;
+  std::condition_variable finished_;
   std::thread thread_;
 };
 
@@ -189,20 +223,26 @@ std::unique_ptr<bitcoin::RpcGateway> start_gateway(const ServeOptions& options,
 }
 
 // Runs the workers while this replica leads. Returns false when leadership was lost (the process
-// should exit), true when stopped.
+// should exit), true when stopped. `fence` is the write fence of the controller's and the event
+// recorder's client: open only within this replica's terms.
 bool run_elected(const ServeOptions& options, const kube::Client& client, const std::string& lease_namespace,
-                 const std::string& identity, controller::Controller& controller, std::atomic<bool>& leading,
-                 std::stop_source& stop, observe::Logger& log) {
+                 const std::string& identity, controller::Controller& controller, kube::EventRecorder& events,
+                 std::shared_ptr<kube::WriteFence> fence, std::atomic<bool>& leading, std::stop_source& stop,
+                 observe::Logger& log) {
   kube::LeaderElector elector(client,
                               {.lease_namespace = lease_namespace,
                                .lease_name = options.leader_election_id,
                                .identity = identity,
                                .exit_on_loss = true,  // like kube-controller-manager: a fresh process campaigns again
+                               .write_fence = std::move(fence),
                                .on_started_leading =
                                    [&](std::stop_token lead) {
                                      leading = true;
                                      log.info("became leader", {{"identity", identity}});
                                      controller.run_workers(lead);
+                                     // On shutdown the term is still open: post the last Events
+                                     // before the Lease is released (after a loss they are refused).
+                                     if (stop.stop_requested()) events.flush();
                                    },
                                .on_stopped_leading =
                                    [&] {
@@ -249,27 +289,34 @@ int run_serve(Context& context, const ServeOptions& options) {
   if (auto timeout = base::parse_duration(global.request_timeout); timeout && timeout->count() == 0) {
     global.request_timeout = "30s";
   }
-  auto client = make_client(global, options.qps, options.burst);
+  const auto identity = process_identity();
+  auto client = make_client(global, options.qps, options.burst,
+                            "kubectl-bitcoin/" + std::string(version::project()) + " (serve; " + identity + ")");
   log.info("starting controller", {{"version", std::string(version::project())},
                                    {"commit", std::string(version::git_commit())},
                                    {"server", client.config().describe()},
                                    {"watchNamespace", options.watch_namespace.empty() ? "*" : options.watch_namespace},
-                                   {"workers", std::to_string(options.workers)}});
+                                   {"workers", std::to_string(options.workers)},
+                                   {"identity", identity}});
 
-  auto identity = env_or("POD_NAME", host_name());
   auto in_pod_namespace = pod_namespace();
   auto own_namespace = in_pod_namespace.value_or(effective_namespace(context.global, client));
   auto credential_key = controller::load_or_create_credential_key(client, own_namespace, options.credential_key_secret,
                                                                   controller::system_random());
   log.info("credential key ready", {{"secret", own_namespace + "/" + options.credential_key_secret}});
-  kube::EventRecorder events(client, {.controller = "bitcoin.kubectl-bitcoin.dev/controller",
+  // With leader election every write of the controller goes through the elector's fence: a replica
+  // that is not leading, or whose term ended (a renew did not succeed within the renew deadline),
+  // cannot write, even from a reconcile that is still running.
+  auto fence = std::make_shared<kube::WriteFence>();
+  const kube::Client acting = options.leader_elect ? client.with_write_fence(fence) : client;
+  auto settings = controller_settings(options, *resync, in_pod_namespace.value_or(""), std::move(credential_key));
+  if (options.leader_elect) settings.reconciler.write_fence = fence;
+  kube::EventRecorder events(acting, {.controller = "bitcoin.kubectl-bitcoin.dev/controller",
                                       .instance = identity,
                                       .on_error = [&log](const std::string& e) {
                                         log.warn("posting an event failed", {{"error", e}});
                                       }});
-  controller::Controller controller(
-      client, controller_settings(options, *resync, in_pod_namespace.value_or(""), std::move(credential_key)), log,
-      metrics, &events, controller::real_rpc_factory());
+  controller::Controller controller(acting, std::move(settings), log, metrics, &events, controller::real_rpc_factory());
 
   std::atomic<bool> leading{!options.leader_elect};
   auto [metrics_host, metrics_port] = observe::parse_listen_address(options.metrics_address);
@@ -290,7 +337,8 @@ int run_serve(Context& context, const ServeOptions& options) {
   if (options.leader_elect) {
     auto lease_namespace =
         options.leader_election_namespace.empty() ? own_namespace : options.leader_election_namespace;
-    if (!run_elected(options, client, lease_namespace, identity, controller, leading, stop, log)) return kExitFailure;
+    if (!run_elected(options, client, lease_namespace, identity, controller, events, fence, leading, stop, log))
+      return kExitFailure;
   } else {
     controller.run_workers(stop.get_token());
   }

@@ -327,6 +327,7 @@ std::optional<ReconcileProblem> Reconciler::sync_peers(Pass& pass, const RpcCred
     try {
       auto changes = plan_peer_changes(ordinal, dials, pods.answering, pods.current_addresses, added_nodes(rpc));
       if (changes.empty()) continue;
+      require_term("changing the peers of node " + std::to_string(ordinal));
       auto applied = apply_peer_changes(rpc, changes);
       peer_changes += static_cast<int>(applied.add.size() + applied.remove.size());
       for (const auto& a : applied.add) {
@@ -364,6 +365,7 @@ void Reconciler::mine(Pass& pass, const RpcCredentials& creds, const NodePods& p
   if (!mining.enabled || !pods.answering.contains(mining.node) || Clock::now() < pass.state.next_block) return;
   auto address = mining.address.empty() ? derived_regtest_address(pass.network.uid) : mining.address;
   auto& rpc = node_rpc(pass.state, mining.node, pods.ready_ips.at(mining.node), creds);
+  require_term("mining a block on node " + std::to_string(mining.node));
   try {
     rpc.call("generatetoaddress", json::array{1, json::string(address)});
   } catch (const bitcoin::RpcError& e) {
@@ -373,6 +375,11 @@ void Reconciler::mine(Pass& pass, const RpcCredentials& creds, const NodePods& p
   metrics_.counter("kubectl_bitcoin_blocks_mined_total", "Blocks the controller mined.").inc();
   pass.state.next_block = Clock::now() + std::chrono::seconds(mining.interval_seconds);
   outcome.observations[mining.node] = observe_node(rpc);
+}
+
+void Reconciler::require_term(const std::string& what) const {
+  if (settings_.write_fence && !settings_.write_fence->remaining())
+    throw kube::FenceClosedError(what + " refused: this replica is not the leader (its term ended)");
 }
 
 // Steps 1-6 in order. A refusal or a failure ends the pass early; exceptions (API or node errors

@@ -63,6 +63,10 @@ struct ReconcilerSettings {
   // admits to the RPC port. Empty (running outside the cluster): any namespace.
   std::string controller_namespace;
   ImagePolicy images;
+  // With leader election, the elector's fence (the controller's Client writes through it too): the
+  // node RPCs that change a node (addnode/disconnect, mining) are made only while it is open, so a
+  // replica whose term ended does not act on the nodes either. Null: always allowed.
+  std::shared_ptr<const kube::WriteFence> write_fence;
 };
 
 class Reconciler {
@@ -118,6 +122,8 @@ class Reconciler {
   kube::ObjectPtr observe_object(const kube::ResourceRef& ref, const kube::Store* cache) const;
   void record_warning(const boost::json::value& network_object, const ReconcileProblem& problem);
   void count_write(std::string_view kind, std::string_view verb);
+  // Throws kube::FenceClosedError naming `what` when the write fence is closed.
+  void require_term(const std::string& what) const;
 
   kube::Client client_;
   ReconcilerCaches caches_;

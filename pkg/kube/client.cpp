@@ -187,31 +187,43 @@ struct Client::Impl {
     }
   }
 
-  RawResponse execute(const RawRequest& request) {
-    auto response =
-        send_with_retries([&](const Credentials& creds) { return transport.send(to_transport(request, creds), creds); },
-                          Timing::counted, {});
+  // Every attempt of a write through a fence is checked against it and cut to what is left of it.
+  RawResponse execute(const RawRequest& request, const WriteFence* fence) {
+    if (request.method == "GET") fence = nullptr;
+    auto response = send_with_retries(
+        [&](const Credentials& creds) {
+          TransportRequest t = to_transport(request, creds);
+          if (fence) {
+            auto left = fence->remaining();
+            if (!left)
+              throw FenceClosedError(request.method + " " + path_only(request.path) +
+                                     " refused: this replica is not the leader (its term ended)");
+            if (t.timeout.count() <= 0 || *left < t.timeout) t.timeout = *left;
+          }
+          return transport.send(t, creds);
+        },
+        Timing::counted, {});
     // Without a stop token nothing interrupts the retries, so there is always an answer.
     if (!response) throw KubeError(request.method + " " + path_only(request.path) + " was interrupted");
     return RawResponse{response->status, std::move(response->headers), std::move(response->body)};
   }
 
-  std::string checked(const RawRequest& request) {
-    RawResponse response = execute(request);
+  std::string checked(const RawRequest& request, const WriteFence* fence) {
+    RawResponse response = execute(request, fence);
     if (response.status >= 300)
       throw decode_api_error(response.status, response.body, request.method, path_only(request.path),
                              retry_after_of(response.headers));
     return std::move(response.body);
   }
 
-  json::value json_call(std::string method, std::string path, const json::value* body,
+  json::value json_call(const WriteFence* fence, std::string method, std::string path, const json::value* body,
                         std::string content_type = "application/json") {
     RawRequest request;
     request.method = std::move(method);
     request.path = std::move(path);
     if (body) request.body = json::serialize(*body);
     request.content_type = std::move(content_type);
-    std::string text = checked(request);
+    std::string text = checked(request, fence);
     return parse_body(text, request.method, path_only(request.path));
   }
 
@@ -235,6 +247,26 @@ struct Client::Impl {
 };
 
 Client::Client(ClusterConfig config) : impl_(std::make_shared<Impl>(std::move(config))) {}
+
+Client Client::with_write_fence(std::shared_ptr<const WriteFence> fence) const {
+  Client copy = *this;
+  copy.fence_ = std::move(fence);
+  return copy;
+}
+
+void WriteFence::open_until(Clock::time_point until) {
+  until_ = std::max<Clock::rep>(1, until.time_since_epoch().count());
+}
+
+void WriteFence::close() { until_ = 0; }
+
+std::optional<std::chrono::milliseconds> WriteFence::remaining() const {
+  const Clock::rep until = until_.load();
+  if (until == 0) return std::nullopt;
+  auto left = std::chrono::ceil<std::chrono::milliseconds>(Clock::time_point(Clock::duration(until)) - Clock::now());
+  if (left.count() <= 0) return std::nullopt;
+  return left;
+}
 
 Client Client::from_options(const ClientOptions& options) { return Client(load_cluster_config(options)); }
 
@@ -276,7 +308,9 @@ std::string watch_query(const WatchOptions& options) {
   return q.str();
 }
 
-json::value Client::get(const ResourceRef& ref) const { return impl_->json_call("GET", ref.path(), nullptr); }
+json::value Client::get(const ResourceRef& ref) const {
+  return impl_->json_call(fence_.get(), "GET", ref.path(), nullptr);
+}
 
 std::optional<json::value> Client::get_if_exists(const ResourceRef& ref) const {
   try {
@@ -288,7 +322,8 @@ std::optional<json::value> Client::get_if_exists(const ResourceRef& ref) const {
 }
 
 ListResult Client::list_page(const ResourceRef& collection, const ListOptions& options) const {
-  json::value list = impl_->json_call("GET", collection.collection().path() + list_query(options), nullptr);
+  json::value list =
+      impl_->json_call(fence_.get(), "GET", collection.collection().path() + list_query(options), nullptr);
   ListResult result;
   auto* root = list.if_object();
   if (!root) throw KubeError("the API server's list of " + collection.describe() + " is not a JSON object");
@@ -341,13 +376,13 @@ json::value Client::create(const ResourceRef& collection, const json::value& obj
   add_write_options(q, options.dry_run, options.field_manager, options.field_validation);
   // POST goes to the collection, or to a named object's subresource (serviceaccounts/x/token, pods/x/eviction).
   const std::string path = collection.subresource.empty() ? collection.collection().path() : collection.path();
-  return impl_->json_call("POST", path + q.str(), &object);
+  return impl_->json_call(fence_.get(), "POST", path + q.str(), &object);
 }
 
 json::value Client::update(const ResourceRef& ref, const json::value& object, const WriteOptions& options) const {
   Query q;
   add_write_options(q, options.dry_run, options.field_manager, options.field_validation);
-  return impl_->json_call("PUT", ref.path() + q.str(), &object);
+  return impl_->json_call(fence_.get(), "PUT", ref.path() + q.str(), &object);
 }
 
 json::value Client::update_status(const ResourceRef& ref, const json::value& object,
@@ -367,7 +402,7 @@ json::value Client::remove(const ResourceRef& ref, const DeleteOptions& options)
   }
   if (options.dry_run) body["dryRun"] = json::array{"All"};
   json::value value = std::move(body);
-  return impl_->json_call("DELETE", ref.path(), &value);
+  return impl_->json_call(fence_.get(), "DELETE", ref.path(), &value);
 }
 
 json::value Client::patch(const ResourceRef& ref, PatchType type, const json::value& patch,
@@ -392,7 +427,7 @@ json::value Client::patch(const ResourceRef& ref, PatchType type, const json::va
   Query q;
   add_write_options(q, options.dry_run, options.field_manager);
   if (type == PatchType::Apply && options.force) q.add("force", "true");
-  return impl_->json_call("PATCH", ref.path() + q.str(), &patch, content_type);
+  return impl_->json_call(fence_.get(), "PATCH", ref.path() + q.str(), &patch, content_type);
 }
 
 json::value Client::apply(const ResourceRef& ref, const json::value& object, const ApplyOptions& options) const {
@@ -406,7 +441,7 @@ json::value Client::update_scale(const ResourceRef& ref, std::int64_t replicas, 
   return patch(ref.sub("scale"), PatchType::Merge, body, PatchOptions{options.field_manager, false, options.dry_run});
 }
 
-RawResponse Client::raw(const RawRequest& request) const { return impl_->execute(request); }
+RawResponse Client::raw(const RawRequest& request) const { return impl_->execute(request, fence_.get()); }
 
 std::string Client::request(std::string method, std::string path, std::string body, std::string content_type) const {
   RawRequest r;
@@ -415,7 +450,7 @@ std::string Client::request(std::string method, std::string path, std::string bo
   r.body = std::move(body);
   r.content_type = std::move(content_type);
   r.accept = "*/*";
-  return impl_->checked(r);
+  return impl_->checked(r, fence_.get());
 }
 
 void Client::stream_get(const std::string& path, const std::function<bool(std::string_view)>& on_data,

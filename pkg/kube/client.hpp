@@ -15,6 +15,11 @@
 // Every request: client-side token bucket (qps/burst), connect and request timeouts, keep-alive
 // connections (a small pool), Retry-After honoured on 429/503 (a few retries), credentials
 // refreshed and the request retried once on 401 when they can change (exec plugin, token file).
+//
+// A Client may carry a WriteFence (with_write_fence): then every request but GET is refused with
+// FenceClosedError while the fence is closed, and is given up when the fence closes (its timeout is
+// cut to what is left), so no write of this client is sent or awaited outside the fence's term.
+// The leader elector holds the fence open until the renew deadline of the current term.
 #include "pkg/kube/cluster_config.hpp"
 #include "pkg/kube/errors.hpp"
 #include "pkg/kube/resource_ref.hpp"
@@ -22,6 +27,7 @@
 
 #include <boost/json/value.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -118,6 +124,19 @@ struct ClientMetrics {
   std::uint64_t connections_opened = 0;
 };
 
+// Open until a point in time, or closed. Thread-safe; shared by the elector and the clients it fences.
+class WriteFence {
+ public:
+  using Clock = std::chrono::steady_clock;
+  void open_until(Clock::time_point until);
+  void close();
+  // What is left of the term (positive), or nullopt when closed.
+  std::optional<std::chrono::milliseconds> remaining() const;
+
+ private:
+  std::atomic<Clock::rep> until_{0};  // time_since_epoch in Clock ticks; 0: closed
+};
+
 class Client {
  public:
   explicit Client(ClusterConfig config);
@@ -170,6 +189,9 @@ class Client {
   std::string watch(const ResourceRef& collection, const WatchOptions& options,
                     const std::function<bool(const WatchEvent&)>& on_event, std::stop_token stop = {}) const;
 
+  // A copy (sharing connections, limiter, credentials) whose writes go through `fence`.
+  Client with_write_fence(std::shared_ptr<const WriteFence> fence) const;
+
   // Drops pooled connections (e.g. after the server's certificate changed).
   void reset_connections() const;
   ClientMetrics metrics() const;
@@ -178,6 +200,7 @@ class Client {
 
  private:
   std::shared_ptr<Impl> impl_;
+  std::shared_ptr<const WriteFence> fence_;
 };
 
 // The query string ("?a=b&c=d", or "") for list/watch options.

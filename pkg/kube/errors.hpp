@@ -74,6 +74,13 @@ class TransportError : public KubeError {
   std::string detail_;
 };
 
+// A write refused before it was sent: the client's WriteFence was closed (this replica is not, or
+// no longer, the leader).
+class FenceClosedError : public KubeError {
+ public:
+  using KubeError::KubeError;
+};
+
 class ConfigError : public KubeError {
  public:
   // `source` names the file (or "in-cluster", "options"); `field` the path inside it (may be empty).

@@ -40,8 +40,9 @@ std::string LeaderElector::current_leader() const {
 
 bool LeaderElector::try_acquire_or_renew() {
   const auto now = system_clock::now();
-  const std::int64_t duration_seconds =
-      std::max<std::int64_t>(1, duration_cast<seconds>(config_.lease_duration).count());
+  // Rounded up: a Lease that advertised less than the configured duration would let a candidate
+  // take over before this replica's renew deadline.
+  const std::int64_t duration_seconds = std::max<std::int64_t>(1, ceil<seconds>(config_.lease_duration).count());
   const ResourceRef ref = refs::leases(config_.lease_namespace, config_.lease_name);
   auto lease = client_.get_if_exists(ref);
   std::string new_leader;
@@ -85,7 +86,8 @@ bool LeaderElector::try_acquire_or_renew() {
       observed_at_ = steady_clock::now();
     }
     observed_lease_ = *lease;
-    expired = observed_at_ + seconds(record_duration) <= steady_clock::now();
+    observed_duration_ = seconds(record_duration);
+    expired = observed_at_ + observed_duration_ <= steady_clock::now();
   }
   if (!new_leader.empty() && config_.on_new_leader) config_.on_new_leader(new_leader);
   if (!holder.empty() && holder != config_.identity && !expired) return false;
@@ -117,6 +119,12 @@ bool LeaderElector::try_acquire_or_renew() {
   return true;
 }
 
+std::optional<steady_clock::duration> LeaderElector::until_expiry() const {
+  std::lock_guard lock(mutex_);
+  if (observed_holder_.empty() || observed_holder_ == config_.identity) return std::nullopt;
+  return observed_at_ + observed_duration_ - steady_clock::now();
+}
+
 void LeaderElector::release() {
   const ResourceRef ref = refs::leases(config_.lease_namespace, config_.lease_name);
   auto lease = client_.get_if_exists(ref);
@@ -133,8 +141,11 @@ void LeaderElector::release() {
 
 void LeaderElector::run(std::stop_token stop) {
   std::mt19937 rng(std::random_device{}());
-  // client-go jitters the acquire retry by up to 1.2x the retry period.
-  std::uniform_real_distribution<double> jitter(1.0, 2.2);
+  // Candidates spread their attempts over 1.0-1.1 retry periods (client-go: 1.0-2.2) and try
+  // again the moment the lease they observe expires, so a crashed leader is replaced at most
+  // lease_duration + 1.1 retry periods after its last renew (the observation lags the renew by one
+  // attempt at most).
+  std::uniform_real_distribution<double> jitter(1.0, 1.1);
   auto attempt = [&]() {
     try {
       return try_acquire_or_renew();
@@ -148,21 +159,26 @@ void LeaderElector::run(std::stop_token stop) {
     while (!stop.stop_requested()) {
       acquired_at = steady_clock::now();
       if (attempt()) break;
-      sleep_for(duration_cast<steady_clock::duration>(config_.retry_period * jitter(rng)), stop);
+      auto wait = duration_cast<steady_clock::duration>(config_.retry_period * jitter(rng));
+      if (auto left = until_expiry(); left && *left > steady_clock::duration::zero() && *left < wait)
+        wait = *left + milliseconds(5);
+      sleep_for(wait, stop);
     }
     if (stop.stop_requested()) return;
 
+    auto deadline = acquired_at + config_.renew_deadline;
+    if (config_.write_fence) config_.write_fence->open_until(deadline);
     leading_ = true;
     std::stop_source lead;
     // Acting ends at `deadline` unless a renew that started before it succeeds; the watchdog
     // enforces it even while a renew is still waiting for an answer.
     std::mutex deadline_mutex;
     std::condition_variable_any deadline_changed;
-    auto deadline = acquired_at + config_.renew_deadline;
     std::jthread watchdog([&](std::stop_token quit) {
       std::unique_lock lock(deadline_mutex);
       while (!quit.stop_requested()) {
         if (steady_clock::now() >= deadline) {
+          if (config_.write_fence) config_.write_fence->close();
           leading_ = false;
           lead.request_stop();
           if (config_.on_error) config_.on_error("leader election: no successful renew within the renew deadline");
@@ -182,7 +198,11 @@ void LeaderElector::run(std::stop_token stop) {
       if (attempt()) {
         {
           std::lock_guard lock(deadline_mutex);
+          // Once the watchdog ended the term, a late renew must not reopen the fence for the
+          // work that is winding down.
+          if (lead.stop_requested()) break;
           deadline = started + config_.renew_deadline;  // from when the renew was sent, not answered
+          if (config_.write_fence) config_.write_fence->open_until(deadline);
         }
         deadline_changed.notify_all();
         continue;
@@ -194,7 +214,8 @@ void LeaderElector::run(std::stop_token stop) {
     watchdog.join();
     leading_ = false;
     lead.request_stop();
-    if (work.joinable()) work.join();
+    if (work.joinable()) work.join();  // on a stop (not a loss) the work may still finish its writes
+    if (config_.write_fence) config_.write_fence->close();
     if (stop.stop_requested() && config_.release_on_cancel) {
       try {
         release();

@@ -19,12 +19,19 @@
 // keep it acting. The Lease requests also go through their own client whose connect and request
 // timeouts are a quarter of the renew deadline (a renew is a GET and a PUT), so a stuck request
 // fails instead of holding the elector.
+//
+// Acting is fenced, not only signalled: the elector holds `write_fence` open exactly until the
+// current term's renew deadline, so the writes of a Client made with with_write_fence(fence) are
+// refused after it, and a write in flight is given up at it, whether or not the code doing the
+// work has looked at its stop token yet.
 #include "pkg/kube/client.hpp"
 
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <stop_token>
 #include <string>
 
@@ -38,7 +45,8 @@ struct LeaderElectionConfig {
   std::chrono::milliseconds renew_deadline{10000};
   std::chrono::milliseconds retry_period{2000};
   bool release_on_cancel = true;
-  bool exit_on_loss = false;  // return from run() when leadership is lost instead of campaigning again
+  bool exit_on_loss = false;                // return from run() when leadership is lost instead of campaigning again
+  std::shared_ptr<WriteFence> write_fence;  // optional: open while this replica may act
   std::function<void(std::stop_token)> on_started_leading;
   std::function<void()> on_stopped_leading;
   std::function<void(const std::string& leader)> on_new_leader;  // observed holder changed
@@ -54,6 +62,8 @@ class LeaderElector {
 
  private:
   bool try_acquire_or_renew();
+  // Time left of the lease another holder was last seen renewing; nullopt when free or ours.
+  std::optional<std::chrono::steady_clock::duration> until_expiry() const;
   void release();
 
   Client client_;  // the caller's, with timeouts bounded by the renew deadline
@@ -64,6 +74,7 @@ class LeaderElector {
   std::string observed_rv_;
   std::string observed_renew_time_;
   std::chrono::steady_clock::time_point observed_at_{};
+  std::chrono::seconds observed_duration_{0};
   boost::json::value observed_lease_;
 };
 

@@ -78,7 +78,8 @@ struct Harness {
   std::unique_ptr<NetworkCredentials> credentials;  // outlives the reconciler, which holds a reference
   std::unique_ptr<Reconciler> reconciler;
 
-  explicit Harness(RpcFactory factory = nullptr) {
+  explicit Harness(RpcFactory factory = nullptr, std::shared_ptr<const kb::kube::WriteFence> fence = nullptr) {
+    settings.write_fence = std::move(fence);
     pods.add_index(kPodsByNetworkIndex, index_by_network());
     kb::kube::ClusterConfig config;
     config.server = api.url();
@@ -334,6 +335,33 @@ TEST_CASE("a user Secret that does not exist: Degraded SecretNotFound, no object
   auto degraded = h.degraded_condition();
   CHECK(degraded.at("status") == "True");
   CHECK(degraded.at("reason") == "SecretNotFound");
+}
+
+TEST_CASE("a closed write fence (the term ended): nodes are observed, but no block is mined") {
+  kb::bitcoin::testing::FakeRpcCaller* node = nullptr;
+  auto fence = std::make_shared<kb::kube::WriteFence>();  // closed: this replica's term is over
+  Harness h(
+      [&](const std::string&, int, const RpcCredentials&) -> std::unique_ptr<kb::bitcoin::RpcCaller> {
+        auto fake = std::make_unique<kb::bitcoin::testing::FakeRpcCaller>();
+        fake->answer("getblockchaininfo", json::value{{"blocks", 5}, {"bestblockhash", "00ab"}})
+            .answer("getnetworkinfo", json::value{{"connections", 0}, {"subversion", "/Satoshi:29.3.0/"}})
+            .answer("getaddednodeinfo", json::array{})
+            .answer("generatetoaddress", json::array{"00cd"});
+        node = fake.get();
+        return fake;
+      },
+      fence);
+  h.add_network(R"({"nodes": 1, "mining": {"enabled": true, "intervalSeconds": 5}})");
+  h.pods.upsert(std::make_shared<const json::value>(ready_pod(0, "10.0.0.5")));
+  CHECK_THROWS_AS(h.reconciler->reconcile("ns/net"), kb::kube::FenceClosedError);
+  REQUIRE(node != nullptr);
+  CHECK(std::ranges::none_of(node->calls, [](const std::string& c) { return c.starts_with("generate"); }));
+  CHECK(std::ranges::any_of(node->calls, [](const std::string& c) { return c.starts_with("getblockchaininfo"); }));
+
+  fence->open_until(std::chrono::steady_clock::now() + std::chrono::seconds(10));  // leading again
+  h.observe_writes();
+  CHECK_NOTHROW(h.reconciler->reconcile("ns/net"));
+  CHECK(std::ranges::any_of(node->calls, [](const std::string& c) { return c.starts_with("generatetoaddress"); }));
 }
 
 TEST_CASE("a node's RPC error while mining (a FAKE RpcCaller): Degraded, the status still written, back-off") {

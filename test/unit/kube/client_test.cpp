@@ -490,3 +490,44 @@ users: [{name: u, user: )" + user + R"(}]
   CHECK(messages_for("{client-certificate-data: " + cert + ", client-key-data: bm90IGEga2V5}", "")
             .starts_with("/k/bad.kubeconfig: users[u].user.client-key-data: is not a PEM private key"));
 }
+
+TEST_CASE("write fence: closed, writes are refused before they are sent; reads pass; open, a write is cut at its end") {
+  std::atomic<bool> slow{false};
+  FakeApiServer server([&](const FakeRequest& r) {
+    if (slow && r.method != "GET") std::this_thread::sleep_for(2s);  // an answer that comes too late
+    return FakeResponse::json(r.method == "POST" ? 201 : 200, kPod);
+  });
+  ClusterConfig config = config_for(server);
+  config.request_timeout = 0ms;  // no timeout of its own: only the fence bounds the write
+  auto fence = std::make_shared<WriteFence>();
+  Client plain(config);
+  Client fenced = plain.with_write_fence(fence);
+  json::value pod = json::parse(kPod);
+
+  CHECK_FALSE(fence->remaining().has_value());
+  CHECK_THROWS_AS(fenced.create(refs::pods("ns"), pod), FenceClosedError);
+  CHECK_THROWS_AS(fenced.apply(refs::pods("ns", "p"), pod, {.field_manager = "m"}), FenceClosedError);
+  CHECK_THROWS_AS(fenced.remove(refs::pods("ns", "p")), FenceClosedError);
+  CHECK(server.requests().empty());
+  CHECK(fenced.get(refs::pods("ns", "p")).at("metadata").at("name") == "p");
+  CHECK_NOTHROW(plain.create(refs::pods("ns"), pod));  // the fence belongs to the copy only
+  CHECK(server.requests().size() == 2);
+
+  fence->open_until(std::chrono::steady_clock::now() + 10s);
+  CHECK(fence->remaining().value() > 9s);
+  CHECK_NOTHROW(fenced.create(refs::pods("ns"), pod));
+  CHECK(server.requests().size() == 3);
+
+  slow = true;
+  fence->open_until(std::chrono::steady_clock::now() + 300ms);
+  auto t0 = std::chrono::steady_clock::now();
+  CHECK_THROWS_AS(fenced.update(refs::pods("ns", "p"), pod), TransportError);
+  auto took = std::chrono::steady_clock::now() - t0;
+  CHECK(took >= 250ms);
+  CHECK(took < 1500ms);  // not the 2 s the answer takes
+  std::this_thread::sleep_for(100ms);
+  CHECK_THROWS_AS(fenced.update(refs::pods("ns", "p"), pod), FenceClosedError);  // expired by itself
+  fence->open_until(std::chrono::steady_clock::now() + 10s);
+  fence->close();
+  CHECK_FALSE(fence->remaining().has_value());
+}

@@ -156,7 +156,12 @@ TEST_CASE("a crashed leader (no release) is replaced after the lease expires") {
   auto crashed = std::chrono::steady_clock::now();
   CHECK(leases.holder() == "a");
   REQUIRE(eventually([&] { return b.is_leader(); }, 5s));
-  CHECK(std::chrono::steady_clock::now() - crashed >= 1000ms);
+  auto took = std::chrono::steady_clock::now() - crashed;
+  CHECK(took >= 1000ms);
+  // The Lease advertises the duration rounded up to whole seconds (2 s). b tries again the moment
+  // the lease it observed expires: at most that plus one attempt interval (110 ms) after a's last
+  // renew, which came before the crash.
+  CHECK(took <= 2000ms + 110ms + 150ms);
   run_b.request_stop();
 }
 
@@ -170,12 +175,16 @@ TEST_CASE("a renew stuck on a dead connection: the leader stops acting at the re
   std::atomic<std::int64_t> acting_until_ms{0};
   auto c = fast("a", started, stopped);
   c.exit_on_loss = true;
+  auto fence = std::make_shared<WriteFence>();
+  c.write_fence = fence;
+  std::atomic<bool> fence_open_at_start{false};
   auto t0 = std::chrono::steady_clock::now();
   auto since_t0 = [t0] {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
   };
   c.on_started_leading = [&](std::stop_token lead) {
     ++started;
+    fence_open_at_start = fence->remaining().has_value();
     while (!lead.stop_requested()) std::this_thread::sleep_for(1ms);
     acting_until_ms = since_t0();
   };
@@ -196,6 +205,10 @@ TEST_CASE("a renew stuck on a dead connection: the leader stops acting at the re
   CHECK(acting_until_ms.load() - hung_at <= 1250);
   CHECK(acting_until_ms.load() - hung_at >= 700);
   CHECK_FALSE(a.is_leader());
+  // The fence opened with the term and closed when it ended (by its own deadline, at the latest
+  // when the watchdog stopped the work).
+  CHECK(fence_open_at_start.load());
+  CHECK_FALSE(fence->remaining().has_value());
   // The stuck PUT times out (a quarter of the renew deadline), so run() gives up promptly.
   CHECK(eventually([&] { return returned.load(); }, 2s));
   CHECK(stopped == 1);
