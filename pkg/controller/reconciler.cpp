@@ -156,6 +156,7 @@ struct Reconciler::Outcome {
   bool refused = false;
   std::vector<json::value> pods;
   std::map<int, NodeObservation> observations;
+  std::map<int, NodeFailure> node_failures;  // ready pods whose RPC failed
   bool all_ready = false;
 };
 
@@ -283,8 +284,9 @@ std::optional<ReconcileProblem> Reconciler::observe_nodes(Pass& pass, const RpcC
       outcome.observations[ordinal] = observe_node(node_rpc(pass.state, ordinal, ip, creds));
     } catch (const bitcoin::RpcFailure& e) {
       pass.state.nodes.erase(ordinal);
+      outcome.node_failures[ordinal] = node_failure(e);
       if (auto node_problem = persistent_node_problem(ordinal, e)) {
-        log_.warn("node answers, but not as bitcoind does",
+        log_.warn("node does not answer as bitcoind does",
                   {{"network", pass.key}, {"ordinal", std::to_string(ordinal)}, {"error", e.what()}});
         if (!problem) problem = std::move(node_problem);
       } else {
@@ -391,7 +393,8 @@ void Reconciler::run_steps(Pass& pass, Outcome& outcome) {
 // 7. The status, written only when it changed. Returns whether it changed.
 bool Reconciler::write_status(const Pass& pass, Outcome& outcome) {
   auto now = base::format_time(std::chrono::system_clock::now());
-  auto status = compute_status(StatusInputs{&pass.network, outcome.pods, outcome.observations, outcome.problem, now});
+  auto status = compute_status(
+      StatusInputs{&pass.network, outcome.pods, outcome.observations, outcome.problem, now, outcome.node_failures});
   if (status == pass.network.status) return false;
   if (!pass.refused_args.empty() && !outcome.failure) record_warning(pass.object, *outcome.problem);
   try {
