@@ -12,12 +12,13 @@ namespace kb::controller {
 namespace json = boost::json;
 
 RpcFactory real_rpc_factory() {
-  return [](const std::string& host, int port, const RpcCredentials& creds) -> std::unique_ptr<bitcoin::RpcCaller> {
+  return [](const std::string& host, int port, const RpcCredentials& creds,
+            std::chrono::milliseconds call_timeout) -> std::unique_ptr<bitcoin::RpcCaller> {
     bitcoin::RpcEndpoint endpoint{host, static_cast<std::uint16_t>(port),
                                   bitcoin::UserPassword{creds.user, creds.password}, "/"};
     bitcoin::RpcClientOptions options;
-    options.connect_timeout = std::chrono::seconds(3);
-    options.call_timeout = std::chrono::seconds(15);
+    options.connect_timeout = std::min<std::chrono::milliseconds>(std::chrono::seconds(3), call_timeout);
+    options.call_timeout = call_timeout;
     return std::make_unique<bitcoin::RpcClient>(std::move(endpoint), options);
   };
 }

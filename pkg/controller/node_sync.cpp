@@ -83,7 +83,7 @@ std::optional<std::string> persistent_failure_reason(const bitcoin::RpcFailure& 
     case bitcoin::RpcTransportError::Kind::call_timeout:
       // Connected (the kernel accepts for a listening socket), but no answer within the call's
       // deadline: the process is stopped, hung or starved. A starting node answers -28 at once.
-      return "NodeNotResponding";
+      return std::string(kNodeNotResponding);
     default:
       return std::nullopt;
   }

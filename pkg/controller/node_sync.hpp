@@ -14,6 +14,9 @@
 
 namespace kb::controller {
 
+// The reason of a node that accepted the connection but did not answer within the call's deadline.
+inline constexpr std::string_view kNodeNotResponding = "NodeNotResponding";
+
 struct NodeSyncResult {
   NodeObservation observation;
   PeerChanges applied;  // what was changed on the node in this call

@@ -129,7 +129,7 @@ bitcoin::RpcCaller& Reconciler::node_rpc(NetworkState& state, int ordinal, const
   auto& slot = state.nodes[ordinal];
   if (!slot.rpc || slot.ip != ip) {
     slot.ip = ip;
-    slot.rpc = rpc_factory_(ip, api::kRpcPort, creds);
+    slot.rpc = rpc_factory_(ip, api::kRpcPort, creds, settings_.node_call_timeout);
   }
   return *slot.rpc;
 }
@@ -279,16 +279,38 @@ Reconciler::NodePods Reconciler::find_node_pods(Pass& pass, Outcome& outcome) co
 std::optional<ReconcileProblem> Reconciler::observe_nodes(Pass& pass, const RpcCredentials& creds, const NodePods& pods,
                                                           Outcome& outcome) {
   std::optional<ReconcileProblem> problem;
+  std::erase_if(pass.state.not_responding, [&](const auto& entry) {
+    auto ip = pods.ready_ips.find(entry.first);
+    return ip == pods.ready_ips.end() || ip->second != entry.second.first;  // replaced or gone
+  });
   for (const auto& [ordinal, ip] : pods.ready_ips) {
+    auto suspect = pass.state.not_responding.find(ordinal);
     try {
-      outcome.observations[ordinal] = observe_node(node_rpc(pass.state, ordinal, ip, creds));
+      if (suspect == pass.state.not_responding.end()) {
+        outcome.observations[ordinal] = observe_node(node_rpc(pass.state, ordinal, ip, creds));
+      } else {
+        // A fresh connection: the old one may still wait for the answer to a call that timed out.
+        auto probe = rpc_factory_(ip, api::kRpcPort, creds, settings_.probe_call_timeout);
+        outcome.observations[ordinal] = observe_node(*probe);
+        pass.state.not_responding.erase(suspect);
+        log_.info("node answers again", {{"network", pass.key}, {"ordinal", std::to_string(ordinal)}});
+      }
     } catch (const bitcoin::RpcFailure& e) {
       pass.state.nodes.erase(ordinal);
-      outcome.node_failures[ordinal] = node_failure(e);
-      if (auto node_problem = persistent_node_problem(ordinal, e)) {
+      auto failure = node_failure(e);
+      if (failure.reason != kNodeNotResponding) {
+        if (suspect != pass.state.not_responding.end()) pass.state.not_responding.erase(suspect);
+      } else if (suspect != pass.state.not_responding.end()) {
+        failure = suspect->second.second;  // still the diagnosis of the full deadline
+      } else {
+        pass.state.not_responding[ordinal] = {ip, failure};
+      }
+      outcome.node_failures[ordinal] = failure;
+      if (failure.degrades) {
         log_.warn("node does not answer as bitcoind does",
                   {{"network", pass.key}, {"ordinal", std::to_string(ordinal)}, {"error", e.what()}});
-        if (!problem) problem = std::move(node_problem);
+        if (!problem)
+          problem = ReconcileProblem{failure.reason, "node " + std::to_string(ordinal) + ": " + failure.message};
       } else {
         log_.debug("node not answering yet",
                    {{"network", pass.key}, {"ordinal", std::to_string(ordinal)}, {"error", e.what()}});

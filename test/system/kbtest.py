@@ -290,12 +290,14 @@ class Watch:
                 self._cond.notify_all()
 
     def wait_for(self, what, predicate, after=0, timeout=60):
-        """(time, line) of the first line at index >= after for which predicate(line) holds."""
+        """(time, line) of the first line at index >= after for which predicate(line) holds (its
+        index in last_index)."""
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
                 for i in range(after, len(self.lines)):
                     if predicate(self.lines[i][1]):
+                        self.last_index = i
                         return self.lines[i]
                 left = deadline - time.monotonic()
                 if left <= 0 or self._proc.poll() is not None:

@@ -61,7 +61,7 @@ def restore_time(watch, what, change, changed, original):
     mark = watch.mark()
     change()
     t0, _ = watch.wait_for(what + " changed", lambda l: changed(fields(l)), after=mark)
-    t1, _ = watch.wait_for(what + " restored", lambda l: original(fields(l)), after=mark, timeout=60)
+    t1, _ = watch.wait_for(what + " restored", lambda l: original(fields(l)), after=watch.last_index + 1, timeout=60)
     log("%s restored %.3f s after the change" % (what, t1 - t0))
     return t1 - t0
 
@@ -91,29 +91,29 @@ def test_owned_fields_are_restored_and_foreign_fields_stay():
     log("server-side apply without force: %s" % err.strip().splitlines()[0][:200])
 
     watch = Watch("-n", NS, "statefulset", STS, template=TEMPLATE)
-    times = {"replicas (kubectl scale)": [], "image (kubectl patch)": [], "args (kubectl patch)": [],
-             "replicas (forced server-side apply)": []}
+    times = {"replicas_by_kubectl_scale": [], "image_by_kubectl_patch": [], "args_by_kubectl_patch": [],
+             "replicas_by_forced_server_side_apply": []}
     try:
         watch.wait_for("the first event", lambda l: True)
         want_args = json.dumps(args, separators=(",", ":"))
         for round_ in range(ROUNDS):
-            times["replicas (kubectl scale)"].append(restore_time(
+            times["replicas_by_kubectl_scale"].append(restore_time(
                 watch, "replicas",
                 lambda: kubectl("-n", NS, "scale", "statefulset", STS, "--replicas=3"),
                 lambda f: f["replicas"] == "3", lambda f: f["replicas"] == "1"))
-            times["image (kubectl patch)"].append(restore_time(
+            times["image_by_kubectl_patch"].append(restore_time(
                 watch, "image",
                 lambda: kubectl("-n", NS, "patch", "statefulset", STS, "--type=json", "-p", json.dumps(
                     [{"op": "replace", "path": "/spec/template/spec/containers/0/image",
                       "value": "docker.io/bitcoin/bitcoin:28.1"}])),
                 lambda f: f["image"] == "docker.io/bitcoin/bitcoin:28.1", lambda f: f["image"] == image))
-            times["args (kubectl patch)"].append(restore_time(
+            times["args_by_kubectl_patch"].append(restore_time(
                 watch, "args",
                 lambda: kubectl("-n", NS, "patch", "statefulset", STS, "--type=json", "-p", json.dumps(
                     [{"op": "add", "path": "/spec/template/spec/containers/0/args/-", "value": "-debug=net"}])),
                 lambda f: "-debug=net" in f["args"],
                 lambda f: json.dumps(json.loads(f["args"]), separators=(",", ":")) == want_args))
-            times["replicas (forced server-side apply)"].append(restore_time(
+            times["replicas_by_forced_server_side_apply"].append(restore_time(
                 watch, "replicas",
                 lambda: run(["kubectl", "apply", "--server-side", "--force-conflicts", "--field-manager=intruder",
                              "-f", "-"], input=json.dumps(intruder)),
@@ -150,7 +150,7 @@ def test_owned_fields_are_restored_and_foreign_fields_stay():
     assert sts["spec"]["template"]["metadata"]["annotations"].get("kubectl.kubernetes.io/restartedAt") == restarted_at
 
     for what, samples in times.items():
-        figure("ownership.restore " + what.replace(" ", "_"), "%.3f" % max(samples), "s",
+        figure("ownership.restore." + what, "%.3f" % max(samples), "s",
                "max of %d; median %.3f" % (len(samples), median(samples)))
     bound = 10.0
     worst = max(max(s) for s in times.values())
