@@ -275,7 +275,9 @@ Reconciler::NodePods Reconciler::find_node_pods(Pass& pass, Outcome& outcome) co
 }
 
 // 4b. Ask every ready node how it is. Only nodes that answer are peers: a pod can be Ready (port
-//     open) while bitcoind warms up. Returns the first node that answers, but not as bitcoind does.
+//     open) while bitcoind warms up, or stopped (the kernel still accepts). Each failure becomes
+//     the node's reason in the status; returns the first that degrades the network (an answer
+//     not as bitcoind's, or none within the deadline).
 std::optional<ReconcileProblem> Reconciler::observe_nodes(Pass& pass, const RpcCredentials& creds, const NodePods& pods,
                                                           Outcome& outcome) {
   std::optional<ReconcileProblem> problem;
@@ -285,8 +287,9 @@ std::optional<ReconcileProblem> Reconciler::observe_nodes(Pass& pass, const RpcC
   });
   for (const auto& [ordinal, ip] : pods.ready_ips) {
     auto suspect = pass.state.not_responding.find(ordinal);
+    const bool known_hung = suspect != pass.state.not_responding.end();
     try {
-      if (suspect == pass.state.not_responding.end()) {
+      if (!known_hung) {
         outcome.observations[ordinal] = observe_node(node_rpc(pass.state, ordinal, ip, creds));
       } else {
         // A fresh connection: the old one may still wait for the answer to a call that timed out.
@@ -299,21 +302,23 @@ std::optional<ReconcileProblem> Reconciler::observe_nodes(Pass& pass, const RpcC
       pass.state.nodes.erase(ordinal);
       auto failure = node_failure(e);
       if (failure.reason != kNodeNotResponding) {
-        if (suspect != pass.state.not_responding.end()) pass.state.not_responding.erase(suspect);
-      } else if (suspect != pass.state.not_responding.end()) {
+        if (known_hung) pass.state.not_responding.erase(suspect);
+      } else if (known_hung) {
         failure = suspect->second.second;  // still the diagnosis of the full deadline
       } else {
         pass.state.not_responding[ordinal] = {ip, failure};
       }
       outcome.node_failures[ordinal] = failure;
-      if (failure.degrades) {
-        log_.warn("node does not answer as bitcoind does",
-                  {{"network", pass.key}, {"ordinal", std::to_string(ordinal)}, {"error", e.what()}});
-        if (!problem)
-          problem = ReconcileProblem{failure.reason, "node " + std::to_string(ordinal) + ": " + failure.message};
+      if (failure.degrades && !problem) {
+        problem = ReconcileProblem{failure.reason, "node " + std::to_string(ordinal) + ": " + failure.message};
+      }
+      // Once per diagnosis, not at every probe of a node known to be hung.
+      std::initializer_list<observe::LogField> fields{
+          {"network", pass.key}, {"ordinal", std::to_string(ordinal)}, {"reason", failure.reason}, {"error", e.what()}};
+      if (failure.degrades && !known_hung) {
+        log_.warn("node failing", fields);
       } else {
-        log_.debug("node not answering yet",
-                   {{"network", pass.key}, {"ordinal", std::to_string(ordinal)}, {"error", e.what()}});
+        log_.debug("node not answering", fields);
       }
     }
   }

@@ -34,6 +34,7 @@ SAMPLES = 15 if LONG else 5
 STOP_SECONDS = 120 if LONG else 0  # extra time stopped beyond what the checks take
 CALL_DEADLINE = 15  # the controller's per-call RPC deadline (ReconcilerSettings::node_call_timeout)
 PROBE_DEADLINE = 2  # its deadline for a node that ran into the first one (probe_call_timeout)
+RESYNC = 30  # the controller's resync period (serve --resync): how often a Ready network is looked at
 NETWORKS = "bitcoinnetworks." + GROUP
 
 
@@ -103,7 +104,10 @@ def test_hung_node():
                     and degraded.get("status") == "True" and degraded.get("reason") == "NodeNotResponding":
                 return net
             return None
-        net = wait_until("hung-sts-1 reported NodeNotResponding", reported, timeout=CALL_DEADLINE * 3, interval=0.5)
+        # A Ready network is looked at again after the resync period; that pass then waits out the
+        # call deadline. 15 s for the status write and a busy machine.
+        net = wait_until("hung-sts-1 reported NodeNotResponding", reported, timeout=RESYNC + CALL_DEADLINE + 15,
+                         interval=0.5)
         detect = time.monotonic() - t_stop
         node = node_status(net, 1)
         degraded = condition(net, "Degraded")
