@@ -5,6 +5,7 @@
 #include "pkg/base/json_subset.hpp"
 #include "pkg/base/time_format.hpp"
 #include "pkg/bitcoin/rpc_error.hpp"
+#include "pkg/controller/applied_fields.hpp"
 #include "pkg/controller/desired_objects.hpp"
 #include "pkg/controller/image_policy.hpp"
 #include "pkg/controller/network_status.hpp"
@@ -94,7 +95,7 @@ void Reconciler::count_write(std::string_view kind, std::string_view verb) {
 void Reconciler::apply_if_changed(const kube::ResourceRef& ref, const kube::Store* cache, const json::value& desired,
                                   const json::value& network_object, std::string_view what) {
   kube::ObjectPtr live = cache ? cache->get(ref.namespace_name, ref.name) : nullptr;
-  if (live && base::is_subset(desired, *live)) return;
+  if (live && holds_applied(desired, *live, api::kFieldManager)) return;
   client_.apply(ref, desired, {.field_manager = std::string(api::kFieldManager), .force = true});
   count_write(what, "apply");
   if (!live && events_) {
