@@ -6,9 +6,13 @@ The controller writes its objects with server-side apply under the field manager
 bitcoind container's image or args) with another manager - kubectl scale, patch, a forced
 server-side apply - has them restored within a measured time, and the controller's manager owns
 them again (managedFields). Fields other managers own stay as they are: a user's label and
-annotation, `kubectl rollout restart`'s template annotation. A server-side apply of an owned field
+annotation, `kubectl rollout restart`'s template annotation, an environment variable added by
+`kubectl patch`. A server-side apply of an owned field
 without --force-conflicts is refused, naming the controller's manager. After the restores the
-controller does not fight anyone: the StatefulSet's generation stays put.
+controller does not fight anyone: at rest it sends the StatefulSet no request (the API server's
+audit log, over more than one resync period) and its generation stays put. This includes an env
+entry another manager added: server-side apply merges env by name, so the entry is theirs and no
+difference for the controller.
 
 KB_CHAOS_LONG=1 (hack/chaos.sh): more rounds of intrusions and a longer quiet period.
 """
@@ -21,7 +25,11 @@ NAME = "owned"
 STS = NAME + "-sts"
 MANAGER = "kubectl-bitcoin"
 ROUNDS = 5 if LONG else 1
-QUIET_SECONDS = 60 if LONG else 10
+# Longer than the controller's 30 s resync: a controller that sees a difference in a foreign
+# field applies at least once per resync.
+QUIET_SECONDS = 90 if LONG else 35
+AUDIT_LOG = ENV.get("LOCAL_CLUSTER_AUDIT_LOG", "")
+CONTROLLER_USER = "system:serviceaccount:%s:bitcoin-controller" % CONTROLLER_NS
 # The watch prints: generation, replicas, image, args (as JSON).
 TEMPLATE = ("{.metadata.generation}|{.spec.replicas}|{.spec.template.spec.containers[0].image}"
             "|{.spec.template.spec.containers[0].args}")
@@ -56,6 +64,24 @@ IMAGE = ("f:spec", "f:template", "f:spec", "f:containers", CONTAINER, "f:image")
 ARGS = ("f:spec", "f:template", "f:spec", "f:containers", CONTAINER, "f:args")
 
 
+def audit_offset():
+    return os.path.getsize(AUDIT_LOG)
+
+
+def controller_writes_since(offset):
+    """The controller's write requests to the StatefulSet since `offset` of the API server's audit log."""
+    writes = []
+    with open(AUDIT_LOG) as f:
+        f.seek(offset)
+        for line in f:
+            event = json.loads(line)
+            ref = event.get("objectRef", {})
+            if (ref.get("namespace") == NS and ref.get("resource") == "statefulsets" and ref.get("name") == STS
+                    and event["verb"] not in ("get", "list", "watch") and event["user"]["username"] == CONTROLLER_USER):
+                writes.append(event["verb"])
+    return writes
+
+
 def restore_time(watch, what, change, changed, original):
     """Runs change(); returns seconds from the watch seeing the change to it seeing the original again."""
     mark = watch.mark()
@@ -80,6 +106,9 @@ def test_owned_fields_are_restored_and_foreign_fields_stay():
     kubectl("-n", NS, "label", "statefulset", STS, "team=blue")
     kubectl("-n", NS, "annotate", "statefulset", STS, "example.com/note=kept")
     kubectl("-n", NS, "rollout", "restart", "statefulset", STS)
+    # An entry of a list server-side apply merges by name (a user's environment variable).
+    kubectl("-n", NS, "patch", "statefulset", STS, "--type=strategic", "-p", json.dumps(
+        {"spec": {"template": {"spec": {"containers": [{"name": "bitcoind", "env": [{"name": "USER_VAR", "value": "y"}]}]}}}}))
     restarted_at = get_sts()["spec"]["template"]["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"]
 
     # Without --force-conflicts, a server-side apply of an owned field is a conflict with us.
@@ -136,10 +165,19 @@ def test_owned_fields_are_restored_and_foreign_fields_stay():
     assert [m for m, _ in owners(sts, "f:metadata", "f:annotations", "f:example.com/note")] == ["kubectl-annotate"]
     restart_owners = owners(sts, "f:spec", "f:template", "f:metadata", "f:annotations", "f:kubectl.kubernetes.io/restartedAt")
     assert [m for m, _ in restart_owners] == ["kubectl-rollout"], restart_owners
+    env = {e["name"]: e.get("value") for e in sts["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env.get("USER_VAR") == "y", env
+    user_var = owners(sts, "f:spec", "f:template", "f:spec", "f:containers", CONTAINER, "f:env", 'k:{"name":"USER_VAR"}')
+    assert [m for m, _ in user_var] == ["kubectl-patch"], user_var
 
-    # No fight: nothing rewrites the spec while nobody changes anything.
+    # No fight: at rest, with all these foreign fields, the controller sends the StatefulSet nothing
+    # (counted in the API server's audit log) and its spec does not move.
     generation = sts["metadata"]["generation"]
+    offset = audit_offset()
     time.sleep(QUIET_SECONDS)
+    writes = controller_writes_since(offset)
+    figure("ownership.controller_writes_at_rest", len(writes), "requests", "to the StatefulSet in %d s" % QUIET_SECONDS)
+    assert writes == [], writes
     assert get_sts()["metadata"]["generation"] == generation, "the StatefulSet's spec kept changing at rest"
 
     # A change of the network still reaches the StatefulSet, and the foreign fields survive it.
