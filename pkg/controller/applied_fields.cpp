@@ -46,51 +46,61 @@ bool all_named(const json::array& entries) {
   return !entries.empty();
 }
 
-bool holds(const json::value& desired, const json::value& live, const json::value* owned) {
+// The path of the first field where `live` does not hold `desired` ("" when it does).
+std::string difference(const json::value& desired, const json::value& live, const json::value* owned,
+                       const std::string& path) {
   if (desired.is_object()) {
-    if (!live.is_object()) return false;
+    if (!live.is_object()) return path;
     for (const auto& [key, value] : desired.as_object()) {
+      auto here = path + "." + std::string(key);
       const auto* other = live.as_object().if_contains(key);
       if (!other) {
         if ((value.is_object() && value.as_object().empty()) || value.is_null()) continue;
-        return false;
+        return here;
       }
-      if (!holds(value, *other, child(owned, "f:" + std::string(key)))) return false;
+      if (auto d = difference(value, *other, child(owned, "f:" + std::string(key)), here); !d.empty()) return d;
     }
-    return true;
+    return "";
   }
   if (desired.is_array() && live.is_array() && all_named(desired.as_array()) && all_named(live.as_array())) {
     const auto& wanted = desired.as_array();
     for (const auto& entry : wanted) {
       const auto& name = *name_of_entry(entry);
+      auto here = path + "[" + std::string(name) + "]";
       const json::value* match = nullptr;
       for (const auto& candidate : live.as_array()) {
         if (*name_of_entry(candidate) == name) match = &candidate;
       }
-      if (!match || !holds(entry, *match, child(owned, entry_key(name)))) return false;
+      if (!match) return here;
+      if (auto d = difference(entry, *match, child(owned, entry_key(name)), here); !d.empty()) return d;
     }
     for (const auto& entry : live.as_array()) {
       const auto& name = *name_of_entry(entry);
       bool wanted_here = false;
       for (const auto& w : wanted) wanted_here = wanted_here || *name_of_entry(w) == name;
-      if (!wanted_here && child(owned, entry_key(name))) return false;  // ours, no longer wanted
+      if (!wanted_here && child(owned, entry_key(name))) return path + "[" + std::string(name) + "]";  // ours, unwanted
     }
-    return true;
+    return "";
   }
   if (desired.is_array()) {
-    if (!live.is_array() || live.as_array().size() != desired.as_array().size()) return false;
+    if (!live.is_array() || live.as_array().size() != desired.as_array().size()) return path;
     for (std::size_t i = 0; i < desired.as_array().size(); ++i) {
-      if (!holds(desired.as_array()[i], live.as_array()[i], nullptr)) return false;
+      auto here = path + "[" + std::to_string(i) + "]";
+      if (auto d = difference(desired.as_array()[i], live.as_array()[i], nullptr, here); !d.empty()) return d;
     }
-    return true;
+    return "";
   }
-  return base::is_subset(desired, live);  // scalars: integers and doubles by value
+  return base::is_subset(desired, live) ? "" : path;  // scalars: integers and doubles by value
 }
 
 }  // namespace
 
+std::string applied_difference(const json::value& desired, const json::value& live, std::string_view field_manager) {
+  return difference(desired, live, applied_fields_of(live, field_manager), "");
+}
+
 bool holds_applied(const json::value& desired, const json::value& live, std::string_view field_manager) {
-  return holds(desired, live, applied_fields_of(live, field_manager));
+  return applied_difference(desired, live, field_manager).empty();
 }
 
 std::function<void(json::value&)> keep_own_applied_fields(std::string field_manager) {

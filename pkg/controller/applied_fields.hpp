@@ -16,6 +16,9 @@
 namespace kb::controller {
 
 bool holds_applied(const boost::json::value& desired, const boost::json::value& live, std::string_view field_manager);
+// Where they first differ, e.g. ".spec.template.spec.containers[bitcoind].image"; "" when held.
+std::string applied_difference(const boost::json::value& desired, const boost::json::value& live,
+                               std::string_view field_manager);
 
 // An informer transform for the objects the controller applies: drops what kube's default
 // transform drops, but keeps `field_manager`'s own Apply entry of managedFields, which

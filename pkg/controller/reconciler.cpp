@@ -95,15 +95,17 @@ void Reconciler::count_write(std::string_view kind, std::string_view verb) {
 void Reconciler::apply_if_changed(const kube::ResourceRef& ref, const kube::Store* cache, const json::value& desired,
                                   const json::value& network_object, std::string_view what) {
   kube::ObjectPtr live = cache ? cache->get(ref.namespace_name, ref.name) : nullptr;
-  if (live && holds_applied(desired, *live, api::kFieldManager)) return;
+  auto differs_at = live ? applied_difference(desired, *live, api::kFieldManager) : std::string();
+  if (live && differs_at.empty()) return;
   client_.apply(ref, desired, {.field_manager = std::string(api::kFieldManager), .force = true});
   count_write(what, "apply");
   if (!live && events_) {
     events_->record(network_object, kube::EventKind::Normal, "Created", "Create",
                     "Created " + std::string(what) + " " + ref.name);
   }
-  log_.info(live ? "updated object" : "created object",
-            {{"kind", std::string(what)}, {"name", ref.name}, {"namespace", ref.namespace_name}});
+  log_.info(
+      live ? "updated object" : "created object",
+      {{"kind", std::string(what)}, {"name", ref.name}, {"namespace", ref.namespace_name}, {"field", differs_at}});
 }
 
 kube::ObjectPtr Reconciler::observe_object(const kube::ResourceRef& ref, const kube::Store* cache) const {
