@@ -9,6 +9,7 @@
 
 #include <boost/json.hpp>
 
+using kb::controller::applied_difference;
 using kb::controller::holds_applied;
 using kb::controller::keep_own_applied_fields;
 namespace json = boost::json;
@@ -84,6 +85,16 @@ TEST_CASE("differences that an apply must fix") {
                             live("[{name: BC_RPC_AUTH, value: x}, {name: HOME, value: /data}]", "[BC_RPC_AUTH, HOME]",
                                  "[-regtest, -printtoconsole=1, -debug=net]"),
                             "kubectl-bitcoin"));
+  // The first difference is named for the log line ("updated object ... field").
+  CHECK(applied_difference(kDesired, live("[{name: BC_RPC_AUTH, value: x}, {name: HOME, value: /tmp}]"),
+                           "kubectl-bitcoin") == ".spec.template.spec.containers[bitcoind].env[HOME].value");
+  CHECK(applied_difference(kDesired,
+                           live("[{name: BC_RPC_AUTH, value: x}, {name: HOME, value: /data}]", "[BC_RPC_AUTH, HOME]",
+                                "[-regtest, -printtoconsole=1, -debug=net]"),
+                           "kubectl-bitcoin") == ".spec.template.spec.containers[bitcoind].args");
+  CHECK(applied_difference(kDesired, live("[{name: BC_RPC_AUTH, value: x}, {name: HOME, value: /data}]"),
+                           "kubectl-bitcoin")
+            .empty());
   // Without managedFields (an object cached without them), an extra named entry is not ours.
   auto bare = live("[{name: BC_RPC_AUTH, value: x}, {name: HOME, value: /data}, {name: OLD, value: z}]");
   bare.as_object().erase("metadata");
