@@ -8,6 +8,10 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
+# DEMO_NAMESPACE runs the demo network in another namespace than the kubeconfig's (the test suite
+# does, so that it never replaces a `demo` network the user made).
+net() { kubectl bitcoin "$@" ${DEMO_NAMESPACE:+--namespace "$DEMO_NAMESPACE"}; }
+
 step "Installing build dependencies and building kubectl-bitcoin"
 hack/install-deps.sh
 hack/build.sh >/dev/null
@@ -23,14 +27,17 @@ step "kubectl bitcoin install"
 kubectl bitcoin install --wait --timeout 5m
 
 step "kubectl bitcoin create demo --nodes 3 --mining-interval 10"
-kubectl bitcoin delete demo --wait >/dev/null 2>&1 || true
-kubectl bitcoin create demo --nodes 3 --mining-interval 10
+if [[ -n ${DEMO_NAMESPACE:-} ]]; then
+	kubectl create namespace "$DEMO_NAMESPACE" --dry-run=client -o yaml | kubectl apply -f - >/dev/null
+fi
+net delete demo --wait >/dev/null 2>&1 || true
+net create demo --nodes 3 --mining-interval 10
 
 step "Waiting until every node is Ready and connected"
 deadline=$((SECONDS + 300))
-until kubectl bitcoin status demo --check >/dev/null 2>&1; do
+until net status demo --check >/dev/null 2>&1; do
 	if ((SECONDS > deadline)); then
-		kubectl bitcoin status demo || true
+		net status demo || true
 		echo "demo: the network did not become Ready in 5 minutes" >&2
 		exit 1
 	fi
@@ -39,10 +46,10 @@ done
 sleep 12 # let a block or two be mined
 
 step "kubectl bitcoin status demo"
-kubectl bitcoin status demo
+net status demo
 
 step "kubectl bitcoin rpc demo getpeerinfo --node 0"
-kubectl bitcoin rpc demo getpeerinfo --node 0
+net rpc demo getpeerinfo --node 0
 
 cat <<'NEXT'
 

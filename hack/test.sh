@@ -29,6 +29,14 @@ if [[ $needs_cluster == 1 ]]; then
     trap 'cd "$root" && hack/local-cluster.sh down >/dev/null 2>&1 || true' EXIT
   fi
   eval "$(hack/local-cluster.sh env)"
+  # The user's networks on a cluster that was running before: tests that would delete them (removing
+  # the CRD) skip themselves and say so.
+  KB_USERS_NETWORKS=""
+  if [[ $started_here == 0 ]]; then
+    KB_USERS_NETWORKS=$(kubectl get bitcoinnetworks.bitcoin.kubectl-bitcoin.dev -A --ignore-not-found \
+      -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name} {end}' 2>/dev/null || true)
+  fi
+  export KB_USERS_NETWORKS
   # The Bitcoin node inside the cluster's node image, for the tests that start node processes
   # on the host themselves.
   KB_BITCOIND=${KB_BITCOIND:-$(hack/cluster/images.sh node-bin)}

@@ -76,6 +76,13 @@ NetworkSpec parse_spec(const json::value& value) {
       string_field(spec, "imagePullPolicy", "spec.imagePullPolicy", std::string(kDefaultImagePullPolicy));
   out.topology = topology_field(string_field(spec, "topology", "spec.topology"));
   out.hub = static_cast<int>(int_field(spec, "hub", "spec.hub", kDefaultHub));
+  out.degree = static_cast<int>(int_field(spec, "degree", "spec.degree", kDefaultDegree));
+  if (out.degree < kMinDegree || out.degree > kMaxDegree) {
+    throw NetworkSpecError("spec.degree must be between " + std::to_string(kMinDegree) + " and " +
+                           std::to_string(kMaxDegree));
+  }
+  out.seed = int_field(spec, "seed", "spec.seed", kDefaultSeed);
+  if (out.seed < 0) throw NetworkSpecError("spec.seed must not be negative");
   if (const auto* edges = field(spec, "customEdges")) {
     if (!edges->is_array()) throw NetworkSpecError("spec.customEdges must be a list");
     for (std::size_t i = 0; i < edges->as_array().size(); ++i) {

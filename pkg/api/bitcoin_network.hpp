@@ -21,6 +21,13 @@ inline constexpr std::string_view kDefaultImage = "bitcoin/bitcoin:29.3";
 inline constexpr std::string_view kDefaultImagePullPolicy = "IfNotPresent";
 inline constexpr Topology kDefaultTopology = Topology::mesh;
 inline constexpr int kDefaultHub = 0;
+// A random topology: every node has at most `degree` peers (the CRD's bounds: at least 2 so the
+// graph can be more than a tree's leaves, at most 8 so no node needs more than bitcoind's 8
+// outbound addnode connections), and the same seed always gives the same graph.
+inline constexpr int kDefaultDegree = 4;
+inline constexpr int kMinDegree = 2;
+inline constexpr int kMaxDegree = 8;
+inline constexpr std::int64_t kDefaultSeed = 0;
 inline constexpr bool kDefaultMiningEnabled = false;
 inline constexpr int kDefaultMiningIntervalSeconds = 10;
 inline constexpr int kDefaultMiningNode = 0;
@@ -52,6 +59,8 @@ struct NetworkSpec {
   std::string image_pull_policy{kDefaultImagePullPolicy};
   Topology topology = kDefaultTopology;
   int hub = kDefaultHub;
+  int degree = kDefaultDegree;       // topology random
+  std::int64_t seed = kDefaultSeed;  // topology random
   std::vector<Edge> custom_edges;
   MiningSpec mining;
   std::vector<std::string> args;

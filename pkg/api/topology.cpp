@@ -10,6 +10,8 @@ std::string_view to_string(Topology topology) {
       return "ring";
     case Topology::star:
       return "star";
+    case Topology::random:
+      return "random";
     case Topology::custom:
       return "custom";
   }

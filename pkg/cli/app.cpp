@@ -91,6 +91,50 @@ std::string unknown_command_message(const CLI::App& root, int argc, const char* 
   return "";
 }
 
+// CLI11's wording for a mistake in a command's own flags, rewritten the way kubectl says it: an
+// unknown flag is "unknown flag: --x", a value of the wrong type names the flag, the value and the
+// type wanted. Anything else keeps CLI11's message.
+std::string usage_message(const CLI::ParseError& e, const CLI::App* command) {
+  const std::string what = e.what();
+  if (dynamic_cast<const CLI::ExtrasError*>(&e)) {
+    // "The following argument(s) was/were not expected: " then the words, last first.
+    auto colon = what.find(": ");
+    if (colon == std::string::npos) return what;
+    std::vector<std::string> words;
+    std::string rest = what.substr(colon + 2);
+    for (std::size_t start = 0; start <= rest.size();) {
+      auto space = rest.find(' ', start);
+      if (space == std::string::npos) space = rest.size();
+      if (space > start) words.insert(words.begin(), rest.substr(start, space - start));
+      start = space + 1;
+    }
+    std::string message;
+    for (const auto& word : words) {
+      if (!message.empty()) message += "; ";
+      message += word.size() > 1 && word[0] == '-' ? "unknown flag: " + word : "unexpected argument \"" + word + "\"";
+    }
+    return message;
+  }
+  if (dynamic_cast<const CLI::ConversionError*>(&e) && what.starts_with("Could not convert: ")) {
+    // "Could not convert: NAME = VALUE"
+    auto rest = what.substr(std::string_view("Could not convert: ").size());
+    auto equals = rest.find(" = ");
+    if (equals == std::string::npos) return what;
+    std::string name = rest.substr(0, equals);
+    std::string value = rest.substr(equals + 3);
+    std::string wanted = "a valid value";
+    const CLI::Option* option = nullptr;
+    for (const auto* app = command; app && !option; app = app->get_parent()) option = app->get_option_no_throw(name);
+    if (option) {
+      const auto type = option->get_type_name();
+      if (type == "INT" || type == "UINT") wanted = "a whole number";
+      if (type == "FLOAT") wanted = "a number";
+    }
+    return name + " \"" + value + "\" is not " + wanted;
+  }
+  return what;
+}
+
 using Registrar = void (*)(CLI::App&, Context&);
 struct CommandGroup {
   std::array<std::string_view, 4> names;  // the subcommands the registrar adds
@@ -160,7 +204,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       return kExitUsage;
     }
     const auto selected = root.get_subcommands();
-    err << "error: " << e.what() << "\n";
+    err << "error: " << usage_message(e, selected.empty() ? &root : selected.front()) << "\n";
     err << "Run \"kubectl bitcoin " << (selected.empty() ? "" : selected.front()->get_name() + " ")
         << "--help\" for usage.\n";
     return kExitUsage;

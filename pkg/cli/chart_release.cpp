@@ -56,6 +56,55 @@ std::vector<install::Manifest> parse_manifests(std::vector<chart::RenderedManife
   return out;
 }
 
+// The value at a JSON pointer ("/a/b"; "" is the root), or null when there is none.
+const json::value* value_at(const json::value& root, const std::string& pointer) {
+  const json::value* at = &root;
+  for (std::size_t start = 1; start <= pointer.size() && at; start = pointer.find('/', start) + 1) {
+    auto end = pointer.find('/', start);
+    std::string key = pointer.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    at = at->is_object() ? at->as_object().if_contains(key) : nullptr;
+    if (end == std::string::npos) break;
+  }
+  return at;
+}
+
+// Which of the user's files and flags set the value at `pointer` last (the one that wins, in
+// merge_user_values' order), e.g. "-f my.yaml" or "--set a=1"; "" when the chart's default stands.
+std::string source_of(const ChartFlags& flags, const chart::ValueOptions& options, const std::string& pointer) {
+  std::string found;
+  auto add = [&found](const std::string& source) { found = source; };
+  for (const auto& file : options.files) {
+    if (value_at(chart::parse_values_yaml(file.content, file.name), pointer)) add("-f " + file.name);
+  }
+  const std::pair<const std::vector<std::string>*, chart::SetKind> sets[] = {
+      {&flags.set_json, chart::SetKind::Json},
+      {&flags.set, chart::SetKind::Typed},
+      {&flags.set_string, chart::SetKind::String},
+      {&flags.set_file, chart::SetKind::File}};
+  for (const auto& [expressions, kind] : sets) {
+    for (const auto& expression : *expressions) {
+      json::object one;
+      chart::apply_set(expression, kind, one, [](const std::string&) { return std::string(); });
+      if (value_at(one, pointer)) add(std::string(chart::set_flag_name(kind)) + " " + expression);
+    }
+  }
+  return found;
+}
+
+// The pointers a violation is about: for an additionalProperties violation ("additional
+// properties 'a', 'b' not allowed" at /x) the keys it names (/x/a, /x/b), else its own path.
+std::vector<std::string> violation_pointers(const chart::SchemaViolation& v) {
+  if (v.rule != "additionalProperties") return {v.path};
+  std::vector<std::string> pointers;
+  for (std::size_t open = v.message.find('\''); open != std::string::npos; open = v.message.find('\'', open)) {
+    auto close = v.message.find('\'', open + 1);
+    if (close == std::string::npos) break;
+    pointers.push_back(v.path + "/" + v.message.substr(open + 1, close - open - 1));
+    open = close + 1;
+  }
+  return pointers;
+}
+
 }  // namespace
 
 void add_chart_flags(CLI::App& command, ChartFlags& flags) {
@@ -103,7 +152,14 @@ RenderedRelease render_release(const ChartFlags& flags, const RenderOptions& opt
     std::string message = "values do not match the chart's schema:";
     for (const auto& v : e.violations()) {
       message += "\n  - at '" + (v.path.empty() ? std::string("/") : v.path) + "' (" + v.rule + "): " + v.message;
+      std::string sources;
+      for (const auto& pointer : violation_pointers(v)) {
+        if (auto found = source_of(flags, value_options, pointer); !found.empty())
+          sources += (sources.empty() ? "" : ", ") + found;
+      }
+      if (!sources.empty()) message += " (from " + sources + ")";
     }
+    message += "\nFix these values in your -f files or --set flags and run the command again.";
     throw UsageError(message);
   } catch (const chart::TemplateError& e) {
     throw CommandError(std::string("rendering the chart failed: ") + e.what());

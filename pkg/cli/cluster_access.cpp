@@ -5,6 +5,15 @@
 
 namespace kb::cli {
 
+namespace {
+// A kubeconfig problem, with where to look unless the message says so already.
+std::string config_error_message(const kube::ConfigError& e) {
+  std::string message = e.what();
+  if (message.find("--kubeconfig") == std::string::npos) message += " (check --kubeconfig, KUBECONFIG or --context)";
+  return message;
+}
+}  // namespace
+
 kube::Client make_client(const GlobalOptions& global, double qps, int burst) {
   kube::ClientOptions options;
   options.kubeconfig = global.kubeconfig;
@@ -28,7 +37,7 @@ kube::Client make_client(const GlobalOptions& global, double qps, int burst) {
   try {
     return kube::Client::from_options(options);
   } catch (const kube::ConfigError& e) {
-    throw CommandError(std::string(e.what()) + " (check --kubeconfig, KUBECONFIG or --context)");
+    throw CommandError(config_error_message(e));
   }
 }
 
@@ -53,7 +62,7 @@ void fail_with_kube_error(const std::exception& e, const std::string& what) {
                        " (ask a cluster admin for that permission)");
   }
   if (const auto* config = dynamic_cast<const kube::ConfigError*>(&e)) {
-    throw CommandError(std::string(config->what()) + " (check --kubeconfig, KUBECONFIG or --context)");
+    throw CommandError(config_error_message(*config));
   }
   if (const auto* api = dynamic_cast<const kube::ApiError*>(&e)) {
     std::string message = "cannot " + what + ": " + api->server_message();

@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <ostream>
 
@@ -53,6 +54,77 @@ json::array parse_edges(const std::string& text, int nodes) {
     edges.push_back(json::object{{"from", from}, {"to", to}});
   }
   return edges;
+}
+
+bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool is_alnum(char c) { return is_lower_alnum(c) || (c >= 'A' && c <= 'Z'); }
+
+// One path component of an image name: lower-case letters and digits, joined by '.', '_', "__"
+// or runs of '-' (the distribution reference grammar).
+bool is_path_component(std::string_view text) {
+  if (text.empty() || !is_lower_alnum(text.front()) || !is_lower_alnum(text.back())) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (is_lower_alnum(c) || c == '-') continue;
+    if (c == '.' || c == '_') {
+      bool double_underscore = c == '_' && text[i + 1] == '_';
+      std::size_t next = i + (double_underscore ? 2 : 1);
+      if (!is_lower_alnum(text[next])) return false;
+      i = next - 1;
+      continue;
+    }
+    return false;
+  }
+  return true;
+}
+
+// What is wrong with an image reference ([registry[:port]/]path[:tag][@algorithm:hex]), or "" when
+// nothing is: a reference the kubelet would refuse (InvalidImageName) leaves a network whose pods
+// never start.
+std::string image_reference_problem(std::string_view image) {
+  if (image.find_first_of(" \t\n\r") != std::string_view::npos) return "contains white space";
+  std::string_view name = image;
+  if (auto at = name.find('@'); at != std::string_view::npos) {
+    auto digest = name.substr(at + 1);
+    name = name.substr(0, at);
+    auto colon = digest.find(':');
+    if (colon == std::string_view::npos || colon == 0 || digest.size() - colon - 1 < 32 ||
+        digest.substr(colon + 1).find_first_not_of("0123456789abcdef") != std::string_view::npos)
+      return "has a malformed digest after '@' (want algorithm:hex, e.g. sha256:<64 hex digits>)";
+  }
+  auto slash = name.rfind('/');
+  if (auto colon = name.rfind(':');
+      colon != std::string_view::npos && (slash == std::string_view::npos || colon > slash)) {
+    auto tag = name.substr(colon + 1);
+    name = name.substr(0, colon);
+    bool valid_tag = !tag.empty() && tag.size() <= 128 && (is_alnum(tag[0]) || tag[0] == '_');
+    for (char c : tag) valid_tag = valid_tag && (is_alnum(c) || c == '_' || c == '.' || c == '-');
+    if (!valid_tag)
+      return "has an invalid tag \"" + std::string(tag) + "\" (letters, digits, '_', '.', '-'; at most 128)";
+  }
+  if (name.empty()) return "has no repository name";
+  std::string_view path = name;
+  if (auto first_slash = name.find('/'); first_slash != std::string_view::npos) {
+    auto registry = name.substr(0, first_slash);
+    if (registry.find_first_of(".:") != std::string_view::npos || registry == "localhost" ||
+        std::any_of(registry.begin(), registry.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+      for (char c : registry) {
+        if (!is_alnum(c) && c != '.' && c != '-' && c != ':' && c != '[' && c != ']')
+          return "has an invalid registry host \"" + std::string(registry) + "\"";
+      }
+      path = name.substr(first_slash + 1);
+    }
+  }
+  for (std::size_t start = 0; start <= path.size();) {
+    auto end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    auto component = path.substr(start, end - start);
+    if (!is_path_component(component))
+      return "has an invalid repository path component \"" + std::string(component) +
+             "\" (lower-case letters and digits, separated by '.', '_' or '-')";
+    start = end + 1;
+  }
+  return {};
 }
 
 int run_create(Context& context, CreateOptions options) {
@@ -115,6 +187,17 @@ json::value build_network_object(const NetworkFlags& flags) {
     }
     spec["hub"] = flags.hub;
   }
+  if (flags.degree >= 0 || flags.seed >= 0) {
+    if (flags.topology != "random") throw UsageError("--degree and --seed only apply to --topology random");
+    if (flags.degree >= 0) {
+      if (flags.degree < api::kMinDegree || flags.degree > api::kMaxDegree) {
+        throw UsageError("--degree must be between " + std::to_string(api::kMinDegree) + " and " +
+                         std::to_string(api::kMaxDegree) + ", not " + std::to_string(flags.degree));
+      }
+      spec["degree"] = flags.degree;
+    }
+    if (flags.seed >= 0) spec["seed"] = flags.seed;
+  }
   if (flags.topology == "custom") {
     if (flags.edges.empty()) throw UsageError("--topology custom needs --edges, e.g. --edges 0-1,1-2");
     spec["customEdges"] = parse_edges(flags.edges, flags.nodes);
@@ -139,7 +222,13 @@ json::value build_network_object(const NetworkFlags& flags) {
   } else if (flags.mining_node >= 0) {
     throw UsageError("--mining-node needs --mining-interval (mining is off without it)");
   }
-  if (!flags.image.empty()) spec["image"] = flags.image;
+  if (!flags.image.empty()) {
+    if (auto problem = image_reference_problem(flags.image); !problem.empty()) {
+      throw UsageError("--image \"" + flags.image + "\" is not an image reference: it " + problem +
+                       "; use one such as " + std::string(api::kDefaultImage));
+    }
+    spec["image"] = flags.image;
+  }
   if (!flags.secret.empty()) {
     if (auto problem = network_name_problem(flags.secret, false); !problem.empty()) {
       throw UsageError("--secret \"" + flags.secret + "\" " + problem);
@@ -169,6 +258,8 @@ void add_create_command(CLI::App& root, Context& context) {
       "  kubectl bitcoin create demo --nodes 3 --mining-interval 10\n\n"
       "  # Five nodes in a ring, a specific bitcoind image\n"
       "  kubectl bitcoin create ring5 --nodes 5 --topology ring --image bitcoin/bitcoin:27.0\n\n"
+      "  # Forty nodes, each with at most 4 peers, wired at random (reproducibly)\n"
+      "  kubectl bitcoin create big --nodes 40 --topology random --degree 4 --seed 7\n\n"
       "  # Four nodes wired by hand\n"
       "  kubectl bitcoin create lab --nodes 4 --topology custom --edges 0-1,1-2,2-3\n\n"
       "  # Print the object instead of creating it\n"
@@ -178,11 +269,16 @@ void add_create_command(CLI::App& root, Context& context) {
       ->required();
   command
       ->add_option("--topology", flags.topology,
-                   "How nodes connect: mesh, ring, star or custom (default " +
+                   "How nodes connect: mesh, ring, star, random or custom (default " +
                        std::string(api::to_string(api::kDefaultTopology)) + ")")
       ->check(CLI::IsMember(api::topology_names()));
   command->add_option("--hub", flags.hub,
                       "The hub node of --topology star (default " + std::to_string(api::kDefaultHub) + ")");
+  command->add_option("--degree", flags.degree,
+                      "The most peers a node of --topology random has (" + std::to_string(api::kMinDegree) + "-" +
+                          std::to_string(api::kMaxDegree) + ", default " + std::to_string(api::kDefaultDegree) + ")");
+  command->add_option("--seed", flags.seed, "The seed of --topology random: the same seed, the same graph (default 0)")
+      ->check(CLI::NonNegativeNumber);
   command->add_option("--edges", flags.edges, "Edges of --topology custom, e.g. 0-1,1-2,2-3");
   command->add_option("--mining-interval", flags.mining_interval,
                       "Mine a block every S seconds (0, the default, leaves mining off)");

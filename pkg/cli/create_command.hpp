@@ -2,6 +2,7 @@
 #include "pkg/cli/command.hpp"
 
 #include <boost/json/value.hpp>
+#include <cstdint>
 
 #include <string>
 #include <vector>
@@ -18,6 +19,8 @@ struct NetworkFlags {
   int nodes = -1;
   std::string topology;
   int hub = -1;
+  int degree = -1;          // --topology random; -1: the CRD's default
+  std::int64_t seed = -1;   // --topology random; -1: the CRD's default
   std::string edges;        // "0-1,1-2" for --topology custom
   int mining_interval = 0;  // seconds; > 0 turns mining on
   int mining_node = -1;

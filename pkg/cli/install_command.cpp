@@ -67,6 +67,7 @@ void print_summary(std::ostream& out, const install::InstallReport& report, bool
 }
 
 void print_failure(std::ostream& err, const install::InstallReport& report) {
+  if (report.changes.empty()) return;
   err << "What happened before the failure:\n";
   for (const auto& c : report.changes) {
     err << "  " << c.object << ": " << install::to_string(c.action);

@@ -76,6 +76,9 @@ std::string mining_text(const api::NetworkSpec& spec) {
 std::string topology_text(const api::NetworkSpec& spec) {
   std::string topology(to_string(spec.topology));
   if (spec.topology == api::Topology::star) topology += " (hub " + std::to_string(spec.hub) + ")";
+  if (spec.topology == api::Topology::random) {
+    topology += " (degree " + std::to_string(spec.degree) + ", seed " + std::to_string(spec.seed) + ")";
+  }
   if (spec.topology == api::Topology::custom) topology += " (" + std::to_string(spec.custom_edges.size()) + " edges)";
   return topology;
 }

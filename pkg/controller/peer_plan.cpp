@@ -1,6 +1,7 @@
 #include "pkg/controller/peer_plan.hpp"
 
 #include "pkg/bitcoin/rpc_endpoint.hpp"
+#include "pkg/controller/random_topology.hpp"
 
 #include <algorithm>
 
@@ -24,6 +25,11 @@ std::vector<api::Edge> topology_edges(const api::NetworkSpec& spec) {
       break;
     case api::Topology::star:
       for (int a = 0; a < n; ++a) add(spec.hub, a);
+      break;
+    case api::Topology::random:
+      for (const auto& e : random_topology_edges(n, spec.degree, static_cast<std::uint64_t>(spec.seed))) {
+        add(e.from, e.to);
+      }
       break;
     case api::Topology::custom:
       for (const auto& e : spec.custom_edges) add(e.from, e.to);

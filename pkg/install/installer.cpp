@@ -282,6 +282,57 @@ struct Installer::Run {
   }
 };
 
+// 0. Before anything is written: every object's kind must be served (or come with this release's
+// CRDs), and the API server must accept every object it can check now (a server-side dry run; an
+// object in a namespace this install creates cannot be checked yet). So a wrong kind or an invalid
+// field fails the install with nothing applied, instead of half way through.
+void Installer::preflight(Run& run) {
+  const auto& request = run.request;
+  std::set<std::string> crd_kinds;  // "group/Kind" of the CRDs this release installs
+  for (const auto& crd : request.crds) {
+    const auto* spec = crd.object.as_object().if_contains("spec");
+    const auto* group = spec && spec->is_object() ? spec->as_object().if_contains("group") : nullptr;
+    const auto* names = spec && spec->is_object() ? spec->as_object().if_contains("names") : nullptr;
+    const auto* kind = names && names->is_object() ? names->as_object().if_contains("kind") : nullptr;
+    if (group && group->is_string() && kind && kind->is_string())
+      crd_kinds.insert(std::string(group->get_string()) + "/" + std::string(kind->get_string()));
+  }
+  auto refuse = [&run](const json::value& object, const std::string& problem) {
+    for (const auto* pending : run.pending) {
+      bool failed = pending == &object;
+      run.report.changes.push_back(
+          {describe(*pending), failed ? ChangeAction::failed : ChangeAction::skipped, failed ? problem : ""});
+    }
+    return InstallError("nothing was applied: " + describe(object) + ": " + problem, run.report);
+  };
+  // Kinds first (discovery only), then the dry runs.
+  std::vector<std::pair<const Manifest*, kube::ResourceRef>> checkable;
+  for (const auto& m : run.objects) {
+    auto api_version = api_version_of(m.object);
+    auto slash = api_version.find('/');
+    auto group = slash == std::string::npos ? std::string() : api_version.substr(0, slash);
+    if (crd_kinds.contains(group + "/" + kind_of(m.object))) continue;  // served once its CRD is installed
+    try {
+      checkable.emplace_back(&m, ref_for(m.object, request.namespace_name));
+    } catch (const std::exception& e) {
+      throw refuse(m.object, e.what());
+    }
+  }
+  if (request.dry_run != DryRun::none) return;  // the run itself is the dry run
+  for (const auto& [manifest, ref] : checkable) {
+    const auto& m = *manifest;
+    json::value desired = m.object;
+    if (!ref.namespace_name.empty()) desired.as_object()["metadata"].as_object()["namespace"] = ref.namespace_name;
+    try {
+      if (auto live = client_.get_if_exists(ref); live && base::is_subset(desired, *live)) continue;  // unchanged
+      client_.apply(ref, desired, {.field_manager = kFieldManager, .force = request.force_conflicts, .dry_run = true});
+    } catch (const std::exception& e) {
+      if (kube::is_not_found(e)) continue;  // its namespace does not exist yet
+      throw refuse(m.object, e.what());
+    }
+  }
+}
+
 // 1. CRDs, then wait until the API server serves them.
 void Installer::install_crds(Run& run) {
   const auto& request = run.request;
@@ -351,6 +402,7 @@ void Installer::prune(Run& run, const ReleaseRecord& previous, const std::set<st
 
 InstallReport Installer::install(const InstallRequest& request) {
   Run run(request, progress_);
+  preflight(run);
   install_crds(run);
   ensure_namespace(run);
   auto rendered = apply_rendered(run);

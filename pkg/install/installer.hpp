@@ -93,6 +93,7 @@ class Installer {
 
  private:
   struct Run;
+  void preflight(Run& run);
   void install_crds(Run& run);
   void ensure_namespace(Run& run);
   std::set<std::string> apply_rendered(Run& run);

@@ -105,6 +105,14 @@ ClusterConfig load_cluster_config(const ClientOptions& options) {
       apply_client_options(config, options);
       return config;
     }
+    // Like kubectl, KUBECONFIG entries that do not exist are skipped; when it names nothing else,
+    // kubectl would silently talk to localhost:8080. Say which files are missing instead.
+    if (auto list = env("KUBECONFIG");
+        list && options.kubeconfig.empty() && list->find_first_not_of(':') != std::string::npos) {
+      throw ConfigError("KUBECONFIG", "",
+                        "no file it names exists (" + *list +
+                            "); point KUBECONFIG at an existing kubeconfig file or pass --kubeconfig");
+    }
     throw ConfigError("kubeconfig", "",
                       "no kubeconfig found: pass --kubeconfig, set KUBECONFIG, or create ~/.kube/config");
   }

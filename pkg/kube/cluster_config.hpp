@@ -23,6 +23,10 @@ struct TlsConfig {
   std::string server_name;      // tls-server-name: SNI and the name verified instead of the URL's host
   std::string client_cert_pem;  // client certificate (PEM), with client_key_pem
   std::string client_key_pem;
+  // Where the client certificate and key came from, for error messages
+  // ("<kubeconfig>: users[u].user.client-certificate-data"); empty: the client's origin.
+  std::string client_cert_origin;
+  std::string client_key_origin;
 };
 
 // An exec credential plugin (client.authentication.k8s.io/v1 or v1beta1), as the kubeconfig names it.

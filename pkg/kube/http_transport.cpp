@@ -83,7 +83,8 @@ bool is_ip_address(const std::string& host) {
 }
 
 std::shared_ptr<ssl::context> make_tls_context(const TlsConfig& tls, const std::string& cert_pem,
-                                               const std::string& key_pem, const std::string& cert_origin) {
+                                               const std::string& key_pem, const std::string& cert_origin,
+                                               const std::string& key_origin) {
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
   SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
   boost::system::error_code ec;
@@ -104,13 +105,13 @@ std::shared_ptr<ssl::context> make_tls_context(const TlsConfig& tls, const std::
   if (!cert_pem.empty()) {
     ERR_clear_error();
     ctx->use_certificate_chain(net::buffer(cert_pem), ec);
-    if (ec) throw ConfigError(cert_origin, "client-certificate", "cannot be loaded (" + ec.message() + ")");
+    if (ec) throw ConfigError(cert_origin, "", "is not a PEM certificate (" + ec.message() + ")");
     ctx->use_private_key(net::buffer(key_pem), ssl::context::pem, ec);
     if (ec && ec.message().find("mismatch") != std::string::npos)
-      throw ConfigError(cert_origin, "client-key", "does not match the client certificate");
-    if (ec) throw ConfigError(cert_origin, "client-key", "cannot be loaded (" + ec.message() + ")");
+      throw ConfigError(key_origin, "", "does not match the client certificate");
+    if (ec) throw ConfigError(key_origin, "", "is not a PEM private key (" + ec.message() + ")");
     if (SSL_CTX_check_private_key(ctx->native_handle()) != 1)
-      throw ConfigError(cert_origin, "client-key", "does not match the client certificate");
+      throw ConfigError(key_origin, "", "does not match the client certificate");
   }
   return ctx;
 }
@@ -186,9 +187,13 @@ struct HttpTransport::Impl {
 
   Impl(const ClusterConfig& c, std::size_t max_idle_connections)
       : config(c), url(parse_server_url(c.server)), max_idle(max_idle_connections) {
-    if (url.tls)
-      tls_context = make_tls_context(config.tls, config.tls.client_cert_pem, config.tls.client_key_pem,
-                                     config.origin.empty() ? std::string("client configuration") : config.origin);
+    if (url.tls) {
+      const std::string origin = config.origin.empty() ? std::string("client configuration") : config.origin;
+      tls_context = make_tls_context(
+          config.tls, config.tls.client_cert_pem, config.tls.client_key_pem,
+          config.tls.client_cert_origin.empty() ? origin + ": client-certificate" : config.tls.client_cert_origin,
+          config.tls.client_key_origin.empty() ? origin + ": client-key" : config.tls.client_key_origin);
+    }
   }
 
   // The TLS context for these credentials; rebuilt (and the pool emptied) when an exec plugin's
@@ -196,8 +201,9 @@ struct HttpTransport::Impl {
   std::pair<std::shared_ptr<ssl::context>, std::uint64_t> context_for(const Credentials& identity) {
     std::lock_guard lock(mutex);
     if (url.tls && !identity.client_cert_pem.empty() && identity.generation != identity_generation) {
+      const std::string plugin = "exec plugin " + (config.auth.exec ? config.auth.exec->command : "");
       tls_context = make_tls_context(config.tls, identity.client_cert_pem, identity.client_key_pem,
-                                     "exec plugin " + (config.auth.exec ? config.auth.exec->command : ""));
+                                     plugin + ": status.clientCertificateData", plugin + ": status.clientKeyData");
       identity_generation = identity.generation;
       ++tls_generation;
       idle.clear();

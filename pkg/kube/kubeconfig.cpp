@@ -256,9 +256,10 @@ void read_cluster(ClusterConfig& out, const KubeconfigEntry& entry, const std::s
   out.tls.server_name = f.str("tls-server-name");
   out.tls.ca_pem = f.data_or_file("certificate-authority-data", "certificate-authority");
   if (!out.tls.ca_pem.empty()) {
-    out.tls.ca_origin = f.str("certificate-authority-data").empty()
-                            ? "file " + f.str("certificate-authority")
-                            : "certificate-authority-data of cluster " + cluster_name;
+    out.tls.ca_origin =
+        f.str("certificate-authority-data").empty()
+            ? "file " + f.str("certificate-authority") + " (" + source + ": " + f.field("certificate-authority") + ")"
+            : source + ": " + f.field("certificate-authority-data");
     if (out.tls.insecure_skip_verify)
       throw ConfigError(source, f.field("insecure-skip-tls-verify"),
                         "a certificate authority and insecure-skip-tls-verify cannot both be set");
@@ -273,6 +274,11 @@ void read_user(ClusterConfig& out, const KubeconfigEntry& entry, const std::stri
   Fields f(entry.body, source, "users[" + user_name + "].user");
   out.tls.client_cert_pem = f.data_or_file("client-certificate-data", "client-certificate");
   out.tls.client_key_pem = f.data_or_file("client-key-data", "client-key");
+  out.tls.client_cert_origin =
+      source + ": " +
+      f.field(f.str("client-certificate-data").empty() ? "client-certificate" : "client-certificate-data");
+  out.tls.client_key_origin =
+      source + ": " + f.field(f.str("client-key-data").empty() ? "client-key" : "client-key-data");
   if (out.tls.client_cert_pem.empty() != out.tls.client_key_pem.empty())
     throw ConfigError(source, f.field(out.tls.client_cert_pem.empty() ? "client-certificate" : "client-key"),
                       "a client certificate needs both the certificate and the key");

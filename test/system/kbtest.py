@@ -49,9 +49,10 @@ def log(*parts):
     print("[%s]" % time.strftime("%H:%M:%S"), *parts, flush=True)
 
 
-def run(args, check=True, input=None, timeout=300):
-    """Runs a command; returns (exit code, stdout, stderr)."""
-    proc = subprocess.run(args, env=ENV, input=input, capture_output=True, text=True, timeout=timeout)
+def run(args, check=True, input=None, timeout=300, env_extra=None):
+    """Runs a command (with the tests' environment plus env_extra); returns (exit code, stdout, stderr)."""
+    env = dict(ENV, **(env_extra or {}))
+    proc = subprocess.run(args, env=env, input=input, capture_output=True, text=True, timeout=timeout)
     if check and proc.returncode != 0:
         raise AssertionError("command failed (%d): %s\nstdout: %s\nstderr: %s"
                              % (proc.returncode, " ".join(args), proc.stdout[-3000:], proc.stderr[-3000:]))
@@ -69,6 +70,53 @@ def kubectl_json(*args):
 def plugin(*args, check=True, timeout=600):
     """`kubectl bitcoin ...` through kubectl's own plugin discovery."""
     return run(["kubectl", "bitcoin", *args], check=check, timeout=timeout)
+
+
+def audit_writes(since, namespace=None, user_prefix=None):
+    """Writes the API server recorded in its audit log (hack/local-cluster.sh turns it on: every
+    create/update/patch/delete at Metadata level) received at or after `since` (epoch seconds),
+    optionally only those to objects in `namespace` and by users whose name starts with
+    `user_prefix`. The API server's own record, so a test can count one network's writes while
+    other networks on the cluster (a user's, another test's) write as much as they like."""
+    path = ENV.get("LOCAL_CLUSTER_AUDIT_LOG") or os.path.join(ENV.get("LOCAL_CLUSTER_DIR", os.path.join(REPO, ".local-cluster")), "logs", "audit.log")
+    folder, base = os.path.split(path)
+    stem = os.path.splitext(base)[0]
+    files = sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.startswith(stem) and f.endswith(".log"))
+    found = []
+    for name in files:  # rotated backups (audit-<time>.log) first, then the current file
+        with open(name, errors="replace") as f:
+            for line in f:
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    continue  # a line being written right now
+                if _audit_time(event.get("requestReceivedTimestamp", "")) < since:
+                    continue
+                ref = event.get("objectRef", {})
+                if namespace is not None and ref.get("namespace") != namespace:
+                    continue
+                if user_prefix is not None and not event.get("user", {}).get("username", "").startswith(user_prefix):
+                    continue
+                found.append(event)
+    return found
+
+
+def _audit_time(stamp):
+    """RFC 3339 with microseconds, always UTC ("2026-12-06T02:45:12.123456Z") → epoch seconds."""
+    import calendar
+    if not stamp:
+        return 0.0
+    whole, _, fraction = stamp.rstrip("Z").partition(".")
+    return calendar.timegm(time.strptime(whole, "%Y-%m-%dT%H:%M:%S")) + float("0." + (fraction or "0"))
+
+
+def describe_write(event):
+    ref = event.get("objectRef", {})
+    what = "/".join(x for x in (ref.get("resource"), ref.get("name"), ref.get("subresource")) if x)
+    return "%s %s by %s (%s)" % (event.get("verb"), what, event.get("user", {}).get("username"), event.get("userAgent", ""))
+
+
+CONTROLLER_USER_PREFIX = "system:serviceaccount:bitcoin-controller:"
 
 
 def wait_until(what, predicate, timeout=180, interval=1.0):

@@ -28,8 +28,7 @@ ROUNDS = 5 if LONG else 1
 # Longer than the controller's 30 s resync: a controller that sees a difference in a foreign
 # field applies at least once per resync.
 QUIET_SECONDS = 90 if LONG else 35
-AUDIT_LOG = ENV.get("LOCAL_CLUSTER_AUDIT_LOG", "")
-CONTROLLER_USER = "system:serviceaccount:%s:bitcoin-controller" % CONTROLLER_NS
+CONTROLLER_USER = CONTROLLER_USER_PREFIX + "bitcoin-controller"
 # The watch prints: generation, replicas, image, args (as JSON).
 TEMPLATE = ("{.metadata.generation}|{.spec.replicas}|{.spec.template.spec.containers[0].image}"
             "|{.spec.template.spec.containers[0].args}")
@@ -64,22 +63,11 @@ IMAGE = ("f:spec", "f:template", "f:spec", "f:containers", CONTAINER, "f:image")
 ARGS = ("f:spec", "f:template", "f:spec", "f:containers", CONTAINER, "f:args")
 
 
-def audit_offset():
-    return os.path.getsize(AUDIT_LOG)
-
-
-def controller_writes_since(offset):
-    """The controller's write requests to the StatefulSet since `offset` of the API server's audit log."""
-    writes = []
-    with open(AUDIT_LOG) as f:
-        f.seek(offset)
-        for line in f:
-            event = json.loads(line)
-            ref = event.get("objectRef", {})
-            if (ref.get("namespace") == NS and ref.get("resource") == "statefulsets" and ref.get("name") == STS
-                    and event["verb"] not in ("get", "list", "watch") and event["user"]["username"] == CONTROLLER_USER):
-                writes.append(event["verb"])
-    return writes
+def controller_writes_since(since):
+    """The controller's write requests to the StatefulSet since `since` (epoch seconds), from the
+    API server's audit log."""
+    return [e["verb"] for e in audit_writes(since, namespace=NS, user_prefix=CONTROLLER_USER)
+            if e.get("objectRef", {}).get("resource") == "statefulsets" and e["objectRef"].get("name") == STS]
 
 
 def restore_time(watch, what, change, changed, original):
@@ -173,9 +161,9 @@ def test_owned_fields_are_restored_and_foreign_fields_stay():
     # No fight: at rest, with all these foreign fields, the controller sends the StatefulSet nothing
     # (counted in the API server's audit log) and its spec does not move.
     generation = sts["metadata"]["generation"]
-    offset = audit_offset()
+    since = time.time()
     time.sleep(QUIET_SECONDS)
-    writes = controller_writes_since(offset)
+    writes = controller_writes_since(since)
     figure("ownership.controller_writes_at_rest", len(writes), "requests", "to the StatefulSet in %d s" % QUIET_SECONDS)
     assert writes == [], writes
     assert get_sts()["metadata"]["generation"] == generation, "the StatefulSet's spec kept changing at rest"

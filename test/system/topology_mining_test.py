@@ -34,6 +34,41 @@ def test_custom():
                 {(0, 2), (1, 3)})
 
 
+def connected(nodes, edges):
+    reached, frontier = {0}, [0]
+    while frontier:
+        node = frontier.pop()
+        for a, b in edges:
+            for x, y in ((a, b), (b, a)):
+                if x == node and y not in reached:
+                    reached.add(y)
+                    frontier.append(y)
+    return len(reached) == nodes
+
+
+def test_random_is_connected_bounded_and_stable_when_scaled():
+    """What the nodes' getpeerinfo shows: a connected graph, no node above the degree, and scaling
+    up by one node keeps every existing connection and only adds the new node's."""
+    spec = {"topology": "random", "degree": 2, "seed": 11}
+    apply_network(NS, "rnd", dict(spec, nodes=5))
+    wait_until("rnd: 5 nodes Ready", lambda: network_ready(NS, "rnd", 5), timeout=240)
+    creds = credentials(NS, "rnd")
+
+    def settled(count):
+        ips = ready_ips(NS, "rnd", count)
+        edges = edges_of(ips, creds)
+        degrees = [sum(1 for e in edges if i in e) for i in range(count)]
+        return edges if connected(count, edges) and max(degrees) <= 2 else None
+    before = wait_until("rnd: connected with at most 2 peers per node", lambda: settled(5), timeout=120)
+    apply_network(NS, "rnd", dict(spec, nodes=6))
+    wait_until("rnd: 6 nodes Ready", lambda: network_ready(NS, "rnd", 6), timeout=240)
+    after = wait_until("rnd: 6 nodes connected, at most 2 peers each, old edges kept",
+                       lambda: (lambda e: e if e and before <= e else None)(settled(6)), timeout=120)
+    assert all(5 in e for e in after - before), (before, after)
+    log("random topology edges: 5 nodes %s, 6 nodes %s" % (sorted(before), sorted(after)))
+    kubectl("-n", NS, "delete", "btcnet", "rnd", "--wait=false")
+
+
 def test_mining_keeps_nodes_at_the_same_height():
     apply_network(NS, "mine", {"nodes": 3, "mining": {"enabled": True, "intervalSeconds": 2}})
     wait_until("mining network Ready", lambda: network_ready(NS, "mine", 3), timeout=240)
@@ -53,6 +88,7 @@ def test_mining_keeps_nodes_at_the_same_height():
 if __name__ == "__main__":
     NS = fresh_namespace("kbt-topo")
     try:
-        main([test_ring, test_custom, test_mining_keeps_nodes_at_the_same_height])
+        main([test_ring, test_custom, test_random_is_connected_bounded_and_stable_when_scaled,
+              test_mining_keeps_nodes_at_the_same_height])
     finally:
         delete_namespace(NS)

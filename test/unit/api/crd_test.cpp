@@ -34,6 +34,8 @@ std::map<std::string, json::value> typed_defaults() {
           {"imagePullPolicy", json::string(spec.image_pull_policy)},
           {"topology", json::string(to_string(spec.topology))},
           {"hub", spec.hub},
+          {"degree", spec.degree},
+          {"seed", spec.seed},
           {"mining.enabled", spec.mining.enabled},
           {"mining.intervalSeconds", spec.mining.interval_seconds},
           {"mining.node", spec.mining.node}};
@@ -57,6 +59,8 @@ TEST_CASE("a default-constructed spec holds the same defaults as parsing") {
   CHECK(spec.image_pull_policy == parsed.image_pull_policy);
   CHECK(spec.topology == parsed.topology);
   CHECK(spec.hub == parsed.hub);
+  CHECK(spec.degree == parsed.degree);
+  CHECK(spec.seed == parsed.seed);
   CHECK(spec.mining.enabled == parsed.mining.enabled);
   CHECK(spec.mining.interval_seconds == parsed.mining.interval_seconds);
   CHECK(spec.mining.node == parsed.mining.node);
@@ -70,6 +74,8 @@ TEST_CASE("the CRD's enums and limits are the typed API's") {
   CHECK(properties.at("topology").at("enum") == topologies);
   CHECK(properties.at("nodes").at("maximum") == kMaxNodes);
   CHECK(properties.at("nodes").at("minimum") == 0);
+  CHECK(properties.at("degree").at("minimum") == kMinDegree);
+  CHECK(properties.at("degree").at("maximum") == kMaxDegree);
 }
 
 TEST_CASE("the CRD names the group, version, kind and plural the typed API uses") {

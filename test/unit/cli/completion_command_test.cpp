@@ -75,7 +75,8 @@ TEST_CASE("flags of the command and the global flags complete after a dash") {
 }
 
 TEST_CASE("flag values complete from fixed sets") {
-  CHECK(complete({"create", "demo", "--topology", ""}) == std::vector<std::string>{"custom", "mesh", "ring", "star"});
+  CHECK(complete({"create", "demo", "--topology", ""}) ==
+        std::vector<std::string>{"custom", "mesh", "random", "ring", "star"});
   CHECK(complete({"status", "-o", ""}) == std::vector<std::string>{"json", "name", "wide", "yaml"});
   CHECK(complete({"create", "x", "--output", "y"}) == std::vector<std::string>{"yaml"});
   CHECK(complete({"completion", ""}) == std::vector<std::string>{"bash", "fish", "zsh"});

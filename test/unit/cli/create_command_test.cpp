@@ -42,6 +42,11 @@ TEST_CASE("custom and star topologies") {
         json::parse(R"([{"from":0,"to":1},{"from":1,"to":2},{"from":2,"to":3}])"));
   flags = {.name = "hub", .nodes = 4, .topology = "star", .hub = 2};
   CHECK(kb::cli::build_network_object(flags).at("spec").at("hub") == 2);
+  flags = {.name = "big", .nodes = 40, .topology = "random", .degree = 6, .seed = 7};
+  CHECK(kb::cli::build_network_object(flags).at("spec") ==
+        json::parse(R"({"nodes": 40, "topology": "random", "degree": 6, "seed": 7})"));
+  flags = {.name = "big", .nodes = 40, .topology = "random"};  // the CRD's defaults apply
+  CHECK(kb::cli::build_network_object(flags).at("spec") == json::parse(R"({"nodes": 40, "topology": "random"})"));
 }
 
 TEST_CASE("create usage errors exit 2 and name the flag") {
@@ -67,6 +72,11 @@ TEST_CASE("create usage errors exit 2 and name the flag") {
       {{"create", "demo", "--nodes", "3", "--edges", "0-1"}, "--edges"},
       {{"create", "demo", "--nodes", "3", "--hub", "1"}, "--hub"},
       {{"create", "demo", "--nodes", "3", "--topology", "star", "--hub", "7"}, "--hub"},
+      {{"create", "demo", "--nodes", "3", "--degree", "3"}, "--degree"},
+      {{"create", "demo", "--nodes", "3", "--topology", "ring", "--seed", "3"}, "--seed"},
+      {{"create", "demo", "--nodes", "3", "--topology", "random", "--degree", "9"}, "--degree"},
+      {{"create", "demo", "--nodes", "3", "--topology", "random", "--degree", "1"}, "--degree"},
+      {{"create", "demo", "--nodes", "3", "--topology", "random", "--seed", "-2"}, "--seed"},
       {{"create", "demo", "--nodes", "3", "--secret", "Bad_Name"}, "--secret"},
       {{"create", "demo", "--nodes", "3", "--dry-run=maybe"}, "--dry-run"},
       {{"create", "demo", "--nodes", "3", "--dry-run", "-o", "toml"}, "--output"},

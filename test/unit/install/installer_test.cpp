@@ -58,10 +58,12 @@ class FakeCluster {
         {"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", kNamespace}}}};
   }
 
-  // Every request to `path` other than GET answers `status` with a Status naming `message`.
-  void refuse_writes_to(std::string path, int status, std::string message) {
+  // Every request to `path` other than GET answers `status` with a Status naming `message`; with
+  // `dry_runs_pass`, server-side dry runs still pass (a failure only the real write meets).
+  void refuse_writes_to(std::string path, int status, std::string message, bool dry_runs_pass = false) {
     std::lock_guard lock(mutex_);
     refused_[std::move(path)] = {status, std::move(message)};
+    dry_runs_pass_ = dry_runs_pass;
   }
   bool has(const std::string& path) const {
     std::lock_guard lock(mutex_);
@@ -79,7 +81,8 @@ class FakeCluster {
       return FakeResponse::json(200, resource_list("apiextensions.k8s.io/v1",
                                                    {{"customresourcedefinitions", "CustomResourceDefinition", false}}));
     std::lock_guard lock(mutex_);
-    if (request.method != "GET") {
+    const bool dry_run = !request.query_param("dryRun").empty();
+    if (request.method != "GET" && !(dry_run && dry_runs_pass_)) {
       if (auto it = refused_.find(request.path); it != refused_.end())
         return FakeResponse::json(it->second.first, status_json(it->second.first, "Forbidden", it->second.second));
     }
@@ -91,6 +94,7 @@ class FakeCluster {
     }
     if (request.method == "PATCH") {
       json::value object = json::parse(request.body);
+      if (dry_run) return FakeResponse::json(objects_.contains(request.path) ? 200 : 201, json::serialize(object));
       if (kb::kube::kind_of(object) == "CustomResourceDefinition") {
         object.as_object()["status"] = {{"conditions", json::array{{{"type", "Established"}, {"status", "True"}}}}};
       }
@@ -124,6 +128,7 @@ class FakeCluster {
   mutable std::mutex mutex_;
   std::map<std::string, json::value> objects_;
   std::map<std::string, std::pair<int, std::string>> refused_;
+  bool dry_runs_pass_ = false;
 };
 
 struct Harness {
@@ -140,11 +145,14 @@ struct Harness {
     return kb::kube::Client(config);
   }
 
-  // "PATCH /api/v1/namespaces/ns/configmaps/cm", for every request that is not a read.
-  std::vector<std::string> writes() const {
+  // "PATCH /api/v1/namespaces/ns/configmaps/cm", for every request that is not a read (server-side
+  // dry runs, which change nothing, only when asked for).
+  std::vector<std::string> writes(bool with_dry_runs = false) const {
     std::vector<std::string> out;
     for (const auto& r : api.requests()) {
-      if (r.method != "GET") out.push_back(r.method + " " + r.path);
+      const bool dry_run = !r.query_param("dryRun").empty();
+      if (r.method != "GET" && (with_dry_runs || !dry_run))
+        out.push_back(r.method + " " + r.path + (dry_run ? " (dry run)" : ""));
     }
     return out;
   }
@@ -275,9 +283,53 @@ TEST_CASE("prune: an object the previous revision had and this one does not is d
   CHECK(report.revision == 2);
 }
 
+TEST_CASE("fresh install: every object is checked by a server-side dry run before anything is written") {
+  Harness h;
+  h.installer.install(request_of({config_map("cm", "1"), service_account()}));
+  CHECK(h.writes(true) == std::vector<std::string>{
+                              "PATCH /api/v1/namespaces/ns/serviceaccounts/sa (dry run)",
+                              "PATCH /api/v1/namespaces/ns/configmaps/cm (dry run)",
+                              "PATCH " + kCrdPath,
+                              "PATCH /api/v1/namespaces/ns/serviceaccounts/sa",
+                              "PATCH /api/v1/namespaces/ns/configmaps/cm",
+                              "PATCH /api/v1/namespaces/ns/secrets/sh.helm.release.v1.rel.v1",
+                          });
+}
+
+TEST_CASE("an object the API server refuses, or a kind it does not serve: nothing is applied") {
+  Harness h;
+  h.cluster.refuse_writes_to("/api/v1/namespaces/ns/configmaps/cm", 422,
+                             "ConfigMap \"cm\" is invalid: data: Invalid value");
+  try {
+    h.installer.install(request_of({service(), config_map("cm", "1"), service_account()}));
+    FAIL("install succeeded against a refusing server");
+  } catch (const InstallError& e) {
+    CHECK(std::string(e.what()).starts_with("nothing was applied: ConfigMap cm: "));
+    CHECK(std::string(e.what()).find("data: Invalid value") != std::string::npos);
+    CHECK(changes_of(e.report()) == Changes{{kCrd, ChangeAction::skipped},
+                                            {"ServiceAccount sa", ChangeAction::skipped},
+                                            {"ConfigMap cm", ChangeAction::failed},
+                                            {"Service svc", ChangeAction::skipped}});
+  }
+  CHECK(h.writes().empty());
+
+  Harness unknown_kind;
+  json::value widget = {{"apiVersion", "example.com/v1"}, {"kind", "Widget"}, {"metadata", {{"name", "w"}}}};
+  try {
+    unknown_kind.installer.install(request_of({config_map("cm", "1"), widget}));
+    FAIL("install succeeded with a kind the server does not serve");
+  } catch (const InstallError& e) {
+    CHECK(
+        std::string(e.what()).starts_with("nothing was applied: Widget w: the cluster does not serve Widget in "
+                                          "example.com/v1"));
+  }
+  CHECK(unknown_kind.writes(true).empty());
+}
+
 TEST_CASE("failure half way: the run stops, and the report says what was and was not applied") {
   Harness h;
-  h.cluster.refuse_writes_to("/api/v1/namespaces/ns/configmaps/cm", 403, "configmaps \"cm\" is forbidden");
+  // Refused only when really written (e.g. a quota or a conflict that a dry run does not meet).
+  h.cluster.refuse_writes_to("/api/v1/namespaces/ns/configmaps/cm", 403, "configmaps \"cm\" is forbidden", true);
   auto request = request_of({service(), config_map("cm", "1"), service_account()});
   try {
     h.installer.install(request);

@@ -2,7 +2,10 @@
 // a scripted HTTP peer on 127.0.0.1, not Kubernetes. The real API server is exercised by
 // test/integration/kube.
 #include "pkg/kube/client.hpp"
+#include "pkg/base/base64.hpp"
 #include "pkg/kube/discovery.hpp"
+#include "pkg/kube/errors.hpp"
+#include "pkg/kube/kubeconfig.hpp"
 #include "support/fake_api_server.hpp"
 #include "support/temp_dir.hpp"
 
@@ -458,4 +461,32 @@ TEST_CASE("discovery: served resources, kinds and subresources") {
   discovery.invalidate();
   discovery.has_resource("apps", "v1", "statefulsets");
   CHECK(server.requests().size() == before + 1);
+}
+
+TEST_CASE("kubeconfig certificate data that is not PEM: the error names the kubeconfig and the field") {
+  auto messages_for = [](const std::string& user, const std::string& cluster_extra) {
+    Kubeconfig config = parse_kubeconfig(R"(
+current-context: x
+contexts: [{name: x, context: {cluster: c, user: u}}]
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:1")" +
+                                             cluster_extra + R"(}}]
+users: [{name: u, user: )" + user + R"(}]
+)",
+                                         "/k/bad.kubeconfig");
+    try {
+      Client client(resolve_kubeconfig(config, {}));
+      return std::string("no error");
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+  };
+  // base64 of "not a cert" and "not a key"
+  CHECK(messages_for("{client-certificate-data: bm90IGEgY2VydA==, client-key-data: bm90IGEga2V5}", "")
+            .starts_with("/k/bad.kubeconfig: users[u].user.client-certificate-data: is not a PEM certificate"));
+  CHECK(messages_for("{token: t}", ", certificate-authority-data: bm90IGEgY2VydA==")
+            .starts_with("/k/bad.kubeconfig: clusters[c].cluster.certificate-authority-data: the CA bundle is not "
+                         "valid PEM"));
+  const std::string cert = kb::base::base64_encode(file("client.crt"));
+  CHECK(messages_for("{client-certificate-data: " + cert + ", client-key-data: bm90IGEga2V5}", "")
+            .starts_with("/k/bad.kubeconfig: users[u].user.client-key-data: is not a PEM private key"));
 }

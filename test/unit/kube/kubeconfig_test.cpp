@@ -209,13 +209,16 @@ users: [{name: u, user: {token: s3cr3t-token, username: admin, password: hunter2
   CHECK(c.describe().find("s3cr3t") == std::string::npos);
 }
 
-TEST_CASE("load_cluster_config: KUBECONFIG from the environment, then in-cluster") {
-  TempDir dir;
-  auto file = dir.write("cfg", R"(
+// A kubeconfig for the KUBECONFIG tests: one context, one cluster at https://env.example:6443.
+const char* const kEnvConfig = R"(
 current-context: x
 contexts: [{name: x, context: {cluster: c}}]
 clusters: [{name: c, cluster: {server: "https://env.example:6443"}}]
-)");
+)";
+
+TEST_CASE("load_cluster_config: KUBECONFIG from the environment, then in-cluster") {
+  TempDir dir;
+  auto file = dir.write("cfg", kEnvConfig);
   setenv("KUBECONFIG", file.string().c_str(), 1);
   ClientOptions options;
   options.qps = 50;
@@ -224,6 +227,26 @@ clusters: [{name: c, cluster: {server: "https://env.example:6443"}}]
   CHECK(c.server == "https://env.example:6443");
   CHECK(c.qps == 50);
   CHECK(c.burst == 100);
+  unsetenv("KUBECONFIG");
+}
+
+TEST_CASE(
+    "load_cluster_config: KUBECONFIG naming only missing files is an error naming them; one missing entry is skipped") {
+  TempDir dir;
+  auto file = dir.write("cfg", kEnvConfig);
+  const std::string missing = (dir.path() / "missing.yaml").string();
+  const std::string also_missing = (dir.path() / "also-missing.yaml").string();
+  setenv("KUBECONFIG", (missing + ":" + also_missing).c_str(), 1);
+  try {
+    load_cluster_config({});
+    FAIL("no error for a KUBECONFIG naming only missing files");
+  } catch (const ConfigError& e) {
+    CHECK(e.source() == "KUBECONFIG");
+    CHECK(std::string(e.what()).find(missing) != std::string::npos);
+    CHECK(std::string(e.what()).find(also_missing) != std::string::npos);
+  }
+  setenv("KUBECONFIG", (missing + ":" + file.string()).c_str(), 1);  // kubectl skips the missing entry
+  CHECK(load_cluster_config({}).server == "https://env.example:6443");
   unsetenv("KUBECONFIG");
 }
 
