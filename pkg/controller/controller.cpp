@@ -2,6 +2,7 @@
 
 #include "pkg/api/naming.hpp"
 #include "pkg/bitcoin/rpc_client.hpp"
+#include "pkg/controller/applied_fields.hpp"
 #include "pkg/kube/resource_ref.hpp"
 
 #include <boost/json.hpp>
@@ -12,12 +13,13 @@ namespace kb::controller {
 namespace json = boost::json;
 
 RpcFactory real_rpc_factory() {
-  return [](const std::string& host, int port, const RpcCredentials& creds) -> std::unique_ptr<bitcoin::RpcCaller> {
+  return [](const std::string& host, int port, const RpcCredentials& creds,
+            std::chrono::milliseconds call_timeout) -> std::unique_ptr<bitcoin::RpcCaller> {
     bitcoin::RpcEndpoint endpoint{host, static_cast<std::uint16_t>(port),
                                   bitcoin::UserPassword{creds.user, creds.password}, "/"};
     bitcoin::RpcClientOptions options;
-    options.connect_timeout = std::chrono::seconds(3);
-    options.call_timeout = std::chrono::seconds(15);
+    options.connect_timeout = std::min<std::chrono::milliseconds>(std::chrono::seconds(3), call_timeout);
+    options.call_timeout = call_timeout;
     return std::make_unique<bitcoin::RpcClient>(std::move(endpoint), options);
   };
 }
@@ -35,20 +37,22 @@ Controller::Controller(kube::Client client, ControllerSettings settings, observe
       queue_(kube::WorkQueueOptions{.name = "bitcoinnetworks"}) {
   const auto& ns = settings_.watch_namespace;
   auto on_error = [this](const std::string& what) { log_.warn("watch failed; retrying", {{"error", what}}); };
-  auto make = [&](kube::ResourceRef collection, std::string selector) {
+  auto make = [&](kube::ResourceRef collection, std::string selector, bool applied_by_us = false) {
     kube::InformerOptions options;
     options.collection = std::move(collection);
     options.label_selector = std::move(selector);
     options.on_error = on_error;
+    // What the controller applies keeps its own managedFields entry (see holds_applied).
+    if (applied_by_us) options.transform = keep_own_applied_fields(std::string(api::kFieldManager));
     return std::make_unique<kube::Informer>(client_, std::move(options));
   };
   networks_ = make(
       kube::ResourceRef::of(std::string(api::kGroup), std::string(api::kVersion), std::string(api::kPlural)).in(ns),
       "");
-  statefulsets_ = make(kube::refs::stateful_sets(ns), kManagedSelector);
-  services_ = make(kube::refs::services(ns), kManagedSelector);
+  statefulsets_ = make(kube::refs::stateful_sets(ns), kManagedSelector, true);
+  services_ = make(kube::refs::services(ns), kManagedSelector, true);
   pods_ = make(kube::refs::pods(ns), std::string(api::kNetworkLabel));
-  network_policies_ = make(kube::refs::network_policies(ns), kManagedSelector);
+  network_policies_ = make(kube::refs::network_policies(ns), kManagedSelector, true);
   pods_->store().add_index(kPodsByNetworkIndex, index_by_network());
 
   networks_->add_handlers({.on_add = [this](const kube::ObjectPtr& o) { enqueue_object(o); },

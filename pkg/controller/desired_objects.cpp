@@ -109,6 +109,10 @@ json::value desired_statefulset(const api::BitcoinNetwork& network, std::string_
       {"livenessProbe", tcp_probe(api::kP2pPort, 10, 6)},
       {"startupProbe", tcp_probe(api::kP2pPort, 1, 120)},
       {"volumeMounts", json::array{{{"name", "data"}, {"mountPath", kDataDir}}}},
+      // bitcoind's last words ("Disk space is too low!", an init error) go to its log, not to
+      // /dev/termination-log: the kubelet keeps the log's tail as the termination message when it
+      // exits with an error, where the controller reads why (status.nodes[].reason).
+      {"terminationMessagePolicy", "FallbackToLogsOnError"},
       {"securityContext", restricted_container_security()},
   };
   if (spec.resources.is_object() && !spec.resources.as_object().empty()) container["resources"] = spec.resources;

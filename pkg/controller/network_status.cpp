@@ -36,7 +36,72 @@ json::object condition(const json::value& previous_status, std::string_view type
           {"message", message}};
 }
 
+const json::value* bitcoind_container_status(const json::value& pod) {
+  const auto* statuses = base::json_at(pod, "status", "containerStatuses");
+  if (!statuses || !statuses->is_array()) return nullptr;
+  for (const auto& status : statuses->as_array()) {
+    if (base::string_at(status, "name") == "bitcoind") return &status;
+  }
+  return nullptr;
+}
+
+// The line of `text` that holds `needle` (case-insensitive), from the needle to the line's end;
+// empty when absent.
+std::string line_from(std::string_view text, std::string_view needle) {
+  auto lower = [](char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c); };
+  auto it = std::search(text.begin(), text.end(), needle.begin(), needle.end(),
+                        [&](char a, char b) { return lower(a) == lower(b); });
+  if (it == text.end()) return "";
+  auto start = static_cast<std::size_t>(it - text.begin());
+  auto end = text.find('\n', start);
+  return std::string(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+}
+
+// The last non-empty line of a log tail, at most 300 characters.
+std::string last_line(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.remove_suffix(1);
+  auto start = text.rfind('\n');
+  auto line = text.substr(start == std::string_view::npos ? 0 : start + 1);
+  return std::string(line.substr(0, 300));
+}
+
+NodeFailure terminated_failure(const json::value& terminated) {
+  auto code = base::int_at(terminated, "exitCode").value_or(0);
+  auto how = "exit code " + std::to_string(code);
+  auto message = base::string_at(terminated, "message").value_or("");
+  // Bitcoin Core and SV: "Disk space is too low!" (while running) and "Disk space is low!" (at
+  // start); a write that fails outright: "No space left on device".
+  for (std::string_view marker : {"disk space is", "no space left on device"}) {
+    if (auto said = line_from(message, marker); !said.empty()) {
+      return {"DiskFull",
+              "bitcoind stopped because its data volume is full (it said \"" + said + "\", " + how +
+                  "); free space on the volume or give the network more spec.storage",
+              true};
+    }
+  }
+  if (base::string_at(terminated, "reason") == "OOMKilled") {
+    return {"OutOfMemory", "bitcoind was killed by the out-of-memory killer (" + how + "); raise spec.resources", true};
+  }
+  auto said = last_line(message);
+  return {"NodeCrashing", "bitcoind exited with " + how + (said.empty() ? "" : ": " + said), true};
+}
+
 }  // namespace
+
+std::optional<NodeFailure> pod_failure(const json::value& pod) {
+  const auto* status = bitcoind_container_status(pod);
+  if (!status) return std::nullopt;
+  if (const auto* terminated = base::json_at(*status, "state", "terminated")) return terminated_failure(*terminated);
+  const auto* waiting = base::json_at(*status, "state", "waiting");
+  if (!waiting) return std::nullopt;
+  auto reason = base::string_at(*waiting, "reason").value_or("");
+  if (reason.empty() || reason == "ContainerCreating" || reason == "PodInitializing") return std::nullopt;
+  if (reason == "CrashLoopBackOff") {
+    if (const auto* last = base::json_at(*status, "lastState", "terminated")) return terminated_failure(*last);
+  }
+  return NodeFailure{reason, base::string_at(*waiting, "message").value_or("the container is waiting: " + reason),
+                     true};
+}
 
 bool pod_is_ready(const json::value& pod) { return kube::condition_is_true(pod, api::kConditionReady); }
 
@@ -59,6 +124,7 @@ json::value compute_status(const StatusInputs& inputs) {
   }
 
   json::array nodes;
+  std::optional<ReconcileProblem> node_problem;  // the first node failure that degrades the network
   int ready_nodes = 0;
   std::int64_t height = 0;
   std::set<std::string> tips;
@@ -67,6 +133,7 @@ json::value compute_status(const StatusInputs& inputs) {
                       {"nodeName", api::pod_name(network.name, ordinal)},
                       {"dnsName", api::dns_name(network.name, ordinal)}};
     bool ready = false;
+    std::optional<NodeFailure> failure;
     if (auto it = pods.find(ordinal); it != pods.end()) {
       const auto& pod = *it->second;
       if (auto ip = pod_ip(pod); !ip.empty()) node["ip"] = ip;
@@ -80,8 +147,21 @@ json::value compute_status(const StatusInputs& inputs) {
         height = std::max(height, obs->second.blocks);
         tips.insert(obs->second.best_block_hash);
       }
+      if (!ready) {
+        failure = pod_failure(pod);
+        if (auto rpc = inputs.node_failures.find(ordinal); !failure && rpc != inputs.node_failures.end()) {
+          failure = rpc->second;
+        }
+      }
     }
     node["ready"] = ready;
+    if (failure) {
+      node["reason"] = failure->reason;
+      node["message"] = failure->message;
+      if (failure->degrades && !node_problem) {
+        node_problem = ReconcileProblem{failure->reason, "node " + std::to_string(ordinal) + ": " + failure->message};
+      }
+    }
     if (ready) ++ready_nodes;
     nodes.push_back(std::move(node));
   }
@@ -102,9 +182,9 @@ json::value compute_status(const StatusInputs& inputs) {
   conditions.push_back(condition(previous, api::kConditionProgressing, progressing, progress_reason,
                                  std::to_string(existing) + " pods exist, " + std::to_string(desired) + " desired",
                                  generation, inputs.now));
-  if (inputs.problem) {
-    conditions.push_back(condition(previous, api::kConditionDegraded, true, inputs.problem->reason,
-                                   inputs.problem->message, generation, inputs.now));
+  if (const auto& problem = inputs.problem ? inputs.problem : node_problem) {
+    conditions.push_back(
+        condition(previous, api::kConditionDegraded, true, problem->reason, problem->message, generation, inputs.now));
   } else {
     conditions.push_back(condition(previous, api::kConditionDegraded, false, "AsExpected",
                                    "the last reconcile succeeded", generation, inputs.now));

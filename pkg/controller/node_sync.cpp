@@ -80,9 +80,24 @@ std::optional<std::string> persistent_failure_reason(const bitcoin::RpcFailure& 
       return "NodeAnswerTooLarge";
     case bitcoin::RpcTransportError::Kind::malformed_response:
       return "NodeBadAnswer";
+    case bitcoin::RpcTransportError::Kind::call_timeout:
+      // Connected (the kernel accepts for a listening socket), but no answer within the call's
+      // deadline: the process is stopped, hung or starved. A starting node answers -28 at once.
+      return std::string(kNodeNotResponding);
     default:
       return std::nullopt;
   }
+}
+
+NodeFailure node_failure(const bitcoin::RpcFailure& failure) {
+  if (auto reason = persistent_failure_reason(failure)) return {std::move(*reason), failure.what(), true};
+  const auto* error = dynamic_cast<const bitcoin::RpcError*>(&failure);
+  if (error && error->code() == bitcoin::rpc_code::kInWarmup) return {"WarmingUp", failure.what(), false};
+  const auto* transport = dynamic_cast<const bitcoin::RpcTransportError*>(&failure);
+  if (transport && transport->kind() == bitcoin::RpcTransportError::Kind::connect_timeout) {
+    return {"NodeUnreachable", failure.what(), false};
+  }
+  return {"RpcNotAnswering", failure.what(), false};
 }
 
 std::optional<ReconcileProblem> persistent_node_problem(int ordinal, const bitcoin::RpcFailure& failure) {

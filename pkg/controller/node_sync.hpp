@@ -14,6 +14,9 @@
 
 namespace kb::controller {
 
+// The reason of a node that accepted the connection but did not answer within the call's deadline.
+inline constexpr std::string_view kNodeNotResponding = "NodeNotResponding";
+
 struct NodeSyncResult {
   NodeObservation observation;
   PeerChanges applied;  // what was changed on the node in this call
@@ -28,11 +31,17 @@ std::vector<AddedNode> added_nodes(bitcoin::RpcCaller& rpc);
 // Applies `changes` to the node; returns what it actually changed (-23/-24 are skipped silently).
 PeerChanges apply_peer_changes(bitcoin::RpcCaller& rpc, const PeerChanges& changes);
 
-// A node failure that waiting will not cure, because the node answers but not as bitcoind does
-// (an answer over the client's size limit, an answer that is not JSON-RPC): the reason the
-// Degraded condition gives (NodeAnswerTooLarge, NodeBadAnswer). nullopt for the failures of a
-// node's ordinary life (starting, warming up, restarting), which only delay Ready.
+// A node failure that is not part of a node's ordinary life: the node answers, but not as
+// bitcoind does (an answer over the client's size limit, an answer that is not JSON-RPC), or it
+// accepted the connection and then said nothing within the call's deadline (a stopped or hung
+// process): the reason the Degraded condition gives (NodeAnswerTooLarge, NodeBadAnswer,
+// NodeNotResponding). nullopt for the failures of starting, warming up and restarting, which
+// only delay Ready.
 std::optional<std::string> persistent_failure_reason(const bitcoin::RpcFailure& failure);
+// Any failure as the node's entry in status.nodes[] gives it: the persistent reasons above
+// (degrading), WarmingUp (-28), NodeUnreachable (no connection within the connect deadline) or
+// RpcNotAnswering (refused, closed, any other error); the message is the failure's own.
+NodeFailure node_failure(const bitcoin::RpcFailure& failure);
 // The same as a problem naming the node, e.g. "node 2: bitcoind at 10.0.0.3:18443 (...): answer too large: ...".
 std::optional<ReconcileProblem> persistent_node_problem(int ordinal, const bitcoin::RpcFailure& failure);
 

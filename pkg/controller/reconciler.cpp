@@ -6,6 +6,7 @@
 #include "pkg/base/json_subset.hpp"
 #include "pkg/base/time_format.hpp"
 #include "pkg/bitcoin/rpc_error.hpp"
+#include "pkg/controller/applied_fields.hpp"
 #include "pkg/controller/desired_objects.hpp"
 #include "pkg/controller/image_policy.hpp"
 #include "pkg/controller/network_status.hpp"
@@ -95,15 +96,17 @@ void Reconciler::count_write(std::string_view kind, std::string_view verb) {
 void Reconciler::apply_if_changed(const kube::ResourceRef& ref, const kube::Store* cache, const json::value& desired,
                                   const json::value& network_object, std::string_view what) {
   kube::ObjectPtr live = cache ? cache->get(ref.namespace_name, ref.name) : nullptr;
-  if (live && base::is_subset(desired, *live)) return;
+  auto differs_at = live ? applied_difference(desired, *live, api::kFieldManager) : std::string();
+  if (live && differs_at.empty()) return;
   client_.apply(ref, desired, {.field_manager = std::string(api::kFieldManager), .force = true});
   count_write(what, "apply");
   if (!live && events_) {
     events_->record(network_object, kube::EventKind::Normal, "Created", "Create",
                     "Created " + std::string(what) + " " + ref.name);
   }
-  log_.info(live ? "updated object" : "created object",
-            {{"kind", std::string(what)}, {"name", ref.name}, {"namespace", ref.namespace_name}});
+  log_.info(
+      live ? "updated object" : "created object",
+      {{"kind", std::string(what)}, {"name", ref.name}, {"namespace", ref.namespace_name}, {"field", differs_at}});
 }
 
 kube::ObjectPtr Reconciler::observe_object(const kube::ResourceRef& ref, const kube::Store* cache) const {
@@ -130,7 +133,7 @@ bitcoin::RpcCaller& Reconciler::node_rpc(NetworkState& state, int ordinal, const
   auto& slot = state.nodes[ordinal];
   if (!slot.rpc || slot.ip != ip) {
     slot.ip = ip;
-    slot.rpc = rpc_factory_(ip, api::kRpcPort, creds);
+    slot.rpc = rpc_factory_(ip, api::kRpcPort, creds, settings_.node_call_timeout);
   }
   return *slot.rpc;
 }
@@ -158,6 +161,7 @@ struct Reconciler::Outcome {
   bool gone = false;  // deleted on the server, the cache does not know yet: nothing to do
   std::vector<json::value> pods;
   std::map<int, NodeObservation> observations;
+  std::map<int, NodeFailure> node_failures;  // ready pods whose RPC failed
   bool all_ready = false;
 };
 
@@ -293,22 +297,50 @@ Reconciler::NodePods Reconciler::find_node_pods(Pass& pass, Outcome& outcome) co
 }
 
 // 4b. Ask every ready node how it is. Only nodes that answer are peers: a pod can be Ready (port
-//     open) while bitcoind warms up. Returns the first node that answers, but not as bitcoind does.
+//     open) while bitcoind warms up, or stopped (the kernel still accepts). Each failure becomes
+//     the node's reason in the status; returns the first that degrades the network (an answer
+//     not as bitcoind's, or none within the deadline).
 std::optional<ReconcileProblem> Reconciler::observe_nodes(Pass& pass, const RpcCredentials& creds, const NodePods& pods,
                                                           Outcome& outcome) {
   std::optional<ReconcileProblem> problem;
+  std::erase_if(pass.state.not_responding, [&](const auto& entry) {
+    auto ip = pods.ready_ips.find(entry.first);
+    return ip == pods.ready_ips.end() || ip->second != entry.second.first;  // replaced or gone
+  });
   for (const auto& [ordinal, ip] : pods.ready_ips) {
+    auto suspect = pass.state.not_responding.find(ordinal);
+    const bool known_hung = suspect != pass.state.not_responding.end();
     try {
-      outcome.observations[ordinal] = observe_node(node_rpc(pass.state, ordinal, ip, creds));
+      if (!known_hung) {
+        outcome.observations[ordinal] = observe_node(node_rpc(pass.state, ordinal, ip, creds));
+      } else {
+        // A fresh connection: the old one may still wait for the answer to a call that timed out.
+        auto probe = rpc_factory_(ip, api::kRpcPort, creds, settings_.probe_call_timeout);
+        outcome.observations[ordinal] = observe_node(*probe);
+        pass.state.not_responding.erase(suspect);
+        log_.info("node answers again", {{"network", pass.key}, {"ordinal", std::to_string(ordinal)}});
+      }
     } catch (const bitcoin::RpcFailure& e) {
       pass.state.nodes.erase(ordinal);
-      if (auto node_problem = persistent_node_problem(ordinal, e)) {
-        log_.warn("node answers, but not as bitcoind does",
-                  {{"network", pass.key}, {"ordinal", std::to_string(ordinal)}, {"error", e.what()}});
-        if (!problem) problem = std::move(node_problem);
+      auto failure = node_failure(e);
+      if (failure.reason != kNodeNotResponding) {
+        if (known_hung) pass.state.not_responding.erase(suspect);
+      } else if (known_hung) {
+        failure = suspect->second.second;  // still the diagnosis of the full deadline
       } else {
-        log_.debug("node not answering yet",
-                   {{"network", pass.key}, {"ordinal", std::to_string(ordinal)}, {"error", e.what()}});
+        pass.state.not_responding[ordinal] = {ip, failure};
+      }
+      outcome.node_failures[ordinal] = failure;
+      if (failure.degrades && !problem) {
+        problem = ReconcileProblem{failure.reason, "node " + std::to_string(ordinal) + ": " + failure.message};
+      }
+      // Once per diagnosis, not at every probe of a node known to be hung.
+      std::initializer_list<observe::LogField> fields{
+          {"network", pass.key}, {"ordinal", std::to_string(ordinal)}, {"reason", failure.reason}, {"error", e.what()}};
+      if (failure.degrades && !known_hung) {
+        log_.warn("node failing", fields);
+      } else {
+        log_.debug("node not answering", fields);
       }
     }
   }
@@ -421,7 +453,8 @@ void Reconciler::run_steps(Pass& pass, Outcome& outcome) {
 // 7. The status, written only when it changed. Returns whether it changed.
 bool Reconciler::write_status(const Pass& pass, Outcome& outcome) {
   auto now = base::format_time(std::chrono::system_clock::now());
-  auto status = compute_status(StatusInputs{&pass.network, outcome.pods, outcome.observations, outcome.problem, now});
+  auto status = compute_status(
+      StatusInputs{&pass.network, outcome.pods, outcome.observations, outcome.problem, now, outcome.node_failures});
   if (status == pass.network.status) return false;
   if (!pass.refused_args.empty() && !outcome.failure) record_warning(pass.object, *outcome.problem);
   try {

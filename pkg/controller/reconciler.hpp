@@ -36,9 +36,10 @@
 
 namespace kb::controller {
 
-// Opens an RPC connection to a node; the real one builds a bitcoin::RpcClient, tests pass a fake.
-using RpcFactory = std::function<std::unique_ptr<bitcoin::RpcCaller>(const std::string& host, int port,
-                                                                     const RpcCredentials& credentials)>;
+// Opens an RPC connection to a node whose every call ends within `call_timeout`; the real one
+// builds a bitcoin::RpcClient, tests pass a fake.
+using RpcFactory = std::function<std::unique_ptr<bitcoin::RpcCaller>(
+    const std::string& host, int port, const RpcCredentials& credentials, std::chrono::milliseconds call_timeout)>;
 
 struct ReconcilerCaches {
   const kube::Store* networks = nullptr;
@@ -58,6 +59,12 @@ struct ReconcilerSettings {
   // not_ready_poll, doubling with every poll that finds it still so, up to resync: quick while
   // nodes warm up, calm when they never answer. A spec change or a ready network starts over.
   std::chrono::milliseconds not_ready_poll{std::chrono::seconds(2)};
+  // Every call to a node ends within this deadline: a worker never waits longer for one node.
+  std::chrono::milliseconds node_call_timeout{std::chrono::seconds(15)};
+  // A node that let a call run into the deadline (stopped, hung) is asked with this shorter one
+  // until it answers again, so a network with a hung node costs its worker seconds per pass, not
+  // a whole deadline. A node that resumes answers in milliseconds.
+  std::chrono::milliseconds probe_call_timeout{std::chrono::seconds(2)};
   bool network_policy = true;
   // The namespace the controller runs in: the only one whose pods the per-network NetworkPolicy
   // admits to the RPC port. Empty (running outside the cluster): any namespace.
@@ -85,6 +92,9 @@ class Reconciler {
   };
   struct NetworkState {
     std::map<int, NodeConnection> nodes;  // by ordinal; bounded by spec.nodes
+    // Nodes whose last call ran into the deadline, by ordinal: their pod's IP then, and the failure
+    // the status keeps showing while short probes time out too.
+    std::map<int, std::pair<std::string, NodeFailure>> not_responding;
     std::string credentials_fingerprint;
     std::chrono::steady_clock::time_point next_block{};
     int unready_polls = 0;                // consecutive not-ready requeues (see not_ready_poll)

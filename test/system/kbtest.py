@@ -315,3 +315,88 @@ def main(tests):
             traceback.print_exc()
     print("%d passed, %d failed" % (len(tests) - failed, failed), flush=True)
     sys.exit(1 if failed else 0)
+
+
+class Watch:
+    """`kubectl get -w` of one object, every event timestamped on arrival, printed with a jsonpath
+    template (one line per event). Times measured from two lines of the same watch are the
+    controller's reaction alone: no kubectl start-up, no polling interval in them."""
+
+    def __init__(self, *get_args, template):
+        import threading
+        self.lines = []  # (time.monotonic(), text)
+        self._cond = threading.Condition()
+        self._proc = subprocess.Popen(["kubectl", "get", *get_args, "-w", "-o", "jsonpath=" + template + "{\"\\n\"}"],
+                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=ENV)
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self):
+        for line in self._proc.stdout:
+            with self._cond:
+                self.lines.append((time.monotonic(), line.rstrip("\n")))
+                self._cond.notify_all()
+
+    def wait_for(self, what, predicate, after=0, timeout=60):
+        """(time, line) of the first line at index >= after for which predicate(line) holds (its
+        index in last_index)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for i in range(after, len(self.lines)):
+                    if predicate(self.lines[i][1]):
+                        self.last_index = i
+                        return self.lines[i]
+                left = deadline - time.monotonic()
+                if left <= 0 or self._proc.poll() is not None:
+                    raise AssertionError("watch: timed out after %ds waiting for %s; last lines: %s"
+                                         % (timeout, what, [l for _, l in self.lines[-3:]]))
+                self._cond.wait(left)
+
+    def mark(self):
+        with self._cond:
+            return len(self.lines)
+
+    def close(self):
+        self._proc.terminate()
+        self._proc.wait(timeout=10)
+
+
+def container_task_pid(ns, pod, container="bitcoind"):
+    """The host PID of a container's main process (the containers of the local cluster's node are
+    host processes): the container ID from the pod's status, its task's PID from containerd."""
+    status = [c for c in kubectl_json("-n", ns, "get", "pod", pod)["status"].get("containerStatuses", [])
+              if c["name"] == container]
+    if not status or not status[0].get("containerID"):
+        raise AssertionError("%s/%s has no %s container yet" % (ns, pod, container))
+    cid = status[0]["containerID"].split("://", 1)[1]
+    socket_path = ENV["CONTAINER_RUNTIME_ENDPOINT"].split("://", 1)[-1]
+    out = run(["ctr", "--address", socket_path, "-n", "k8s.io", "task", "ls"])[1]
+    for line in out.splitlines():
+        fields = line.split()
+        if fields and fields[0] == cid:
+            return int(fields[1])
+    raise AssertionError("containerd has no task for container %s of %s/%s" % (cid, ns, pod))
+
+
+def process_state(pid):
+    """The State letter of /proc/PID/status: R, S, T (stopped), Z, ..."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("State:"):
+                return line.split()[1]
+    return "?"
+
+
+def median(values):
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def figure(name, value, unit="", note=""):
+    """One measured figure, in the form the README's figures are collected from."""
+    print("FIGURE %s = %s%s%s" % (name, value, (" " + unit) if unit else "", ("  # " + note) if note else ""), flush=True)
+
+
+LONG = os.environ.get("KB_CHAOS_LONG") == "1"

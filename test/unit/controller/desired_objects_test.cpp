@@ -97,6 +97,8 @@ TEST_CASE("StatefulSet runs bitcoind itself, not the image's entrypoint, with it
   const auto& pod = sts.at("spec").at("template").at("spec").as_object();
   const auto& container = pod.at("containers").at(0).as_object();
   CHECK(container.at("command") == json::array{"bitcoind"});
+  // The log's tail becomes the termination message of a failed bitcoind (how DiskFull is found).
+  CHECK(container.at("terminationMessagePolicy") == "FallbackToLogsOnError");
   std::vector<std::string> args;
   for (const auto& a : container.at("args").as_array()) args.emplace_back(a.as_string());
   auto has = [&](std::string_view arg) { return std::find(args.begin(), args.end(), arg) != args.end(); };

@@ -77,3 +77,123 @@ TEST_CASE("scaling down: pods above the desired count are counted but not listed
   CHECK(status.at("nodes").as_array().size() == 1);
   CHECK(condition(status, "Progressing").at("reason") == "ScalingDown");
 }
+
+namespace {
+// A pod whose bitcoind container the kubelet reports with `container_status` (state, lastState, ...).
+json::value pod_with_container(int ordinal, std::string_view container_status_yaml) {
+  auto p = pod(ordinal, false, "10.0.0.9");
+  auto status = kb::base::parse_yaml(container_status_yaml);
+  status.as_object()["name"] = "bitcoind";
+  p.at("status").as_object()["containerStatuses"] = json::array{status};
+  return p;
+}
+
+const json::value& node_entry(const json::value& status, int ordinal) { return status.at("nodes").at(ordinal); }
+}  // namespace
+
+TEST_CASE("a Ready pod whose node does not answer in time: the node says why, the network is Degraded") {
+  auto net = parse_network(kb::base::parse_yaml("metadata: {name: net}\nspec: {nodes: 2}\n"));
+  StatusInputs in{&net, {pod(0, true, "10.0.0.1"), pod(1, true, "10.0.0.2")}, {}, std::nullopt, "T1"};
+  in.observations[0] = {true, 3, "aa", 1, "v"};
+  in.node_failures[1] = {"NodeNotResponding", "bitcoind at 10.0.0.2:18443 (getblockchaininfo): no answer", true};
+  auto status = compute_status(in);
+  CHECK(node_entry(status, 1).at("ready") == false);
+  CHECK(node_entry(status, 1).at("reason") == "NodeNotResponding");
+  CHECK(node_entry(status, 1).at("message").as_string().starts_with("bitcoind at 10.0.0.2"));
+  CHECK_FALSE(node_entry(status, 0).as_object().contains("reason"));
+  CHECK(condition(status, "Degraded").at("status") == "True");
+  CHECK(condition(status, "Degraded").at("reason") == "NodeNotResponding");
+  CHECK(condition(status, "Degraded").at("message").as_string().starts_with("node 1: bitcoind at 10.0.0.2"));
+  CHECK(condition(status, "Ready").at("status") == "False");
+
+  // The pass's own problem (a refusal, a missing Secret) comes first.
+  in.problem = ReconcileProblem{"SecretNotFound", "secret x not found"};
+  CHECK(condition(compute_status(in), "Degraded").at("reason") == "SecretNotFound");
+
+  // A node warming up is not ready, with its reason, but that is ordinary life: not Degraded.
+  in.problem.reset();
+  in.node_failures[1] = {"WarmingUp", "Loading block index...", false};
+  status = compute_status(in);
+  CHECK(node_entry(status, 1).at("reason") == "WarmingUp");
+  CHECK(condition(status, "Degraded").at("status") == "False");
+
+  // Answering again: the reason goes away.
+  in.node_failures.clear();
+  in.observations[1] = {true, 3, "aa", 1, "v"};
+  status = compute_status(in);
+  CHECK_FALSE(node_entry(status, 1).as_object().contains("reason"));
+  CHECK(condition(status, "Degraded").at("status") == "False");
+}
+
+TEST_CASE("a crash-looping bitcoind whose last words say the disk is full: DiskFull") {
+  // The termination message as the kubelet keeps it with FallbackToLogsOnError (Bitcoin SV 1.0.13's
+  // log at start on a volume with less than 50 MiB free).
+  auto p = pod_with_container(0, R"(
+ready: false
+restartCount: 3
+state: {waiting: {reason: CrashLoopBackOff, message: back-off 40s restarting failed container}}
+lastState:
+  terminated:
+    exitCode: 1
+    reason: Error
+    message: |
+      2026-12-06 02:35:26 [shutoff] *** Disk space is low!
+      Error: Error: Disk space is low!
+      2026-12-06 02:35:26 [shutoff] Shutdown: done
+)");
+  auto failure = pod_failure(p);
+  REQUIRE(failure);
+  CHECK(failure->reason == "DiskFull");
+  CHECK(failure->degrades);
+  CHECK(failure->message.find("\"Disk space is low!\"") != std::string::npos);
+  CHECK(failure->message.find("exit code 1") != std::string::npos);
+  // No timestamps in the message: a node crashing again and again does not rewrite the status.
+  CHECK(failure->message.find("2026") == std::string::npos);
+
+  auto net = parse_network(kb::base::parse_yaml("metadata: {name: net}\nspec: {nodes: 1}\n"));
+  auto status = compute_status(StatusInputs{&net, {p}, {}, std::nullopt, "T"});
+  CHECK(node_entry(status, 0).at("reason") == "DiskFull");
+  CHECK(condition(status, "Degraded").at("reason") == "DiskFull");
+  CHECK(condition(status, "Degraded").at("message").as_string().starts_with("node 0: bitcoind stopped because"));
+
+  // "No space left on device" (a write that failed outright) is the same reason.
+  auto enospc = pod_with_container(0, R"(
+state: {terminated: {exitCode: 1, reason: Error, message: "LevelDB write failure: IO error: No space left on device"}}
+)");
+  REQUIRE(pod_failure(enospc));
+  CHECK(pod_failure(enospc)->reason == "DiskFull");
+}
+
+TEST_CASE("other container failures: out of memory, a crash, an image that cannot be pulled; a start is none") {
+  auto oom = pod_with_container(0, R"(
+state: {waiting: {reason: CrashLoopBackOff}}
+lastState: {terminated: {exitCode: 137, reason: OOMKilled}}
+)");
+  REQUIRE(pod_failure(oom));
+  CHECK(pod_failure(oom)->reason == "OutOfMemory");
+  CHECK(pod_failure(oom)->message.find("exit code 137") != std::string::npos);
+
+  auto crash = pod_with_container(0, R"(
+state: {waiting: {reason: CrashLoopBackOff}}
+lastState: {terminated: {exitCode: 1, reason: Error, message: "line one\nError: Invalid combination of -regtest and -testnet.\n\n"}}
+)");
+  REQUIRE(pod_failure(crash));
+  CHECK(pod_failure(crash)->reason == "NodeCrashing");
+  CHECK(pod_failure(crash)->message ==
+        "bitcoind exited with exit code 1: Error: Invalid combination of -regtest and -testnet.");
+
+  auto pull = pod_with_container(0, R"(
+state: {waiting: {reason: ImagePullBackOff, message: "Back-off pulling image \"bitcoin/bitcoin:99\""}}
+)");
+  REQUIRE(pod_failure(pull));
+  CHECK(pod_failure(pull)->reason == "ImagePullBackOff");
+  CHECK(pod_failure(pull)->message.find("bitcoin/bitcoin:99") != std::string::npos);
+
+  CHECK_FALSE(pod_failure(pod_with_container(0, "state: {waiting: {reason: ContainerCreating}}\n")));
+  // Running again after a crash, not ready yet: starting, whatever the last state says.
+  CHECK_FALSE(pod_failure(pod_with_container(0, R"(
+state: {running: {startedAt: "2026-12-06T02:35:26Z"}}
+lastState: {terminated: {exitCode: 1, reason: Error, message: "Disk space is low!"}}
+)")));
+  CHECK_FALSE(pod_failure(pod(0, false, "10.0.0.1")));  // no container status yet
+}

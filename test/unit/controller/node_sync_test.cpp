@@ -39,8 +39,39 @@ TEST_CASE("a node that is starting or warming up is not a persistent problem") {
   CHECK(persistent_failure_reason(RpcTransportError(RpcTransportError::Kind::malformed_response, "h:1", "m", "x")) ==
         "NodeBadAnswer");
   for (auto kind : {RpcTransportError::Kind::connect_refused, RpcTransportError::Kind::connect_timeout,
-                    RpcTransportError::Kind::connection_closed, RpcTransportError::Kind::call_timeout}) {
+                    RpcTransportError::Kind::connection_closed}) {
     CHECK_FALSE(persistent_node_problem(0, RpcTransportError(kind, "h:1", "m", "")));
   }
   CHECK_FALSE(persistent_node_problem(0, kb::bitcoin::RpcError(-28, "Loading block index...", "getblockchaininfo")));
+}
+
+TEST_CASE("a node that accepts the connection but does not answer in time is NodeNotResponding") {
+  // What a stopped (SIGSTOP) or hung bitcoind looks like: the kernel completes the TCP handshake
+  // for its listening socket, and the call's deadline passes without a byte.
+  RpcTransportError timeout(RpcTransportError::Kind::call_timeout, "10.0.0.3:18443", "getblockchaininfo",
+                            "no complete answer within 15000 ms");
+  auto problem = persistent_node_problem(1, timeout);
+  REQUIRE(problem);
+  CHECK(problem->reason == "NodeNotResponding");
+  CHECK(problem->message == "node 1: " + std::string(timeout.what()));
+  auto failure = node_failure(timeout);
+  CHECK(failure.reason == "NodeNotResponding");
+  CHECK(failure.degrades);
+  CHECK(failure.message.find("15000 ms") != std::string::npos);
+}
+
+TEST_CASE("every RPC failure gets a per-node reason; only the abnormal ones degrade the network") {
+  auto warming = node_failure(kb::bitcoin::RpcError(-28, "Loading block index...", "getblockchaininfo"));
+  CHECK(warming.reason == "WarmingUp");
+  CHECK_FALSE(warming.degrades);
+  CHECK(warming.message.find("Loading block index") != std::string::npos);
+  auto unreachable = node_failure(RpcTransportError(RpcTransportError::Kind::connect_timeout, "h:1", "m", "x"));
+  CHECK(unreachable.reason == "NodeUnreachable");
+  CHECK_FALSE(unreachable.degrades);
+  auto refused = node_failure(RpcTransportError(RpcTransportError::Kind::connect_refused, "h:1", "m", ""));
+  CHECK(refused.reason == "RpcNotAnswering");
+  CHECK_FALSE(refused.degrades);
+  auto bad = node_failure(RpcTransportError(RpcTransportError::Kind::malformed_response, "h:1", "m", "x"));
+  CHECK(bad.reason == "NodeBadAnswer");
+  CHECK(bad.degrades);
 }

@@ -86,7 +86,8 @@ struct Harness {
     config.namespace_name = "ns";
     config.qps = 0;
     if (!factory) {
-      factory = [](const std::string&, int, const RpcCredentials&) -> std::unique_ptr<kb::bitcoin::RpcCaller> {
+      factory = [](const std::string&, int, const RpcCredentials&,
+                   std::chrono::milliseconds) -> std::unique_ptr<kb::bitcoin::RpcCaller> {
         return std::make_unique<OversizedNode>();
       };
     }
@@ -255,9 +256,107 @@ TEST_CASE("a network deleted on the server but not yet in the cache: nothing is 
   CHECK(h.writes_to("/statefulsets/net-sts").size() == 1);
 }
 
+namespace {
+
+// A node that can be stopped (SIGSTOP): while stopped, every call runs into the caller's deadline.
+struct StoppableNode {
+  bool stopped = false;
+  std::vector<std::chrono::milliseconds> deadlines;  // of every connection opened, in order
+
+  class Caller : public kb::bitcoin::RpcCaller {
+   public:
+    Caller(StoppableNode& node, std::chrono::milliseconds deadline) : node_(node), deadline_(deadline) {}
+    json::value call(std::string_view method, json::array = {}) override {
+      if (node_.stopped) {
+        throw kb::bitcoin::RpcTransportError(kb::bitcoin::RpcTransportError::Kind::call_timeout, "10.0.0.5:18443",
+                                             std::string(method),
+                                             "no complete answer within " + std::to_string(deadline_.count()) + " ms");
+      }
+      if (method == "getblockchaininfo") return {{"blocks", 3}, {"bestblockhash", "00ab"}};
+      if (method == "getnetworkinfo") return {{"connections", 0}, {"subversion", "/Satoshi:29.3.0/"}};
+      if (method == "getaddednodeinfo") return json::array{};
+      return nullptr;
+    }
+    std::vector<kb::bitcoin::BatchItem> call_batch(const std::vector<kb::bitcoin::RpcRequest>&) override { return {}; }
+
+   private:
+    StoppableNode& node_;
+    std::chrono::milliseconds deadline_;
+  };
+
+  RpcFactory factory() {
+    return [this](const std::string&, int, const RpcCredentials&,
+                  std::chrono::milliseconds deadline) -> std::unique_ptr<kb::bitcoin::RpcCaller> {
+      deadlines.push_back(deadline);
+      return std::make_unique<Caller>(*this, deadline);
+    };
+  }
+};
+
+json::value node_entry(const json::value& status, int ordinal) {
+  return status.at("nodes").at(static_cast<std::size_t>(ordinal));
+}
+
+}  // namespace
+
+TEST_CASE("a node that stops answering: NodeNotResponding, then short probes until it answers again") {
+  StoppableNode node;
+  Harness h(node.factory());
+  const auto full = h.settings.node_call_timeout;
+  const auto probe = h.settings.probe_call_timeout;
+  REQUIRE(probe < full);
+  h.add_network(R"({"nodes": 1})");
+  h.pods.upsert(std::make_shared<const json::value>(ready_pod(0, "10.0.0.5")));
+  h.reconciler->reconcile("ns/net");
+  h.observe_writes();
+  CHECK(node.deadlines == std::vector{full});
+  CHECK(h.degraded_condition().at("status") == "False");
+
+  // Stopped: the connection's call runs into the full deadline; the status says so.
+  node.stopped = true;
+  auto next = h.reconciler->reconcile("ns/net");
+  h.observe_writes();
+  CHECK(next == Requeue::after(h.settings.not_ready_poll));
+  auto status = json::parse(h.writes_to("/bitcoinnetworks/net/status").back().body).at("status");
+  CHECK(node_entry(status, 0).at("ready") == false);
+  CHECK(node_entry(status, 0).at("reason") == "NodeNotResponding");
+  auto message = std::string(node_entry(status, 0).at("message").as_string());
+  CHECK(message.find("within " + std::to_string(full.count()) + " ms") != std::string::npos);
+  CHECK(h.degraded_condition().at("reason") == "NodeNotResponding");
+  CHECK(h.degraded_condition().at("message").as_string().starts_with("node 0: "));
+
+  // Still stopped: a fresh connection with the short deadline each pass, and the status (which
+  // keeps the first diagnosis) is not rewritten.
+  auto status_writes = h.writes_to("/bitcoinnetworks/net/status").size();
+  h.reconciler->reconcile("ns/net");
+  h.reconciler->reconcile("ns/net");
+  CHECK(node.deadlines == std::vector{full, probe, probe});
+  CHECK(h.writes_to("/bitcoinnetworks/net/status").size() == status_writes);
+
+  // Resumed (SIGCONT): the probe answers, the node is ready again, and the full deadline is back.
+  node.stopped = false;
+  h.reconciler->reconcile("ns/net");
+  h.observe_writes();
+  status = json::parse(h.writes_to("/bitcoinnetworks/net/status").back().body).at("status");
+  CHECK(node_entry(status, 0).at("ready") == true);
+  CHECK_FALSE(node_entry(status, 0).as_object().contains("reason"));
+  CHECK(h.degraded_condition().at("status") == "False");
+  h.reconciler->reconcile("ns/net");
+  CHECK(node.deadlines.back() == full);
+
+  // A replaced pod (new IP) is not a suspect: it gets the full deadline at once.
+  node.stopped = true;
+  h.reconciler->reconcile("ns/net");
+  h.pods.upsert(std::make_shared<const json::value>(ready_pod(0, "10.0.0.6")));
+  node.deadlines.clear();
+  h.reconciler->reconcile("ns/net");
+  CHECK(node.deadlines == std::vector{full});
+}
+
 TEST_CASE("an IPv6 pod's node is reached at its IPv6 address") {
   std::vector<std::string> hosts;
-  Harness h([&](const std::string& host, int port, const RpcCredentials&) -> std::unique_ptr<kb::bitcoin::RpcCaller> {
+  Harness h([&](const std::string& host, int port, const RpcCredentials&,
+                std::chrono::milliseconds) -> std::unique_ptr<kb::bitcoin::RpcCaller> {
     hosts.push_back(host + " " + std::to_string(port));
     return std::make_unique<OversizedNode>();
   });
@@ -341,7 +440,8 @@ TEST_CASE("a closed write fence (the term ended): nodes are observed, but no blo
   kb::bitcoin::testing::FakeRpcCaller* node = nullptr;
   auto fence = std::make_shared<kb::kube::WriteFence>();  // closed: this replica's term is over
   Harness h(
-      [&](const std::string&, int, const RpcCredentials&) -> std::unique_ptr<kb::bitcoin::RpcCaller> {
+      [&](const std::string&, int, const RpcCredentials&,
+          std::chrono::milliseconds) -> std::unique_ptr<kb::bitcoin::RpcCaller> {
         auto fake = std::make_unique<kb::bitcoin::testing::FakeRpcCaller>();
         fake->answer("getblockchaininfo", json::value{{"blocks", 5}, {"bestblockhash", "00ab"}})
             .answer("getnetworkinfo", json::value{{"connections", 0}, {"subversion", "/Satoshi:29.3.0/"}})
@@ -366,7 +466,8 @@ TEST_CASE("a closed write fence (the term ended): nodes are observed, but no blo
 
 TEST_CASE("a node's RPC error while mining (a FAKE RpcCaller): Degraded, the status still written, back-off") {
   kb::bitcoin::testing::FakeRpcCaller* node = nullptr;
-  Harness h([&](const std::string&, int, const RpcCredentials&) -> std::unique_ptr<kb::bitcoin::RpcCaller> {
+  Harness h([&](const std::string&, int, const RpcCredentials&,
+                std::chrono::milliseconds) -> std::unique_ptr<kb::bitcoin::RpcCaller> {
     auto fake = std::make_unique<kb::bitcoin::testing::FakeRpcCaller>();
     fake->answer("getblockchaininfo", json::value{{"blocks", 5}, {"bestblockhash", "00ab"}})
         .answer("getnetworkinfo", json::value{{"connections", 0}, {"subversion", "/Satoshi:29.3.0/"}})
@@ -416,7 +517,8 @@ struct FakeNodes {
   }
 
   RpcFactory factory() {
-    return [this](const std::string& host, int, const RpcCredentials&) -> std::unique_ptr<kb::bitcoin::RpcCaller> {
+    return [this](const std::string& host, int, const RpcCredentials&,
+                  std::chrono::milliseconds) -> std::unique_ptr<kb::bitcoin::RpcCaller> {
       dialled.push_back(host);
       return std::make_unique<Forward>(*this, host);
     };
