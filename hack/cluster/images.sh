@@ -252,7 +252,11 @@ build_asan_controller() {
 	fi
 	[[ ! -s $out || $asan_bin -nt $out || $repo/Dockerfile -nt $out ]] || return 0
 	libs="$(shared_libraries "$asan_bin")"
-	files=(--file "$asan_bin:/kubectl-bitcoin:0755")
+	# Without its debug information (about 250 MB of the Debug build): reports name functions from
+	# the symbol table, and `llvm-symbolizer-14 --obj=build-asan/kubectl-bitcoin OFFSET` gives lines.
+	local stripped="$image_cache/kubectl-bitcoin-asan"
+	objcopy --strip-debug "$asan_bin" "$stripped.part" && mv "$stripped.part" "$stripped" || die "objcopy --strip-debug $asan_bin failed"
+	files=(--file "$stripped:/kubectl-bitcoin:0755")
 	while read -r lib; do files+=(--file "$(readlink -f "$lib"):$lib:0755"); done <<<"$libs"
 	oci --out "$out" --name kubectl-bitcoin.local/kubectl-bitcoin-asan:dev --dockerfile "$repo/Dockerfile" "${files[@]}" \
 		--env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:check_initialization_order=1:strict_init_order=1 \

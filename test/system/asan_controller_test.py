@@ -10,7 +10,7 @@ The scenario: a 2-node network becomes Ready, is scaled to 3, a call through the
 is deleted (the kubelet sends SIGTERM) and its whole log, to the process's last byte, must hold
 the controller's shutdown line and no AddressSanitizer, LeakSanitizer or UBSan report, and the
 container must have exited 0. Afterwards the controller is installed again with the image and
-values it had before. Exits 77 (skipped) when there is no ASan build.
+values it had before (and the CRD it had, when this plugin's differs). Exits 77 (skipped) when there is no ASan build.
 
 This replaces the shared controller: on a shared cluster run it under the controller lock.
 """
@@ -54,6 +54,23 @@ def user_values():
     """The values the installed release was given (Helm's own record of them)."""
     _, out, _ = run(["helm", "get", "values", "bitcoin-controller", "-n", CONTROLLER_NS, "-o", "json"])
     return json.loads(out) or {}
+
+
+CRD = "bitcoinnetworks." + GROUP
+
+
+def restore_crd(saved):
+    """Puts back the CRD found at the start when the reinstall changed it (on a shared cluster the
+    installed controller may come from another checkout, whose CRD this plugin would replace)."""
+    current = kubectl_json("get", "crd", CRD)
+    if current["spec"] == saved["spec"]:
+        return
+    for key in ("resourceVersion", "uid", "creationTimestamp", "generation", "managedFields"):
+        saved["metadata"].pop(key, None)
+    saved.pop("status", None)
+    saved["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
+    kubectl("replace", "-f", "-", input=json.dumps(saved))
+    log("restored the CRD that was installed before")
 
 
 def install(values_file, *sets):
@@ -142,6 +159,7 @@ def test_controller_under_asan_runs_a_scenario_and_exits_clean():
     with open(ASAN_BINARY, "rb") as f:
         assert b"AddressSanitizer" in f.read(), "%s is not built with AddressSanitizer" % ASAN_BINARY
     previous_image = installed_image()
+    previous_crd = kubectl_json("get", "crd", CRD)
     previous_repository, previous_tag = split_image(previous_image)
     values = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
     json.dump(user_values(), values)
@@ -172,6 +190,7 @@ def test_controller_under_asan_runs_a_scenario_and_exits_clean():
     finally:
         install(values.name, "image.repository=" + previous_repository, "image.tag=" + previous_tag)
         os.unlink(values.name)
+        restore_crd(previous_crd)
         wait_until("the controller runs %s again" % previous_image, lambda: only_ready_pod(previous_image),
                    timeout=180)
 
