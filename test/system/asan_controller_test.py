@@ -81,6 +81,24 @@ def install(values_file, *sets):
     log((out + err).strip())
 
 
+def sanitizer_pod_logs(image):
+    """The current and previous logs of every controller pod running the image (for a failure)."""
+    out = []
+    for pod in kubectl_json("-n", CONTROLLER_NS, "get", "pods", "-l", SELECTOR)["items"]:
+        if pod["spec"]["containers"][0]["image"] != image:
+            continue
+        name = pod["metadata"]["name"]
+        for status in pod.get("status", {}).get("containerStatuses", []):
+            out.append("%s: restarts %d, last state %s" % (name, status.get("restartCount", 0),
+                                                          json.dumps(status.get("lastState", {}))))
+        for previous in (True, False):
+            args = ["-n", CONTROLLER_NS, "logs", name] + (["--previous"] if previous else [])
+            text = run(["kubectl", *args], check=False)[1]
+            if text:
+                out.append("--- %s%s:\n%s" % (name, " (previous)" if previous else "", text))
+    return "\n".join(out)
+
+
 def only_ready_pod(image):
     pods = [p for p in controller_pods() if pod_ready(p)]
     if len(pods) != 1 or pods[0]["spec"]["containers"][0]["image"] != image:
@@ -187,6 +205,9 @@ def test_controller_under_asan_runs_a_scenario_and_exits_clean():
             terminated["exitCode"], terminated.get("reason"), text[-8000:])
         log("ASan controller: %d log lines, exit %d (%s), no sanitizer report"
             % (len(text.splitlines()), terminated["exitCode"], terminated.get("reason")))
+    except Exception:
+        log("the ASan controller's pods:\n" + sanitizer_pod_logs(asan_image))
+        raise
     finally:
         install(values.name, "image.repository=" + previous_repository, "image.tag=" + previous_tag)
         os.unlink(values.name)
