@@ -131,6 +131,7 @@ def run_scenario():
                    lambda: kubectl_json("-n", NS, "get", "statefulsets")["items"] == [], timeout=180)
     finally:
         delete_namespace(NS)
+    return NS
 
 
 def stop_and_collect(pod):
@@ -163,7 +164,10 @@ def stop_and_collect(pod):
             at += 1
         if at >= len(text):
             break
-        obj, at = decoder.raw_decode(text, at)
+        try:
+            obj, at = decoder.raw_decode(text, at)
+        except ValueError:
+            break  # the last object, cut off when the watch was ended
         for status in obj.get("status", {}).get("containerStatuses", []):
             if status["name"] == "controller" and "terminated" in status.get("state", {}):
                 terminated = status["state"]["terminated"]
@@ -189,7 +193,13 @@ def test_controller_under_asan_runs_a_scenario_and_exits_clean():
                 "resources.limits.memory=" + ASAN_MEMORY_LIMIT)
         pod = wait_until("one Ready controller pod running %s" % asan_image, lambda: only_ready_pod(asan_image),
                          timeout=120)
-        run_scenario()
+        # The pod it replaced may still hold the Lease for a moment: the scenario starts once the
+        # ASan process leads, so it is the one that reconciles.
+        name = pod["metadata"]["name"]
+        wait_until("the ASan pod holds the Lease", lambda: kubectl_json(
+            "-n", CONTROLLER_NS, "get", "lease", "bitcoin-controller")["spec"].get("holderIdentity", "").startswith(name),
+            timeout=120)
+        namespace = run_scenario()
         # Still the same process: no restart hid a crash.
         pod = kubectl_json("-n", CONTROLLER_NS, "get", "pod", pod["metadata"]["name"])
         restarts = pod["status"]["containerStatuses"][0]["restartCount"]
@@ -198,6 +208,8 @@ def test_controller_under_asan_runs_a_scenario_and_exits_clean():
         text, terminated = stop_and_collect(pod)
         reports = [line for line in text.splitlines() if any(m in line for m in REPORT_MARKERS)]
         assert not reports, "sanitizer report in the controller's log:\n" + text[-12000:]
+        log("the ASan controller's log:\n" + text)
+        assert namespace in text, "the ASan controller's log never mentions the scenario's namespace %s" % namespace
         assert "signal received; shutting down" in text and "SIGTERM" in text, (
             "the log does not show the controller receiving SIGTERM:\n" + text[-4000:])
         assert terminated is not None, "the kubelet reported no terminated state for the controller container"
