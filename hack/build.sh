@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds build/kubectl-bitcoin (fully static) and the test executables.
 #   hack/build.sh                 release-like build in build/
-#   KB_SANITIZE=1 hack/build.sh   ASan+UBSan build in build-asan/ (dynamic; for tests)
+#   KB_SANITIZE=1 hack/build.sh   ASan+UBSan build in build-asan/ (clang, dynamic, Debug; for tests
+#                                 and the ASan controller image)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,9 +11,12 @@ export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=1 CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5
 
 build_dir=build
 cmake_args=(-G Ninja -DKB_WERROR=ON)
+# Extra CMake options for build-asan/ (e.g. -DKB_FUZZ=ON once the libFuzzer targets exist: they
+# need clang, which is why build-asan/ is a clang build).
+asan_extra_args=()
 if [[ ${KB_SANITIZE:-0} == 1 ]]; then
   build_dir=build-asan
-  cmake_args+=(-DKB_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug)
+  cmake_args+=(-DKB_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++-14 "${asan_extra_args[@]}")
 fi
 if [[ ! -f $build_dir/build.ninja ]]; then
   cmake -S . -B "$build_dir" "${cmake_args[@]}" >/dev/null

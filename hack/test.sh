@@ -4,12 +4,27 @@
 # Bitcoin nodes, and end-to-end tests of the plugin. The log ends with CTest's summary.
 #   hack/test.sh              everything
 #   hack/test.sh -L unit      only one label (unit, cluster, integration, e2e); extra args go to ctest
+#   KB_SANITIZE=0 hack/test.sh   without the ASan+UBSan run (below)
+#
+# The unit and the C++ integration tests also run from build-asan/ (clang, AddressSanitizer +
+# UndefinedBehaviorSanitizer + LeakSanitizer; `KB_SANITIZE=1 hack/build.sh`) as a second CTest run
+# whose tests are named asan.unit.* and asan.integration.*; its failures fail this script. The C++
+# integration tests run only there, not from build/ as well: they exercise library code (pkg/kube,
+# pkg/bitcoin) against the real API server and real nodes, and under the sanitizers they check the
+# same assertions plus memory and UB; the release binary itself is covered by the e2e and system
+# tests, which run from build/. Running them twice would only add their run time again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+sanitize=${KB_SANITIZE:-1}
+unset KB_SANITIZE # hack/build.sh reads it
 
 hack/install-deps.sh
 hack/build.sh
+if [[ $sanitize == 1 ]]; then
+  # Before the cluster comes up: `up` imports the ASan controller image built from it.
+  KB_SANITIZE=1 hack/build.sh
+fi
 
 needs_cluster=1
 if [[ $# -gt 0 && "$*" == *"-L unit"* ]]; then
@@ -43,5 +58,16 @@ if [[ $needs_cluster == 1 ]]; then
   export KUBECONFIG KB_BITCOIND
 fi
 
-cd build
-ctest --output-on-failure "$@"
+status=0
+if [[ $sanitize == 1 ]]; then
+  # Before the main run: the main run's last test may take a cluster down that this script started.
+  (cd build-asan && ctest --output-on-failure "$@") || status=$?
+  main_args=(-E '^integration\.')
+else
+  main_args=()
+fi
+(cd build && ctest --output-on-failure "${main_args[@]}" "$@") || status=$?
+if ((status != 0)) && [[ $sanitize == 1 ]]; then
+  echo "test.sh: failures above (the build-asan run's tests are named asan.*)" >&2
+fi
+exit "$status"

@@ -5,6 +5,7 @@
 #   hack/cluster/images.sh build               write the image archives into the cache (once per content)
 #   hack/cluster/images.sh import SOCKET       build, then import every image into containerd at SOCKET
 #   hack/cluster/images.sh list                the image names the cluster gets
+#   hack/cluster/images.sh asan-controller SOCKET  build and import only the ASan controller image
 #   hack/cluster/images.sh node-bin            the node binary inside the node image (for tests that run it on the host)
 #
 # Images (names as users write them; `imagePullPolicy: IfNotPresent` finds them, a pull would fail):
@@ -16,6 +17,9 @@
 #   ghcr.io/kubectl-bitcoin/kubectl-bitcoin:<appVersion>, :dev
 #                                                    the controller: build/kubectl-bitcoin with the
 #                                                    configuration of the Dockerfile's last stage
+#   kubectl-bitcoin.local/kubectl-bitcoin-asan:dev   the same with build-asan/kubectl-bitcoin (ASan+UBSan,
+#                                                    dynamic) and exactly the shared libraries it loads;
+#                                                    only when build-asan/ has it (test/system/asan_controller_test.py)
 #   registry.k8s.io/coredns/coredns:<version>        the cluster DNS
 #   docker.io/rancher/local-path-provisioner:<version>
 #
@@ -199,6 +203,8 @@ build_all() {
 		rm -f "$out"
 	fi
 
+	build_asan_controller
+
 	local coredns_v local_path_v
 	coredns_v="$(version_of coredns)"
 	local_path_v="$(version_of local-path-provisioner)"
@@ -218,12 +224,54 @@ build_all() {
 	((${#built[@]} == 0)) || say "built images: ${built[*]}"
 }
 
-# import SOCKET: every archive into containerd's k8s.io namespace (the one the CRI uses). An
+# shared_libraries BINARY: the path of every shared object the dynamic loader maps for BINARY
+# (its interpreter included), as the loader finds them on this machine.
+shared_libraries() {
+	local out line
+	out="$(ldd "$1")" || die "ldd $1 failed"
+	! grep -q 'not found' <<<"$out" || die "$1 needs libraries this machine lacks: $(grep 'not found' <<<"$out" | tr -s ' \t\n' ' ')"
+	while read -r line; do
+		case $line in
+		*" => /"*) line=${line#* => }; echo "${line%% (*}" ;;
+		/*) echo "${line%% (*}" ;;
+		esac
+	done <<<"$out"
+}
+
+# The controller under AddressSanitizer + UndefinedBehaviorSanitizer: build-asan/kubectl-bitcoin
+# (clang links the sanitizer runtimes into it) with the Dockerfile's configuration, and each
+# shared library it loads at the path the loader looks for it. The sanitizer options make every
+# finding fatal and LeakSanitizer run at exit. Builds only when the binary is newer than the archive.
+asan_bin="${KUBECTL_BITCOIN_ASAN_BIN:-$repo/build-asan/kubectl-bitcoin}"
+build_asan_controller() {
+	local out lib libs files=()
+	out="$(archive_for controller-asan)"
+	if [[ ! -x $asan_bin ]]; then
+		rm -f "$out"
+		return 0
+	fi
+	[[ ! -s $out || $asan_bin -nt $out || $repo/Dockerfile -nt $out ]] || return 0
+	libs="$(shared_libraries "$asan_bin")"
+	# Without its debug information (about 250 MB of the Debug build): reports name functions from
+	# the symbol table, and `llvm-symbolizer-14 --obj=build-asan/kubectl-bitcoin OFFSET` gives lines.
+	local stripped="$image_cache/kubectl-bitcoin-asan"
+	objcopy --strip-debug "$asan_bin" "$stripped.part" && mv "$stripped.part" "$stripped" || die "objcopy --strip-debug $asan_bin failed"
+	files=(--file "$stripped:/kubectl-bitcoin:0755")
+	while read -r lib; do files+=(--file "$(readlink -f "$lib"):$lib:0755"); done <<<"$libs"
+	oci --out "$out" --name kubectl-bitcoin.local/kubectl-bitcoin-asan:dev --dockerfile "$repo/Dockerfile" "${files[@]}" \
+		--env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:check_initialization_order=1:strict_init_order=1 \
+		--env UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		--label org.opencontainers.image.description="kubectl-bitcoin controller built with ASan+UBSan (tests only)"
+	say "built the ASan controller image ($(wc -l <<<"$libs") shared libraries)"
+}
+
+# import SOCKET [ARCHIVE...]: every archive (or the ones named) into containerd's k8s.io namespace (the one the CRI uses). An
 # image whose digest containerd already has under that name is skipped.
 import_all() {
-	local sock=$1 ctr="$bin_dir/ctr" have archive imported=()
+	local sock=$1 ctr="$bin_dir/ctr" have archive imported=() archives=("${@:2}")
+	((${#archives[@]})) || archives=(pause busybox huge-answer bitcoin-node controller controller-asan coredns local-path-provisioner)
 	have="$("$ctr" --address "$sock" -n k8s.io images ls 2>/dev/null | awk 'NR > 1 {print $1 "@" $3}')"
-	for archive in pause busybox huge-answer bitcoin-node controller coredns local-path-provisioner; do
+	for archive in "${archives[@]}"; do
 		archive="$(archive_for "$archive")"
 		[[ -s $archive ]] || continue
 		# The names and digest the archive holds, from its index.json.
@@ -248,6 +296,13 @@ build) build_all ;;
 rootfs) ensure_debian_rootfs ;;
 node-bin) if [[ -n ${BITCOIND:-} ]]; then echo "$BITCOIND"; else echo "$(ensure_sv_node)/bin/bitcoind"; fi ;;
 import) [[ -n ${2:-} ]] || die "usage: images.sh import SOCKET"; build_all; import_all "$2" ;;
+asan-controller)
+	[[ -n ${2:-} ]] || die "usage: images.sh asan-controller SOCKET"
+	mkdir -p "$image_cache"
+	build_asan_controller
+	[[ -s $(archive_for controller-asan) ]] || die "no ASan controller binary (KB_SANITIZE=1 hack/build.sh makes build-asan/kubectl-bitcoin)"
+	import_all "$2" controller-asan
+	;;
 list)
 	echo registry.k8s.io/pause:3.10
 	echo docker.io/library/busybox:1.35
@@ -257,5 +312,5 @@ list)
 	echo "registry.k8s.io/coredns/coredns:$(version_of coredns)"
 	echo "docker.io/rancher/local-path-provisioner:$(version_of local-path-provisioner)"
 	;;
-*) echo "usage: hack/cluster/images.sh build|import SOCKET|list" >&2; exit 2 ;;
+*) echo "usage: hack/cluster/images.sh build|import SOCKET|asan-controller SOCKET|list|node-bin" >&2; exit 2 ;;
 esac

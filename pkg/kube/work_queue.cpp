@@ -91,7 +91,10 @@ std::optional<std::string> WorkQueue::get() {
     if (delayed_.empty()) {
       cv_.wait(lock);
     } else {
-      cv_.wait_until(lock, delayed_.begin()->first);
+      // A copy: wait_until reads its deadline again after waking, and meanwhile add_after or
+      // another worker may have erased the entry it would otherwise refer to.
+      const Clock::time_point due = delayed_.begin()->first;
+      cv_.wait_until(lock, due);
     }
   }
 }

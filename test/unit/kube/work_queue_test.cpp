@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -48,6 +49,22 @@ TEST_CASE("add_after delays, keeps the earliest due time, and wakes a waiting wo
   CHECK(elapsed < 250ms);
   CHECK(queue.get() == "late");
   CHECK(std::chrono::steady_clock::now() - start >= 300ms);
+}
+
+// A worker sleeps until the earliest due time while another thread moves that key sooner, which
+// replaces the entry the due time was read from. The sleeping worker must not refer to the old
+// entry when it wakes (the controller under ASan found a heap-use-after-free there).
+TEST_CASE("a waiting worker wakes for a key moved sooner, and the entry it slept on may go") {
+  WorkQueue queue;
+  queue.add_after("k", 10s);
+  std::optional<std::string> got;
+  std::thread worker([&] { got = queue.get(); });
+  std::this_thread::sleep_for(100ms);  // the worker is waiting until the 10 s due time
+  auto moved = std::chrono::steady_clock::now();
+  queue.add_after("k", 20ms);
+  worker.join();
+  CHECK(got == "k");
+  CHECK(std::chrono::steady_clock::now() - moved < 5s);
 }
 
 TEST_CASE("per-item back-off doubles from 5 ms and forget resets it") {
