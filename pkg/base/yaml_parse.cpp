@@ -88,8 +88,6 @@ std::optional<double> parse_float(std::string_view s) {
   return value;
 }
 
-json::value convert(const YAML::Node& node, std::string_view source);
-
 json::value convert_scalar(const YAML::Node& node) {
   const std::string& text = node.Scalar();
   // yaml-cpp tags quoted scalars "!" and plain ones "?"; explicit tags win.
@@ -101,38 +99,67 @@ json::value convert_scalar(const YAML::Node& node) {
   return resolve_plain_scalar(text);
 }
 
-json::value convert(const YAML::Node& node, std::string_view source) {
-  switch (node.Type()) {
-    case YAML::NodeType::Undefined:
-    case YAML::NodeType::Null:
-      return nullptr;
-    case YAML::NodeType::Scalar:
-      return convert_scalar(node);
-    case YAML::NodeType::Sequence: {
-      json::array out;
-      out.reserve(node.size());
-      for (const auto& item : node) out.push_back(convert(item, source));
-      return out;
-    }
-    case YAML::NodeType::Map: {
-      json::object out;
-      for (const auto& entry : node) {
-        const YAML::Node& key = entry.first;
-        if (!key.IsScalar() && !key.IsNull()) {
-          throw YamlError(std::string(source), key.Mark().line + 1, key.Mark().column + 1,
-                          "mapping keys must be scalars");
-        }
-        out[key.IsNull() ? "null" : key.Scalar()] = convert(entry.second, source);
+// yaml-cpp node graph -> JSON. Aliases share nodes, so the graph may be a cycle ("a: &a [*a]") or
+// expand exponentially (each level aliasing the previous one twice): both end in a YamlError, as
+// go-yaml's "excessive aliasing" check does, instead of a stack overflow or memory exhaustion.
+class Converter {
+ public:
+  // A document of `text_size` bytes has fewer nodes than bytes unless aliases repeat nodes.
+  Converter(std::string_view source, std::size_t text_size) : source_(source), budget_(text_size + 1'000'000) {}
+
+  json::value convert(const YAML::Node& node) {
+    if (budget_-- == 0) fail(node, "document contains excessive aliasing");
+    switch (node.Type()) {
+      case YAML::NodeType::Undefined:
+      case YAML::NodeType::Null:
+        return nullptr;
+      case YAML::NodeType::Scalar:
+        return convert_scalar(node);
+      case YAML::NodeType::Sequence: {
+        enter(node);
+        json::array out;
+        out.reserve(node.size());
+        for (const auto& item : node) out.push_back(convert(item));
+        path_.pop_back();
+        return out;
       }
-      return out;
+      case YAML::NodeType::Map: {
+        enter(node);
+        json::object out;
+        for (const auto& entry : node) {
+          const YAML::Node& key = entry.first;
+          if (!key.IsScalar() && !key.IsNull()) fail(key, "mapping keys must be scalars");
+          out[key.IsNull() ? "null" : key.Scalar()] = convert(entry.second);
+        }
+        path_.pop_back();
+        return out;
+      }
     }
+    return nullptr;
   }
-  return nullptr;
-}
+
+ private:
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& problem) const {
+    throw YamlError(std::string(source_), node.Mark().line + 1, node.Mark().column + 1, problem);
+  }
+  // A collection inside itself (through an alias) would never end.
+  void enter(const YAML::Node& node) {
+    for (const auto& outer : path_) {
+      if (outer.is(node)) fail(node, "an alias refers to a node that contains it");
+    }
+    path_.push_back(node);
+  }
+
+  std::string_view source_;
+  std::size_t budget_;
+  std::vector<YAML::Node> path_;
+};
 
 // yaml-cpp 0.7 loops allocating memory until std::bad_alloc on a document that is a flow
-// collection followed by a comma ("{a},", "[[1]],"): reject that shape before it gets there.
-void reject_trailing_comma_after_flow_document(std::string_view text, std::string_view source) {
+// collection followed by a comma ("{a},", "[[1]],"), and loops forever on a document whose node
+// starts with a comma (",", "--- !!str ,"; found by test/fuzz): reject both shapes before it
+// gets there.
+void reject_yaml_cpp_endless_loops(std::string_view text, std::string_view source) {
   std::size_t line_start = 0;
   int line = 1;
   bool at_document_start = true;
@@ -145,10 +172,18 @@ void reject_trailing_comma_after_flow_document(std::string_view text, std::strin
       continue;
     }
     if (!at_document_start || c == ' ' || c == '\t' || c == '\r' || c == '-') continue;
-    if (c == '#') {
+    if (c == '#' || (c == '%' && i == line_start)) {  // a comment, a directive
       while (i < text.size() && text[i] != '\n') ++i;
       --i;
       continue;
+    }
+    if (c == '!' || c == '&') {  // the node's tag or anchor
+      while (i + 1 < text.size() && text[i + 1] != ' ' && text[i + 1] != '\t' && text[i + 1] != '\n') ++i;
+      continue;
+    }
+    if (c == ',' && (i == line_start || text[i - 1] == ' ' || text[i - 1] == '\t' || text[i - 1] == '\r')) {
+      throw YamlError(std::string(source), line, static_cast<int>(i - line_start) + 1,
+                      "did not find expected node content (a node cannot start with ',')");
     }
     at_document_start = false;
     if (c != '{' && c != '[') continue;
@@ -495,11 +530,11 @@ std::optional<std::vector<json::value>> parse_simple_block_yaml(std::string_view
 
 std::vector<json::value> parse_yaml_documents_with_yaml_cpp(std::string_view text, std::string_view source) {
   std::vector<json::value> out;
-  reject_trailing_comma_after_flow_document(text, source);
+  reject_yaml_cpp_endless_loops(text, source);
   try {
     for (const auto& doc : YAML::LoadAll(std::string(text))) {
       if (doc.IsNull() || !doc.IsDefined()) continue;
-      out.push_back(convert(doc, source));
+      out.push_back(Converter(source, text.size()).convert(doc));
     }
   } catch (const YAML::Exception& e) {
     rethrow(e, source);

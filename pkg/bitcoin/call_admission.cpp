@@ -1,5 +1,7 @@
 #include "pkg/bitcoin/call_admission.hpp"
 
+#include <utility>
+
 namespace kb::bitcoin {
 
 struct CallAdmission::Counts {
@@ -8,7 +10,13 @@ struct CallAdmission::Counts {
   std::map<std::string, std::size_t> per_network;
 };
 
+// One admitted call's place in the counts, given back when the last copy of its ticket goes. Not
+// copyable: each place is counted once and given back once.
 struct CallAdmission::Ticket::Place {
+  Place(std::shared_ptr<Counts> counts_in, std::string network_in)
+      : counts(std::move(counts_in)), network(std::move(network_in)) {}
+  Place(const Place&) = delete;
+  Place& operator=(const Place&) = delete;
   std::shared_ptr<Counts> counts;
   std::string network;
   ~Place() {

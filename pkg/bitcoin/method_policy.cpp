@@ -50,7 +50,6 @@ constexpr std::string_view kPeers = "it changes the node's peers, which the cont
 constexpr std::string_view kChain = "it changes which chain the node follows, for every user of the network";
 constexpr std::string_view kWait = "it holds a gateway worker until a block arrives";
 constexpr std::string_view kTest = "it is a regtest test hook that changes node-wide state (peers, time or scheduler)";
-constexpr std::string_view kSigner = "it runs the node's external signer program";
 constexpr std::array<KnownRefusal, 33> kKnownRefusals{{
     {"stop", "it would stop the node for every user of the network"},
     {"dumptxoutset", kFile},

@@ -12,6 +12,8 @@ seconds=${KB_FUZZ_SECONDS:-10}
 if [[ ${KB_CHAOS_LONG:-0} == 1 ]]; then
   seconds=${KB_FUZZ_LONG_SECONDS:-300}
 fi
+# Undefined behaviour stops the run like a crash (whether or not the build made it fatal).
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 work=$(mktemp -d "${TMPDIR:-/tmp}/fuzz-$name.XXXXXX")
 mkdir "$work/corpus" "$work/artifacts"
 cp "$dir"/corpus/* "$work/corpus/"
@@ -30,7 +32,7 @@ set -e
 end=$(date +%s.%N)
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -1)
 peak=$(sed -n 's/^stat::peak_rss_mb: *//p' "$work/log" | tail -1)
-cov=$(grep -oE 'cov: [0-9]+' "$work/log" | tail -1 | cut -d' ' -f2)
+cov=$({ grep -oE 'cov: [0-9]+' "$work/log" || true; } | tail -1 | cut -d' ' -f2)
 corpus=$(find "$work/corpus" -type f | wc -l)
 duration=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
 if [[ $rc != 0 ]]; then

@@ -89,7 +89,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   Directory directory;
   Forwarder forwarder(reply);
-  GatewayHandler handler(directory, forwarder, GatewayPolicy{});
+  GatewayPolicy policy;
+  GatewayHandler handler(directory, forwarder, policy);
   GatewayCallRecord record;
   GatewayHttpAnswer answer =
       handler.handle({"POST", "/v1/namespaces/team-a/networks/mynet/nodes/0", "Basic cnBjdXNlcjpuM3R3b3JrLXMzY3JldA==",

@@ -65,6 +65,36 @@ TEST_CASE("a flow collection followed by a comma is an error, not an out-of-memo
   CHECK(parse_yaml("[\"x,\", 2]").as_array().size() == 2);
 }
 
+TEST_CASE("a node starting with a comma is an error, not an endless loop in yaml-cpp (found by test/fuzz)") {
+  for (const char* text :
+       {",", ",lus", " ,a: 1", "# c\n,", "---\n,", "a: 1\n---\n,x", "%YAML 1.1\n---\n,", "!!str ,", "&a ,", "--- ,"}) {
+    INFO(text);
+    CHECK_THROWS_WITH_AS(parse_yaml(text, "f.yaml"), doctest::Contains("a node cannot start with ','"),
+                         kb::base::YamlError);
+  }
+  CHECK(parse_yaml("-,") == json::value("-,"));
+  CHECK(parse_yaml("a,b") == json::value("a,b"));
+}
+
+TEST_CASE("aliases that contain themselves or expand without bound are errors (found by test/fuzz)") {
+  CHECK_THROWS_WITH_AS(parse_yaml("a: &a [*a]\n", "f.yaml"),
+                       doctest::Contains("f.yaml:1:4: an alias refers to a node that contains it"),
+                       kb::base::YamlError);
+  CHECK_THROWS_WITH_AS(parse_yaml("a: &a {b: *a}\n", "f.yaml"), doctest::Contains("contains it"), kb::base::YamlError);
+  // Each level holds the previous one ten times: 10^9 nodes from 300 bytes.
+  std::string laughs = "l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 9; ++i) {
+    std::string p = "*l" + std::to_string(i - 1);
+    laughs += "l" + std::to_string(i) + ": &l" + std::to_string(i) + " [" + p;
+    for (int j = 1; j < 10; ++j) laughs += ", " + p;
+    laughs += "]\n";
+  }
+  CHECK_THROWS_WITH_AS(parse_yaml(laughs, "f.yaml"), doctest::Contains("document contains excessive aliasing"),
+                       kb::base::YamlError);
+  // Aliases used a few times stay fine.
+  CHECK(parse_yaml("a: &a [1, 2]\nb: [*a, *a]\n").at("b").as_array().size() == 2);
+}
+
 // parse_yaml_documents reads plain block YAML with a fast parser and leaves everything else to
 // yaml-cpp. Wherever the fast parser accepts a text, it must give exactly what yaml-cpp gives.
 namespace {
