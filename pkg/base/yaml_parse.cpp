@@ -177,11 +177,13 @@ void reject_yaml_cpp_endless_loops(std::string_view text, std::string_view sourc
       --i;
       continue;
     }
-    if (c == '!' || c == '&') {  // the node's tag or anchor
-      while (i + 1 < text.size() && text[i + 1] != ' ' && text[i + 1] != '\t' && text[i + 1] != '\n') ++i;
+    if (c == '!' || c == '&') {  // the node's tag or anchor (yaml-cpp ends them at a comma too)
+      while (i + 1 < text.size() && text[i + 1] != ' ' && text[i + 1] != '\t' && text[i + 1] != '\n' &&
+             text[i + 1] != ',')
+        ++i;
       continue;
     }
-    if (c == ',' && (i == line_start || text[i - 1] == ' ' || text[i - 1] == '\t' || text[i - 1] == '\r')) {
+    if (c == ',' && (i == line_start || text[i - 1] != '-')) {  // "-," is a plain scalar
       throw YamlError(std::string(source), line, static_cast<int>(i - line_start) + 1,
                       "did not find expected node content (a node cannot start with ',')");
     }
