@@ -1,5 +1,7 @@
 #include "pkg/base/yaml_parse.hpp"
 
+#include "pkg/base/utf8.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -157,8 +159,8 @@ class Converter {
 
 // yaml-cpp 0.7 loops allocating memory until std::bad_alloc on a document that is a flow
 // collection followed by a comma ("{a},", "[[1]],"), and loops forever on a document whose node
-// starts with a comma (",", "--- !!str ,"; found by test/fuzz): reject both shapes before it
-// gets there.
+// starts with a comma (",", "--- !!str ,") or is a quoted scalar followed by one ("\"a\",",
+// "'a'\n,"), found by test/fuzz: reject these shapes before it gets there.
 void reject_yaml_cpp_endless_loops(std::string_view text, std::string_view source) {
   std::size_t line_start = 0;
   int line = 1;
@@ -188,28 +190,64 @@ void reject_yaml_cpp_endless_loops(std::string_view text, std::string_view sourc
                       "did not find expected node content (a node cannot start with ',')");
     }
     at_document_start = false;
-    if (c != '{' && c != '[') continue;
-    int depth = 0;
-    char quote = 0;
+    // The end of a top-level flow collection or quoted scalar.
     std::size_t j = i;
-    for (; j < text.size(); ++j) {
-      char d = text[j];
-      if (quote) {
-        if (d == quote) quote = 0;
-        continue;
+    if (c == '{' || c == '[') {
+      int depth = 0;
+      char quote = 0;
+      for (; j < text.size(); ++j) {
+        char d = text[j];
+        if (quote) {
+          if (d == quote) quote = 0;
+          continue;
+        }
+        if (d == '"' || d == '\'')
+          quote = d;
+        else if (d == '{' || d == '[')
+          ++depth;
+        else if ((d == '}' || d == ']') && --depth == 0)
+          break;
       }
-      if (d == '"' || d == '\'')
-        quote = d;
-      else if (d == '{' || d == '[')
-        ++depth;
-      else if ((d == '}' || d == ']') && --depth == 0)
-        break;
+    } else if (c == '"' || c == '\'') {
+      for (j = i + 1; j < text.size(); ++j) {
+        if (c == '"' && text[j] == '\\') {
+          ++j;
+        } else if (text[j] == c) {
+          if (c == '\'' && j + 1 < text.size() && text[j + 1] == '\'') {
+            ++j;  // '' is a quote inside a single-quoted scalar
+          } else {
+            break;
+          }
+        }
+      }
+    } else {
+      continue;
     }
+    if (j >= text.size()) continue;
+    // What follows it, across blank lines and comments.
     std::size_t k = j + 1;
-    while (k < text.size() && (text[k] == ' ' || text[k] == '\t')) ++k;
-    if (j < text.size() && k < text.size() && text[k] == ',') {
-      throw YamlError(std::string(source), line, static_cast<int>(k - line_start) + 1,
-                      "unexpected ',' after a flow collection at the top of a document");
+    while (k < text.size()) {
+      if (text[k] == ' ' || text[k] == '\t' || text[k] == '\r' || text[k] == '\n') {
+        ++k;
+      } else if (text[k] == '#' && (text[k - 1] == ' ' || text[k - 1] == '\t' || text[k - 1] == '\n')) {
+        while (k < text.size() && text[k] != '\n') ++k;
+      } else {
+        break;
+      }
+    }
+    if (k < text.size() && text[k] == ',') {
+      std::size_t comma_line_start = text.rfind('\n', k) == std::string_view::npos ? 0 : text.rfind('\n', k) + 1;
+      int comma_line = line + static_cast<int>(std::count(text.begin() + i, text.begin() + k, '\n'));
+      throw YamlError(std::string(source), comma_line, static_cast<int>(k - comma_line_start) + 1,
+                      "unexpected ',' after the node at the top of a document");
+    }
+    // Another quoted scalar or flow collection right after it ("\"\"\"\","): yaml-cpp reads that
+    // as a next node, so look at it the same way.
+    if (k < text.size() && (text[k] == '"' || text[k] == '\'' || text[k] == '{' || text[k] == '[')) {
+      line += static_cast<int>(std::count(text.begin() + i, text.begin() + k, '\n'));
+      if (auto nl = text.rfind('\n', k); nl != std::string_view::npos && nl >= i) line_start = nl + 1;
+      at_document_start = true;
+      i = k - 1;
     }
   }
 }
@@ -522,6 +560,12 @@ json::value parse_yaml(std::string_view text, std::string_view source) {
 }
 
 std::vector<json::value> parse_yaml_documents(std::string_view text, std::string_view source) {
+  // YAML is Unicode text; go-yaml refuses other bytes too (and yaml-cpp would pass them on).
+  if (std::size_t bad = first_invalid_utf8(text); bad != std::string_view::npos) {
+    std::size_t line_start = text.rfind('\n', bad) == std::string_view::npos ? 0 : text.rfind('\n', bad) + 1;
+    throw YamlError(std::string(source), 1 + static_cast<int>(std::count(text.begin(), text.begin() + bad, '\n')),
+                    static_cast<int>(bad - line_start) + 1, "invalid UTF-8 (the text is not Unicode)");
+  }
   if (auto fast = FastBlockParser::parse(text)) return std::move(*fast);
   return parse_yaml_documents_with_yaml_cpp(text, source);
 }

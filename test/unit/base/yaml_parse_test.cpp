@@ -57,12 +57,15 @@ TEST_CASE("numbers that overflow int64 stay numbers or strings, never wrap") {
   CHECK(kb::base::resolve_plain_scalar("1.2.3").is_string());
 }
 
-TEST_CASE("a flow collection followed by a comma is an error, not an out-of-memory loop in yaml-cpp") {
-  for (const char* text : {"{{ jnoe }},", "[[1]],", "{a},", "---\n{a: 1} , x\n", "&a [a],"}) {
+TEST_CASE("a flow collection or quoted scalar followed by a comma is an error, not an endless loop in yaml-cpp") {
+  for (const char* text : {"{{ jnoe }},", "[[1]],", "{a},", "---\n{a: 1} , x\n", "&a [a],", "[a]\n,", "\"a\",",
+                           "\"a\" ,x", "'a',", "\"a\"\n# c\n,", "'it''s',", "\"\\\"\",", "\"\"\"\","}) {
     CHECK_THROWS_AS(parse_yaml(text, "f.yaml"), kb::base::YamlError);
   }
   CHECK(parse_yaml("{a: 1}\n").at("a") == json::value(1));
   CHECK(parse_yaml("[\"x,\", 2]").as_array().size() == 2);
+  CHECK(parse_yaml("\"a,b\"") == json::value("a,b"));
+  CHECK(parse_yaml("'it''s, fine'") == json::value("it's, fine"));
 }
 
 TEST_CASE("a node starting with a comma is an error, not an endless loop in yaml-cpp (found by test/fuzz)") {
@@ -93,6 +96,16 @@ TEST_CASE("aliases that contain themselves or expand without bound are errors (f
                        kb::base::YamlError);
   // Aliases used a few times stay fine.
   CHECK(parse_yaml("a: &a [1, 2]\nb: [*a, *a]\n").at("b").as_array().size() == 2);
+}
+
+TEST_CASE("text that is not UTF-8 is an error naming line and column (found by test/fuzz)") {
+  CHECK_THROWS_WITH_AS(parse_yaml("name: x\nrepli\xff: 2\n", "f.yaml"),
+                       "f.yaml:2:6: invalid UTF-8 (the text is not Unicode)", kb::base::YamlError);
+  for (const char* text : {"a: \xc0\xaf", "a: \xed\xa0\x80", "a: \xf4\x90\x80\x80", "a: \xe2\x82"}) {
+    CHECK_THROWS_AS(parse_yaml(text, "f.yaml"), kb::base::YamlError);
+  }
+  CHECK(parse_yaml("a: \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80").at("a") ==
+        json::value("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"));
 }
 
 // parse_yaml_documents reads plain block YAML with a fast parser and leaves everything else to
