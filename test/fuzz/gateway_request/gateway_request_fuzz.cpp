@@ -11,6 +11,7 @@
 #include "pkg/bitcoin/gateway_protocol.hpp"
 #include "pkg/bitcoin/method_policy.hpp"
 #include "test/fuzz/fuzz_input.hpp"
+#include "test/fuzz/gateway_fixture.hpp"
 
 #include <boost/json/parse.hpp>
 
@@ -20,17 +21,6 @@
 namespace {
 using namespace kb::bitcoin;
 namespace json = boost::json;
-
-const UserPassword kCredentials{"rpcuser", "n3twork-s3cret"};
-
-class Directory : public NodeDirectory {
- public:
-  std::optional<NetworkRoute> find_network(std::string_view ns, std::string_view name) const override {
-    if (ns != "team-a" || name != "mynet") return std::nullopt;
-    return NetworkRoute{kCredentials,
-                        {{0, "10.244.0.10", 18443, true}, {1, "10.244.0.11", 18443, true}, {2, "", 18443, false}}};
-  }
-};
 
 class Forwarder : public NodeForwarder {
  public:
@@ -71,7 +61,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   GatewayHttpRequest request{std::string(fields[0]), std::string(fields[1]), std::string(fields[2]),
                              std::string(fields[3]), "10.0.0.1:40000"};
 
-  Directory directory;
+  kb::fuzz::OneNetwork directory(
+      {{0, "10.244.0.10", 18443, true}, {1, "10.244.0.11", 18443, true}, {2, "", 18443, false}});
   Forwarder forwarder;
   GatewayPolicy policy{64 * 1024, MethodPolicy({"getblock*", "uptime"}, {"getblockstats"}), {}};
   GatewayHandler handler(directory, forwarder, policy);
@@ -89,8 +80,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (error->reason == GatewayErrorReason::internal_error) kb::fuzz::finding("internal error: " + error->message);
   }
   std::string input(kb::fuzz::as_text(data, size));
-  if (input.find(kCredentials.password) == std::string::npos &&
-      answer.body.find(kCredentials.password) != std::string::npos) {
+  if (input.find(kb::fuzz::kNetworkCredentials.password) == std::string::npos &&
+      answer.body.find(kb::fuzz::kNetworkCredentials.password) != std::string::npos) {
     kb::fuzz::finding("the answer holds the network's password");
   }
 

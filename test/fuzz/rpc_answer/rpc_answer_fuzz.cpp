@@ -9,6 +9,7 @@
 #include "pkg/bitcoin/node_rpc.hpp"
 #include "pkg/bitcoin/rpc_protocol.hpp"
 #include "test/fuzz/fuzz_input.hpp"
+#include "test/fuzz/gateway_fixture.hpp"
 
 #include <charconv>
 #include <string>
@@ -17,15 +18,6 @@
 namespace {
 using namespace kb::bitcoin;
 namespace json = boost::json;
-
-const UserPassword kCredentials{"rpcuser", "n3twork-s3cret"};
-
-class Directory : public NodeDirectory {
- public:
-  std::optional<NetworkRoute> find_network(std::string_view, std::string_view) const override {
-    return NetworkRoute{kCredentials, {{0, "10.244.0.10", 18443, true}}};
-  }
-};
 
 class Forwarder : public NodeForwarder {
  public:
@@ -87,13 +79,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_excerpt(reply.body, 200);
   check_excerpt(reply.body, 7);
 
-  Directory directory;
+  kb::fuzz::OneNetwork directory({{0, "10.244.0.10", 18443, true}});
   Forwarder forwarder(reply);
   GatewayPolicy policy;
   GatewayHandler handler(directory, forwarder, policy);
   GatewayCallRecord record;
   GatewayHttpAnswer answer =
-      handler.handle({"POST", "/v1/namespaces/team-a/networks/mynet/nodes/0", "Basic cnBjdXNlcjpuM3R3b3JrLXMzY3JldA==",
+      handler.handle({"POST", "/v1/namespaces/team-a/networks/mynet/nodes/0", std::string(kb::fuzz::kNetworkProof),
                       R"({"jsonrpc":"1.0","id":1,"method":"getblockcount","params":[]})", "10.0.0.1:40000"},
                      record);
   if (answer.forwarded) {
