@@ -183,6 +183,9 @@ void reject_yaml_cpp_endless_loops(std::string_view text, std::string_view sourc
       while (i + 1 < text.size() && text[i + 1] != ' ' && text[i + 1] != '\t' && text[i + 1] != '\n' &&
              text[i + 1] != ',')
         ++i;
+      if (i + 1 < text.size() && text[i + 1] == ',')
+        throw YamlError(std::string(source), line, static_cast<int>(i + 1 - line_start) + 1,
+                        "did not find expected node content (a node cannot start with ',')");
       continue;
     }
     if (c == ',' && (i == line_start || text[i - 1] != '-')) {  // "-," is a plain scalar
@@ -560,12 +563,21 @@ json::value parse_yaml(std::string_view text, std::string_view source) {
 }
 
 std::vector<json::value> parse_yaml_documents(std::string_view text, std::string_view source) {
-  // YAML is Unicode text; go-yaml refuses other bytes too (and yaml-cpp would pass them on).
-  if (std::size_t bad = first_invalid_utf8(text); bad != std::string_view::npos) {
-    std::size_t line_start = text.rfind('\n', bad) == std::string_view::npos ? 0 : text.rfind('\n', bad) + 1;
-    throw YamlError(std::string(source), 1 + static_cast<int>(std::count(text.begin(), text.begin() + bad, '\n')),
-                    static_cast<int>(bad - line_start) + 1, "invalid UTF-8 (the text is not Unicode)");
-  }
+  // YAML is printable Unicode text; go-yaml refuses other bytes too (and yaml-cpp would pass them
+  // on, or turn "\0N" into a byte that is not UTF-8).
+  auto refuse = [&](std::size_t at, const char* problem) {
+    std::size_t line_start = text.rfind('\n', at) == std::string_view::npos ? 0 : text.rfind('\n', at) + 1;
+    throw YamlError(std::string(source), 1 + static_cast<int>(std::count(text.begin(), text.begin() + at, '\n')),
+                    static_cast<int>(at - line_start) + 1, problem);
+  };
+  if (std::size_t bad = first_invalid_utf8(text); bad != std::string_view::npos)
+    refuse(bad, "invalid UTF-8 (the text is not Unicode)");
+  auto control = std::find_if(text.begin(), text.end(), [](char c) {
+    auto byte = static_cast<unsigned char>(c);
+    return (byte < 0x20 && c != '\t' && c != '\n' && c != '\r') || byte == 0x7f;
+  });
+  if (control != text.end())
+    refuse(static_cast<std::size_t>(control - text.begin()), "control characters are not allowed");
   if (auto fast = FastBlockParser::parse(text)) return std::move(*fast);
   return parse_yaml_documents_with_yaml_cpp(text, source);
 }

@@ -70,7 +70,7 @@ TEST_CASE("a flow collection or quoted scalar followed by a comma is an error, n
 
 TEST_CASE("a node starting with a comma is an error, not an endless loop in yaml-cpp (found by test/fuzz)") {
   for (const char* text : {",", ",lus", " ,a: 1", "# c\n,", "---\n,", "a: 1\n---\n,x", "%YAML 1.1\n---\n,", "!!str ,",
-                           "&a ,", "--- ,", "!!str,", "&a,x", "!ceN,2kb\n"}) {
+                           "&a ,", "--- ,", "!!str,", "&a,x", "!ceN,2kb\n", "!!st---,sp"}) {
     INFO(text);
     CHECK_THROWS_WITH_AS(parse_yaml(text, "f.yaml"), doctest::Contains("a node cannot start with ','"),
                          kb::base::YamlError);
@@ -98,12 +98,17 @@ TEST_CASE("aliases that contain themselves or expand without bound are errors (f
   CHECK(parse_yaml("a: &a [1, 2]\nb: [*a, *a]\n").at("b").as_array().size() == 2);
 }
 
-TEST_CASE("text that is not UTF-8 is an error naming line and column (found by test/fuzz)") {
+TEST_CASE(
+    "text that is not UTF-8, or holds control characters, is an error naming line and column (found by test/fuzz)") {
   CHECK_THROWS_WITH_AS(parse_yaml("name: x\nrepli\xff: 2\n", "f.yaml"),
                        "f.yaml:2:6: invalid UTF-8 (the text is not Unicode)", kb::base::YamlError);
   for (const char* text : {"a: \xc0\xaf", "a: \xed\xa0\x80", "a: \xf4\x90\x80\x80", "a: \xe2\x82"}) {
     CHECK_THROWS_AS(parse_yaml(text, "f.yaml"), kb::base::YamlError);
   }
+  CHECK_THROWS_WITH_AS(parse_yaml(std::string("a: 1\n-!#!fl\f\0NUL", 16), "f.yaml"),
+                       "f.yaml:2:7: control characters are not allowed", kb::base::YamlError);
+  CHECK_THROWS_AS(parse_yaml("a: \x7f"), kb::base::YamlError);
+  CHECK(parse_yaml("a:\tb\r\nc: d\r\n").at("c") == json::value("d"));
   CHECK(parse_yaml("a: \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80").at("a") ==
         json::value("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"));
 }
