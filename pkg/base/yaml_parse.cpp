@@ -255,6 +255,76 @@ void reject_yaml_cpp_endless_loops(std::string_view text, std::string_view sourc
   }
 }
 
+// yaml-cpp 0.7 also loops forever on a ',' that starts a line inside a block collection
+// ("- a\n b\n,"): outside flow collections a ',' cannot start a token, so such a line is refused.
+// Quoted scalars (started where a node starts), comments and block scalars ("|", ">") are skipped;
+// brackets count only where a node starts, so a plain scalar's "[" can only make this check miss.
+void reject_comma_lines_in_block_context(std::string_view text, std::string_view source) {
+  int depth = 0;
+  char quote = 0;
+  int line = 1;
+  std::size_t line_start = 0;
+  int block_scalar_indent = -1;  // the header line's indentation while inside a block scalar
+  char previous = '\n';          // the last character that is not a space
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\n') {
+      ++line;
+      line_start = i + 1;
+      if (!quote) previous = '\n';
+      // Inside a block scalar: skip the lines indented deeper than its header (and blank ones).
+      if (block_scalar_indent >= 0) {
+        std::size_t k = line_start;
+        while (k < text.size() && text[k] == ' ') ++k;
+        if (k < text.size() && text[k] != '\n' && static_cast<int>(k - line_start) <= block_scalar_indent)
+          block_scalar_indent = -1;
+      }
+      continue;
+    }
+    if (block_scalar_indent >= 0) continue;
+    if (quote) {
+      if (quote == '"' && c == '\\') {
+        ++i;
+      } else if (c == quote) {
+        if (quote == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
+          ++i;
+        } else {
+          quote = 0;
+          previous = c;
+        }
+      }
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\r') continue;
+    bool node_start = previous == '\n' || previous == ':' || previous == '-' || previous == '?' || previous == '[' ||
+                      previous == '{' || previous == ',';
+    bool after_space = i > 0 && (text[i - 1] == ' ' || text[i - 1] == '\t');
+    if (c == '#' && (i == line_start || after_space)) {
+      while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
+      continue;
+    }
+    if (node_start && (c == '"' || c == '\'')) {
+      quote = c;
+    } else if (node_start && (c == '[' || c == '{')) {
+      ++depth;
+    } else if (depth > 0 && (c == ']' || c == '}')) {
+      --depth;
+    } else if (c == ',' && depth == 0 && previous == '\n') {
+      throw YamlError(std::string(source), line, static_cast<int>(i - line_start) + 1,
+                      "did not find expected node content (a line cannot start with ',' outside a flow collection)");
+    } else if (depth == 0 && (c == '|' || c == '>') && (previous == ':' || previous == '-' || previous == '\n')) {
+      // A block scalar header ("|", ">-", "|2"): the content starts on the next line.
+      std::size_t k = i + 1;
+      while (k < text.size() && text[k] != '\n' && text[k] != ' ' && text[k] != '#') ++k;
+      std::size_t indent = 0;
+      while (line_start + indent < text.size() && text[line_start + indent] == ' ') ++indent;
+      block_scalar_indent = static_cast<int>(indent);
+      i = k - 1;
+    }
+    previous = c;
+  }
+}
+
 // A fast path for the block YAML that templates render and values files hold: block mappings and
 // sequences, one-line plain and quoted scalars, one-line flow sequences of scalars, comments.
 // yaml-cpp's scanner costs ~2000 instructions a byte, most of a `kubectl bitcoin template` run.
@@ -589,6 +659,7 @@ std::optional<std::vector<json::value>> parse_simple_block_yaml(std::string_view
 std::vector<json::value> parse_yaml_documents_with_yaml_cpp(std::string_view text, std::string_view source) {
   std::vector<json::value> out;
   reject_yaml_cpp_endless_loops(text, source);
+  reject_comma_lines_in_block_context(text, source);
   try {
     for (const auto& doc : YAML::LoadAll(std::string(text))) {
       if (doc.IsNull() || !doc.IsDefined()) continue;

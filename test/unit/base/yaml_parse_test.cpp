@@ -79,6 +79,23 @@ TEST_CASE("a node starting with a comma is an error, not an endless loop in yaml
   CHECK(parse_yaml("a,b") == json::value("a,b"));
 }
 
+TEST_CASE(
+    "a line starting with a comma outside flow collections is an error, not an endless loop (found by test/fuzz)") {
+  CHECK_THROWS_WITH_AS(parse_yaml("- a6\n Sb\n,", "f.yaml"),
+                       "f.yaml:3:1: did not find expected node content (a line cannot start with ',' outside a flow "
+                       "collection)",
+                       kb::base::YamlError);
+  CHECK_THROWS_AS(parse_yaml("clust #e's:/ [\n  - nam=: a\n , bad"), kb::base::YamlError);
+  // Where a comma may start a line: inside flow collections, block scalars and quoted scalars.
+  CHECK(parse_yaml("a: [1\n  , 2]\n").at("a").as_array().size() == 2);
+  CHECK(parse_yaml("a: {x: 1\n  , y: 2}\n").at("a").as_object().size() == 2);
+  CHECK(parse_yaml("a: |\n  ,x\n  ,y\nb: 1\n").at("a") == json::value(",x\n,y\n"));
+  CHECK(parse_yaml("a: >-\n  ,x\n").at("a") == json::value(",x"));
+  CHECK(parse_yaml("a: \"x\n  ,y\"\n").at("a") == json::value("x ,y"));
+  CHECK(parse_yaml("a: 'it''s\n  ,y'\n").at("a") == json::value("it's ,y"));
+  CHECK(parse_yaml("a: it's\n# ,c\nb: 2\n").at("b") == json::value(2));
+}
+
 TEST_CASE("aliases that contain themselves or expand without bound are errors (found by test/fuzz)") {
   CHECK_THROWS_WITH_AS(parse_yaml("a: &a [*a]\n", "f.yaml"),
                        doctest::Contains("f.yaml:1:4: an alias refers to a node that contains it"),
