@@ -48,6 +48,8 @@ std::optional<system_clock::time_point> parse_time(std::string_view text) {
   if (!read_int(text, 0, 4, year) || !read_int(text, 5, 2, month) || !read_int(text, 8, 2, day) ||
       !read_int(text, 11, 2, hour) || !read_int(text, 14, 2, minute) || !read_int(text, 17, 2, second))
     return std::nullopt;
+  // system_clock counts int64 nanoseconds: years 1678 to 2261 fit, others would overflow.
+  if (year < 1678 || year > 2261) return std::nullopt;
   std::size_t pos = 19;
   microseconds fraction{0};
   if (pos < text.size() && text[pos] == '.') {

@@ -1,5 +1,7 @@
 #include "pkg/base/yaml_parse.hpp"
 
+#include "pkg/base/utf8.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -88,8 +90,6 @@ std::optional<double> parse_float(std::string_view s) {
   return value;
 }
 
-json::value convert(const YAML::Node& node, std::string_view source);
-
 json::value convert_scalar(const YAML::Node& node) {
   const std::string& text = node.Scalar();
   // yaml-cpp tags quoted scalars "!" and plain ones "?"; explicit tags win.
@@ -101,38 +101,67 @@ json::value convert_scalar(const YAML::Node& node) {
   return resolve_plain_scalar(text);
 }
 
-json::value convert(const YAML::Node& node, std::string_view source) {
-  switch (node.Type()) {
-    case YAML::NodeType::Undefined:
-    case YAML::NodeType::Null:
-      return nullptr;
-    case YAML::NodeType::Scalar:
-      return convert_scalar(node);
-    case YAML::NodeType::Sequence: {
-      json::array out;
-      out.reserve(node.size());
-      for (const auto& item : node) out.push_back(convert(item, source));
-      return out;
-    }
-    case YAML::NodeType::Map: {
-      json::object out;
-      for (const auto& entry : node) {
-        const YAML::Node& key = entry.first;
-        if (!key.IsScalar() && !key.IsNull()) {
-          throw YamlError(std::string(source), key.Mark().line + 1, key.Mark().column + 1,
-                          "mapping keys must be scalars");
-        }
-        out[key.IsNull() ? "null" : key.Scalar()] = convert(entry.second, source);
+// yaml-cpp node graph -> JSON. Aliases share nodes, so the graph may be a cycle ("a: &a [*a]") or
+// expand exponentially (each level aliasing the previous one twice): both end in a YamlError, as
+// go-yaml's "excessive aliasing" check does, instead of a stack overflow or memory exhaustion.
+class Converter {
+ public:
+  // A document of `text_size` bytes has fewer nodes than bytes unless aliases repeat nodes.
+  Converter(std::string_view source, std::size_t text_size) : source_(source), budget_(text_size + 1'000'000) {}
+
+  json::value convert(const YAML::Node& node) {
+    if (budget_-- == 0) fail(node, "document contains excessive aliasing");
+    switch (node.Type()) {
+      case YAML::NodeType::Undefined:
+      case YAML::NodeType::Null:
+        return nullptr;
+      case YAML::NodeType::Scalar:
+        return convert_scalar(node);
+      case YAML::NodeType::Sequence: {
+        enter(node);
+        json::array out;
+        out.reserve(node.size());
+        for (const auto& item : node) out.push_back(convert(item));
+        path_.pop_back();
+        return out;
       }
-      return out;
+      case YAML::NodeType::Map: {
+        enter(node);
+        json::object out;
+        for (const auto& entry : node) {
+          const YAML::Node& key = entry.first;
+          if (!key.IsScalar() && !key.IsNull()) fail(key, "mapping keys must be scalars");
+          out[key.IsNull() ? "null" : key.Scalar()] = convert(entry.second);
+        }
+        path_.pop_back();
+        return out;
+      }
     }
+    return nullptr;
   }
-  return nullptr;
-}
+
+ private:
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& problem) const {
+    throw YamlError(std::string(source_), node.Mark().line + 1, node.Mark().column + 1, problem);
+  }
+  // A collection inside itself (through an alias) would never end.
+  void enter(const YAML::Node& node) {
+    for (const auto& outer : path_) {
+      if (outer.is(node)) fail(node, "an alias refers to a node that contains it");
+    }
+    path_.push_back(node);
+  }
+
+  std::string_view source_;
+  std::size_t budget_;
+  std::vector<YAML::Node> path_;
+};
 
 // yaml-cpp 0.7 loops allocating memory until std::bad_alloc on a document that is a flow
-// collection followed by a comma ("{a},", "[[1]],"): reject that shape before it gets there.
-void reject_trailing_comma_after_flow_document(std::string_view text, std::string_view source) {
+// collection followed by a comma ("{a},", "[[1]],"), and loops forever on a document whose node
+// starts with a comma (",", "--- !!str ,") or is a quoted scalar followed by one ("\"a\",",
+// "'a'\n,"), found by test/fuzz: reject these shapes before it gets there.
+void reject_yaml_cpp_endless_loops(std::string_view text, std::string_view source) {
   std::size_t line_start = 0;
   int line = 1;
   bool at_document_start = true;
@@ -145,35 +174,154 @@ void reject_trailing_comma_after_flow_document(std::string_view text, std::strin
       continue;
     }
     if (!at_document_start || c == ' ' || c == '\t' || c == '\r' || c == '-') continue;
-    if (c == '#') {
+    if (c == '#' || (c == '%' && i == line_start)) {  // a comment, a directive
       while (i < text.size() && text[i] != '\n') ++i;
       --i;
       continue;
     }
+    if (c == '!' || c == '&') {  // the node's tag or anchor (yaml-cpp ends them at a comma too)
+      while (i + 1 < text.size() && text[i + 1] != ' ' && text[i + 1] != '\t' && text[i + 1] != '\n' &&
+             text[i + 1] != ',')
+        ++i;
+      if (i + 1 < text.size() && text[i + 1] == ',')
+        throw YamlError(std::string(source), line, static_cast<int>(i + 1 - line_start) + 1,
+                        "did not find expected node content (a node cannot start with ',')");
+      continue;
+    }
+    if (c == ',' && (i == line_start || text[i - 1] != '-')) {  // "-," is a plain scalar
+      throw YamlError(std::string(source), line, static_cast<int>(i - line_start) + 1,
+                      "did not find expected node content (a node cannot start with ',')");
+    }
     at_document_start = false;
-    if (c != '{' && c != '[') continue;
-    int depth = 0;
-    char quote = 0;
+    // The end of a top-level flow collection or quoted scalar.
     std::size_t j = i;
-    for (; j < text.size(); ++j) {
-      char d = text[j];
-      if (quote) {
-        if (d == quote) quote = 0;
-        continue;
+    if (c == '{' || c == '[') {
+      int depth = 0;
+      char quote = 0;
+      for (; j < text.size(); ++j) {
+        char d = text[j];
+        if (quote) {
+          if (d == quote) quote = 0;
+          continue;
+        }
+        if (d == '"' || d == '\'')
+          quote = d;
+        else if (d == '{' || d == '[')
+          ++depth;
+        else if ((d == '}' || d == ']') && --depth == 0)
+          break;
       }
-      if (d == '"' || d == '\'')
-        quote = d;
-      else if (d == '{' || d == '[')
-        ++depth;
-      else if ((d == '}' || d == ']') && --depth == 0)
-        break;
+    } else if (c == '"' || c == '\'') {
+      for (j = i + 1; j < text.size(); ++j) {
+        if (c == '"' && text[j] == '\\') {
+          ++j;
+        } else if (text[j] == c) {
+          if (c == '\'' && j + 1 < text.size() && text[j + 1] == '\'') {
+            ++j;  // '' is a quote inside a single-quoted scalar
+          } else {
+            break;
+          }
+        }
+      }
+    } else {
+      continue;
     }
+    if (j >= text.size()) continue;
+    // What follows it, across blank lines and comments.
     std::size_t k = j + 1;
-    while (k < text.size() && (text[k] == ' ' || text[k] == '\t')) ++k;
-    if (j < text.size() && k < text.size() && text[k] == ',') {
-      throw YamlError(std::string(source), line, static_cast<int>(k - line_start) + 1,
-                      "unexpected ',' after a flow collection at the top of a document");
+    while (k < text.size()) {
+      if (text[k] == ' ' || text[k] == '\t' || text[k] == '\r' || text[k] == '\n') {
+        ++k;
+      } else if (text[k] == '#' && (text[k - 1] == ' ' || text[k - 1] == '\t' || text[k - 1] == '\n')) {
+        while (k < text.size() && text[k] != '\n') ++k;
+      } else {
+        break;
+      }
     }
+    if (k < text.size() && text[k] == ',') {
+      std::size_t comma_line_start = text.rfind('\n', k) == std::string_view::npos ? 0 : text.rfind('\n', k) + 1;
+      int comma_line = line + static_cast<int>(std::count(text.begin() + i, text.begin() + k, '\n'));
+      throw YamlError(std::string(source), comma_line, static_cast<int>(k - comma_line_start) + 1,
+                      "unexpected ',' after the node at the top of a document");
+    }
+    // Another quoted scalar or flow collection right after it ("\"\"\"\","): yaml-cpp reads that
+    // as a next node, so look at it the same way.
+    if (k < text.size() && (text[k] == '"' || text[k] == '\'' || text[k] == '{' || text[k] == '[')) {
+      line += static_cast<int>(std::count(text.begin() + i, text.begin() + k, '\n'));
+      if (auto nl = text.rfind('\n', k); nl != std::string_view::npos && nl >= i) line_start = nl + 1;
+      at_document_start = true;
+      i = k - 1;
+    }
+  }
+}
+
+// yaml-cpp 0.7 also loops forever on a ',' that starts a line inside a block collection
+// ("- a\n b\n,"): outside flow collections a ',' cannot start a token, so such a line is refused.
+// Quoted scalars (started where a node starts), comments and block scalars ("|", ">") are skipped;
+// brackets count only where a node starts, so a plain scalar's "[" can only make this check miss.
+void reject_comma_lines_in_block_context(std::string_view text, std::string_view source) {
+  int depth = 0;
+  char quote = 0;
+  int line = 1;
+  std::size_t line_start = 0;
+  int block_scalar_indent = -1;  // the header line's indentation while inside a block scalar
+  char previous = '\n';          // the last character that is not a space
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\n') {
+      ++line;
+      line_start = i + 1;
+      if (!quote) previous = '\n';
+      // Inside a block scalar: skip the lines indented deeper than its header (and blank ones).
+      if (block_scalar_indent >= 0) {
+        std::size_t k = line_start;
+        while (k < text.size() && text[k] == ' ') ++k;
+        if (k < text.size() && text[k] != '\n' && static_cast<int>(k - line_start) <= block_scalar_indent)
+          block_scalar_indent = -1;
+      }
+      continue;
+    }
+    if (block_scalar_indent >= 0) continue;
+    if (quote) {
+      if (quote == '"' && c == '\\') {
+        ++i;
+      } else if (c == quote) {
+        if (quote == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
+          ++i;
+        } else {
+          quote = 0;
+          previous = c;
+        }
+      }
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\r') continue;
+    bool node_start = previous == '\n' || previous == ':' || previous == '-' || previous == '?' || previous == '[' ||
+                      previous == '{' || previous == ',';
+    bool after_space = i > 0 && (text[i - 1] == ' ' || text[i - 1] == '\t');
+    if (c == '#' && (i == line_start || after_space)) {
+      while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
+      continue;
+    }
+    if (node_start && (c == '"' || c == '\'')) {
+      quote = c;
+    } else if (node_start && (c == '[' || c == '{')) {
+      ++depth;
+    } else if (depth > 0 && (c == ']' || c == '}')) {
+      --depth;
+    } else if (c == ',' && depth == 0 && previous == '\n') {
+      throw YamlError(std::string(source), line, static_cast<int>(i - line_start) + 1,
+                      "did not find expected node content (a line cannot start with ',' outside a flow collection)");
+    } else if (depth == 0 && (c == '|' || c == '>') && (previous == ':' || previous == '-' || previous == '\n')) {
+      // A block scalar header ("|", ">-", "|2"): the content starts on the next line.
+      std::size_t k = i + 1;
+      while (k < text.size() && text[k] != '\n' && text[k] != ' ' && text[k] != '#') ++k;
+      std::size_t indent = 0;
+      while (line_start + indent < text.size() && text[line_start + indent] == ' ') ++indent;
+      block_scalar_indent = static_cast<int>(indent);
+      i = k - 1;
+    }
+    previous = c;
   }
 }
 
@@ -485,6 +633,21 @@ json::value parse_yaml(std::string_view text, std::string_view source) {
 }
 
 std::vector<json::value> parse_yaml_documents(std::string_view text, std::string_view source) {
+  // YAML is printable Unicode text; go-yaml refuses other bytes too (and yaml-cpp would pass them
+  // on, or turn "\0N" into a byte that is not UTF-8).
+  auto refuse = [&](std::size_t at, const char* problem) {
+    std::size_t line_start = text.rfind('\n', at) == std::string_view::npos ? 0 : text.rfind('\n', at) + 1;
+    throw YamlError(std::string(source), 1 + static_cast<int>(std::count(text.begin(), text.begin() + at, '\n')),
+                    static_cast<int>(at - line_start) + 1, problem);
+  };
+  if (std::size_t bad = first_invalid_utf8(text); bad != std::string_view::npos)
+    refuse(bad, "invalid UTF-8 (the text is not Unicode)");
+  auto control = std::find_if(text.begin(), text.end(), [](char c) {
+    auto byte = static_cast<unsigned char>(c);
+    return (byte < 0x20 && c != '\t' && c != '\n' && c != '\r') || byte == 0x7f;
+  });
+  if (control != text.end())
+    refuse(static_cast<std::size_t>(control - text.begin()), "control characters are not allowed");
   if (auto fast = FastBlockParser::parse(text)) return std::move(*fast);
   return parse_yaml_documents_with_yaml_cpp(text, source);
 }
@@ -495,11 +658,12 @@ std::optional<std::vector<json::value>> parse_simple_block_yaml(std::string_view
 
 std::vector<json::value> parse_yaml_documents_with_yaml_cpp(std::string_view text, std::string_view source) {
   std::vector<json::value> out;
-  reject_trailing_comma_after_flow_document(text, source);
+  reject_yaml_cpp_endless_loops(text, source);
+  reject_comma_lines_in_block_context(text, source);
   try {
     for (const auto& doc : YAML::LoadAll(std::string(text))) {
       if (doc.IsNull() || !doc.IsDefined()) continue;
-      out.push_back(convert(doc, source));
+      out.push_back(Converter(source, text.size()).convert(doc));
     }
   } catch (const YAML::Exception& e) {
     rethrow(e, source);

@@ -1,5 +1,7 @@
 #include "pkg/bitcoin/node_rpc.hpp"
 
+#include <limits>
+
 #include <boost/json/serialize.hpp>
 #include <cmath>
 
@@ -36,9 +38,16 @@ std::optional<std::int64_t> optional_integer(const json::object& object, std::st
   const json::value* value = object.if_contains(key);
   if (value == nullptr) return std::nullopt;
   if (value->is_int64()) return value->get_int64();
-  if (value->is_uint64()) return std::int64_t(value->get_uint64());
-  if (value->is_double() && std::trunc(value->get_double()) == value->get_double()) {
-    return std::int64_t(value->get_double());
+  // Outside int64 is no integer this code can use (a double's conversion would be undefined).
+  constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
+  if (value->is_uint64()) {
+    if (value->get_uint64() > static_cast<std::uint64_t>(kMax)) return std::nullopt;
+    return static_cast<std::int64_t>(value->get_uint64());
+  }
+  if (value->is_double()) {
+    double d = value->get_double();
+    // -2^63 <= d < 2^63: both bounds are exact doubles.
+    if (std::trunc(d) == d && d >= -9223372036854775808.0 && d < 9223372036854775808.0) return std::int64_t(d);
   }
   return std::nullopt;
 }
@@ -78,7 +87,9 @@ NetworkInfo read_network_info(const json::value& result) {
   if (auto total = optional_integer(object, "connections")) {
     info.connections = *total;
   } else if (info.connections_in && info.connections_out) {
-    info.connections = *info.connections_in + *info.connections_out;
+    if (*info.connections_in < 0 || *info.connections_out < 0 ||
+        __builtin_add_overflow(*info.connections_in, *info.connections_out, &info.connections))
+      throw RpcResultError(std::string(method), "\"connections_in\" and \"connections_out\" are not connection counts");
   } else {
     throw RpcResultError(std::string(method), "no \"connections\"");
   }

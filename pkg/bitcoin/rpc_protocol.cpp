@@ -1,5 +1,7 @@
 #include "pkg/bitcoin/rpc_protocol.hpp"
 
+#include <algorithm>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -31,8 +33,17 @@ std::string encode_batch(const std::vector<RpcRequest>& requests, std::uint64_t 
 }
 
 std::string body_excerpt(std::string_view body, std::size_t limit) {
+  // The body comes from the node: no control characters (terminal escapes) reach messages and
+  // logs, and the cut does not split a UTF-8 character.
+  std::size_t cut = std::min(limit, body.size());
+  for (int back = 0; back < 3 && cut > 0 && cut < body.size() && (static_cast<unsigned char>(body[cut]) & 0xC0) == 0x80;
+       ++back)
+    --cut;
   std::string out;
-  for (char c : body.substr(0, limit)) out += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
+  for (char c : body.substr(0, cut)) {
+    auto byte = static_cast<unsigned char>(c);
+    out += (c == '\n' || c == '\r' || c == '\t') ? ' ' : (byte < 0x20 || byte == 0x7f) ? '?' : c;
+  }
   while (!out.empty() && out.back() == ' ') out.pop_back();
   if (body.size() > limit) out += "...";
   return out;

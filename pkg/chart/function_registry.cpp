@@ -16,6 +16,12 @@ void FunctionRegistry::add_alias(const std::string& alias, std::string_view name
   if (const auto* spec = find(name)) functions_[alias] = *spec;
 }
 
+void check_generated_size(const CallContext& ctx, std::uint64_t size) {
+  if (size > ctx.max_generated_size())
+    throw FunctionError("it would generate " + std::to_string(size) + " items or bytes, more than the template " +
+                        "engine's limit of " + std::to_string(ctx.max_generated_size()));
+}
+
 const FunctionSpec* FunctionRegistry::find(std::string_view name) const {
   auto it = functions_.find(name);
   return it == functions_.end() ? nullptr : &it->second;

@@ -59,7 +59,13 @@ class CallContext {
   // Uniform random integer in [0, bound).
   virtual std::uint64_t random_below(std::uint64_t bound) = 0;
   virtual std::chrono::system_clock::time_point now() = 0;
+  // The most items or bytes a function may generate from a count argument (EngineOptions::max_output_bytes).
+  virtual std::size_t max_generated_size() const = 0;
 };
+
+// Throws FunctionError when a function would generate more than the engine allows: `size` items
+// or bytes, computed before generating them (the count may come from the template's input).
+void check_generated_size(const CallContext& ctx, std::uint64_t size);
 
 using Function = std::function<Value(CallContext&, std::span<const Value>)>;
 

@@ -7,6 +7,7 @@
 #include "pkg/chart/yaml_emit.hpp"
 
 #include <openssl/evp.h>
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include <cstdio>
@@ -29,6 +30,7 @@ std::string hex_digest(const EVP_MD* md, std::string_view input) {
 }
 
 std::string random_from(CallContext& ctx, std::string_view alphabet, std::int64_t count) {
+  check_generated_size(ctx, static_cast<std::uint64_t>(std::max<std::int64_t>(count, 0)));
   std::string out;
   for (std::int64_t i = 0; i < count; ++i) out += alphabet[ctx.random_below(alphabet.size())];
   return out;

@@ -19,6 +19,20 @@ std::int64_t checked_mod(std::int64_t a, std::int64_t b) {
   if (b == 0) throw FunctionError("runtime error: integer divide by zero");
   return a % b;
 }
+
+// How many of start, start+step, ... lie before `stop` (or up to it, `inclusive`) for a non-zero
+// step; computed without overflow, as is each value start + k*step (C++20: modular conversion).
+std::uint64_t count_in_range(std::int64_t start, std::int64_t stop, std::int64_t step, bool inclusive) {
+  bool up = step > 0;
+  if (up ? (inclusive ? stop < start : stop <= start) : (inclusive ? stop > start : stop >= start)) return 0;
+  std::uint64_t distance = up ? static_cast<std::uint64_t>(stop) - static_cast<std::uint64_t>(start)
+                              : static_cast<std::uint64_t>(start) - static_cast<std::uint64_t>(stop);
+  std::uint64_t magnitude = up ? static_cast<std::uint64_t>(step) : 0 - static_cast<std::uint64_t>(step);
+  return inclusive ? distance / magnitude + 1 : (distance - 1) / magnitude + 1;
+}
+std::int64_t nth_in_range(std::int64_t start, std::int64_t step, std::uint64_t k) {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(start) + k * static_cast<std::uint64_t>(step));
+}
 }  // namespace
 
 void register_math_functions(FunctionRegistry& r) {
@@ -119,25 +133,24 @@ void register_math_functions(FunctionRegistry& r) {
     auto res = std::from_chars(s.data(), s.data() + s.size(), v, 8);
     return Value::int64(res.ec == std::errc() ? v : 0);
   });
-  r.add("until", 1, 1, [](CallContext&, Args a) {
+  r.add("until", 1, 1, [](CallContext& ctx, Args a) {
     auto n = int_arg(a, 0);
+    check_generated_size(ctx, n < 0 ? 0 - static_cast<std::uint64_t>(n) : static_cast<std::uint64_t>(n));
     List out;
     std::int64_t step = n < 0 ? -1 : 1;
     for (std::int64_t i = 0; i != n; i += step) out.push_back(Value::integer(i));
     return Value(std::move(out));
   });
-  r.add("untilStep", 3, 3, [](CallContext&, Args a) {
+  r.add("untilStep", 3, 3, [](CallContext& ctx, Args a) {
     auto start = int_arg(a, 0), stop = int_arg(a, 1), step = int_arg(a, 2);
     List out;
     if (step == 0) return Value(std::move(out));
-    if (step > 0) {
-      for (std::int64_t i = start; i < stop; i += step) out.push_back(Value::integer(i));
-    } else {
-      for (std::int64_t i = start; i > stop; i += step) out.push_back(Value::integer(i));
-    }
+    std::uint64_t count = count_in_range(start, stop, step, false);
+    check_generated_size(ctx, count);
+    for (std::uint64_t k = 0; k < count; ++k) out.push_back(Value::integer(nth_in_range(start, step, k)));
     return Value(std::move(out));
   });
-  r.add("seq", 0, 3, [](CallContext&, Args a) {
+  r.add("seq", 0, 3, [](CallContext& ctx, Args a) {
     std::int64_t start = 1, step = 1, end = 0;
     for (std::size_t i = 0; i < a.size(); ++i) int_arg(a, i);
     if (a.empty()) return Value("");
@@ -154,9 +167,10 @@ void register_math_functions(FunctionRegistry& r) {
       end = a[2].as_integer();
       if (step == 0 || (end < start && step > 0) || (end > start && step < 0)) return Value("");
     }
+    std::uint64_t count = count_in_range(start, end, step, true);
+    check_generated_size(ctx, count);
     std::string out;
-    for (std::int64_t i = start; step > 0 ? i <= end : i >= end; i += step)
-      out += (out.empty() ? "" : " ") + std::to_string(i);
+    for (std::uint64_t k = 0; k < count; ++k) out += (k == 0 ? "" : " ") + std::to_string(nth_in_range(start, step, k));
     return Value(out);
   });
 }

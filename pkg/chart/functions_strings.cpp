@@ -91,8 +91,12 @@ Value string_list(const std::vector<std::string>& parts) {
   return Value(std::move(out));
 }
 
-std::string indent(std::int64_t spaces, const std::string& text) {
-  std::string pad(static_cast<std::size_t>(std::max<std::int64_t>(spaces, 0)), ' ');
+std::string indent(const CallContext& ctx, std::int64_t spaces, const std::string& text) {
+  std::uint64_t width = static_cast<std::uint64_t>(std::max<std::int64_t>(spaces, 0));
+  check_generated_size(ctx, width);
+  check_generated_size(
+      ctx, text.size() + width * (1 + static_cast<std::uint64_t>(std::count(text.begin(), text.end(), '\n'))));
+  std::string pad(width, ' ');
   return pad + replace_all(text, "\n", "\n" + pad);
 }
 
@@ -179,15 +183,18 @@ void register_string_functions(FunctionRegistry& r) {
         [](CallContext&, Args a) { return Value(string_arg(a, 1).find(string_arg(a, 0)) != std::string::npos); });
   r.add("hasPrefix", 2, 2, [](CallContext&, Args a) { return Value(string_arg(a, 1).starts_with(string_arg(a, 0))); });
   r.add("hasSuffix", 2, 2, [](CallContext&, Args a) { return Value(string_arg(a, 1).ends_with(string_arg(a, 0))); });
-  r.add("repeat", 2, 2, [](CallContext&, Args a) {
+  r.add("repeat", 2, 2, [](CallContext& ctx, Args a) {
     auto n = int_arg(a, 0);
     if (n < 0) throw FunctionError("strings: negative Repeat count");
+    check_generated_size(ctx, string_arg(a, 1).empty() ? 0 : static_cast<std::uint64_t>(n));
+    check_generated_size(ctx, static_cast<std::uint64_t>(n) * string_arg(a, 1).size());
     std::string out;
     for (std::int64_t i = 0; i < n; ++i) out += string_arg(a, 1);
     return Value(out);
   });
-  r.add("indent", 2, 2, [](CallContext&, Args a) { return Value(indent(int_arg(a, 0), string_arg(a, 1))); });
-  r.add("nindent", 2, 2, [](CallContext&, Args a) { return Value("\n" + indent(int_arg(a, 0), string_arg(a, 1))); });
+  r.add("indent", 2, 2, [](CallContext& ctx, Args a) { return Value(indent(ctx, int_arg(a, 0), string_arg(a, 1))); });
+  r.add("nindent", 2, 2,
+        [](CallContext& ctx, Args a) { return Value("\n" + indent(ctx, int_arg(a, 0), string_arg(a, 1))); });
   r.add("nospace", 1, 1, [](CallContext&, Args a) {
     std::string out;
     for (char c : string_arg(a, 0))

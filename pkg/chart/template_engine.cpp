@@ -99,6 +99,7 @@ class Executor : public CallContext {
   std::chrono::system_clock::time_point now() override {
     return engine_.options_.clock ? engine_.options_.clock() : std::chrono::system_clock::now();
   }
+  std::size_t max_generated_size() const override { return engine_.options_.max_output_bytes; }
 
  private:
   enum class Flow { Normal, Break, Continue };
@@ -119,14 +120,32 @@ class Executor : public CallContext {
     return Flow::Normal;
   }
 
+  // One more step of the render (an action, a loop iteration, a function call).
+  void step(std::size_t pos, const std::string& context) {
+    if (++engine_.steps_ > engine_.options_.max_steps)
+      fail(pos, context,
+           "the render took more than " + std::to_string(engine_.options_.max_steps) +
+               " steps (actions, loop iterations, function calls), the template engine's limit");
+  }
+
+  // Appends to this template's output within the bound.
+  void emit(std::size_t pos, const std::string& context, std::string_view text) {
+    if (out_->size() + text.size() > engine_.options_.max_output_bytes)
+      fail(pos, context,
+           "the output would be larger than " + std::to_string(engine_.options_.max_output_bytes) +
+               " bytes, the template engine's limit");
+    *out_ += text;
+  }
+
   Flow walk_node(const Node& node, const Value& dot) {
+    step(node.pos, node.context);
     switch (node.kind) {
       case Node::Kind::Text:
-        *out_ += node.text;
+        emit(node.pos, node.context, node.text);
         return Flow::Normal;
       case Node::Kind::Action: {
         Value v = eval_pipeline(dot, *node.pipe);
-        if (node.pipe->decl.empty()) print(v);
+        if (node.pipe->decl.empty()) print(node, v);
         return Flow::Normal;
       }
       case Node::Kind::If:
@@ -150,7 +169,7 @@ class Executor : public CallContext {
           fail(node.pos, node.context, "exceeded maximum template depth (" + std::to_string(depth_) + ")");
         Value new_dot = node.pipe ? eval_pipeline(dot, *node.pipe) : Value();
         Executor nested(engine_, local_, depth_ + 1);
-        *out_ += nested.execute(*tree, new_dot);
+        emit(node.pos, node.context, nested.execute(*tree, new_dot));
         return Flow::Normal;
       }
       case Node::Kind::Break:
@@ -167,6 +186,7 @@ class Executor : public CallContext {
     const auto& decl = node.pipe->decl;
     std::size_t body_mark = vars_.size();
     auto iteration = [&](const Value& index, const Value& elem) -> Flow {
+      step(node.pos, node.context);
       if (!decl.empty()) {
         if (node.pipe->is_assign) {
           set_var(decl[0], decl.size() > 1 ? index : elem);
@@ -237,11 +257,8 @@ class Executor : public CallContext {
     return last;
   }
 
-  void print(const Value& v) {
-    if (v.is_nil())
-      *out_ += "<no value>";
-    else
-      *out_ += format_value(v);
+  void print(const Node& node, const Value& v) {
+    emit(node.pos, node.context, v.is_nil() ? std::string("<no value>") : format_value(v));
   }
 
   void set_var(const std::string& name, const Value& v) {
@@ -439,8 +456,11 @@ class Executor : public CallContext {
     if (cmd)
       for (std::size_t i = 1; i < cmd->args.size(); ++i) args.push_back(eval_arg(dot, cmd->args[i]));
     if (final) args.push_back(*final);
+    step(pos, context);
     try {
-      return spec->call(*this, args);
+      Value result = spec->call(*this, args);
+      if (result.kind() == Value::Kind::String) check_generated_size(*this, result.as_string().size());
+      return result;
     } catch (const ArgumentError& e) {
       argument_error(ident, cmd, e);
     } catch (const FunctionError& e) {
@@ -506,6 +526,7 @@ std::string Engine::render(const std::string& name, const Value& data) {
   if (it == trees_.end())
     throw TemplateError::execute(name, 0, 0, name, "", "template " + go_quote(name) + " not defined");
   Executor executor(*this, nullptr, 0);
+  steps_ = 0;
   std::string out = executor.execute(*it->second, data);
   replace_all(out, "<no value>", "");
   return out;

@@ -7,6 +7,8 @@
 #include "pkg/chart/value.hpp"
 
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -22,6 +24,13 @@ struct EngineOptions {
   std::function<std::chrono::system_clock::time_point()> clock;
   // Helm's include recursion limit.
   int max_include_depth = 1000;
+  // Bounds of one render, so that no template can take unbounded memory or time (Go's engine has
+  // none; a chart needs a tiny fraction of either). Exceeding one is a TemplateError naming it.
+  // The bytes any one template (or function result) may produce, and what functions that generate
+  // lists or strings from a count (until, repeat, indent, randAlphaNum...) may generate.
+  std::size_t max_output_bytes = std::size_t{64} << 20;
+  // Actions, loop iterations and function calls of the whole render.
+  std::uint64_t max_steps = 100'000'000;
 };
 
 class Engine {
@@ -46,6 +55,7 @@ class Engine {
   FunctionRegistry functions_;
   std::map<std::string, std::shared_ptr<const Tree>, std::less<>> trees_;
   std::function<std::uint64_t(std::uint64_t)> default_random_;
+  std::uint64_t steps_ = 0;  // of the render under way
 };
 
 }  // namespace kb::chart

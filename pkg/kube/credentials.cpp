@@ -131,22 +131,10 @@ std::string trimmed_excerpt(std::string text) {
 
 }  // namespace
 
-ExecCredential run_exec_plugin(const ExecConfig& exec, const ClusterConfig& cluster) {
-  const std::string source = "exec plugin " + exec.command;
-  bool terminal = isatty(0) == 1;
-  if (exec.interactive_mode == "Always" && !terminal)
-    throw ConfigError(source, "interactiveMode",
-                      "the plugin needs an interactive terminal (interactiveMode: Always) but stdin is not one");
-  bool interactive = exec.interactive_mode != "Never" && terminal;
-  ProcessResult result = run_process(exec, exec_info(exec, cluster, interactive), interactive);
-  if (result.exit_status != 0) {
-    std::string problem = "exited with status " + std::to_string(result.exit_status);
-    if (!result.err.empty()) problem += ": " + trimmed_excerpt(result.err);
-    if (result.exit_status == 127 && !exec.install_hint.empty()) problem += "\n" + exec.install_hint;
-    throw ConfigError(source, "", problem);
-  }
+ExecCredential parse_exec_credential(std::string_view output, const std::string& api_version_wanted,
+                                     const std::string& source) {
   json::error_code ec;
-  json::value parsed = json::parse(result.out, ec);
+  json::value parsed = json::parse(output, ec);
   // Never quote the output: it holds the credential.
   if (ec || !parsed.is_object())
     throw ConfigError(source, "", "printed something that is not an ExecCredential JSON object");
@@ -154,11 +142,11 @@ ExecCredential run_exec_plugin(const ExecConfig& exec, const ClusterConfig& clus
   if (base::string_at(root, "kind").value_or("") != "ExecCredential")
     throw ConfigError(source, "kind",
                       "expected ExecCredential, got \"" + base::string_at(root, "kind").value_or("") + "\"");
-  std::string api_version = base::string_at(root, "apiVersion").value_or("");
-  if (api_version != exec.api_version)
+  const std::string api_version = base::string_at(root, "apiVersion").value_or("");
+  if (api_version != api_version_wanted)
     throw ConfigError(
         source, "apiVersion",
-        "the plugin answered with \"" + api_version + "\" but the kubeconfig asks for \"" + exec.api_version + "\"");
+        "the plugin answered with \"" + api_version + "\" but the kubeconfig asks for \"" + api_version_wanted + "\"");
   auto* status_value = root.if_contains("status");
   if (!status_value || !status_value->is_object()) throw ConfigError(source, "status", "is missing");
   const auto& status = status_value->as_object();
@@ -177,6 +165,23 @@ ExecCredential run_exec_plugin(const ExecConfig& exec, const ClusterConfig& clus
       throw ConfigError(source, "status.expirationTimestamp", "\"" + expiry + "\" is not an RFC 3339 time");
   }
   return credential;
+}
+
+ExecCredential run_exec_plugin(const ExecConfig& exec, const ClusterConfig& cluster) {
+  const std::string source = "exec plugin " + exec.command;
+  bool terminal = isatty(0) == 1;
+  if (exec.interactive_mode == "Always" && !terminal)
+    throw ConfigError(source, "interactiveMode",
+                      "the plugin needs an interactive terminal (interactiveMode: Always) but stdin is not one");
+  bool interactive = exec.interactive_mode != "Never" && terminal;
+  ProcessResult result = run_process(exec, exec_info(exec, cluster, interactive), interactive);
+  if (result.exit_status != 0) {
+    std::string problem = "exited with status " + std::to_string(result.exit_status);
+    if (!result.err.empty()) problem += ": " + trimmed_excerpt(result.err);
+    if (result.exit_status == 127 && !exec.install_hint.empty()) problem += "\n" + exec.install_hint;
+    throw ConfigError(source, "", problem);
+  }
+  return parse_exec_credential(result.out, exec.api_version, source);
 }
 
 CredentialProvider::CredentialProvider(const ClusterConfig& config) : config_(config) {}

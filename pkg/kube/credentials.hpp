@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace kb::kube {
 
@@ -32,6 +33,10 @@ struct ExecCredential {
 
 // Runs the plugin once and parses its ExecCredential. Throws ConfigError naming the command.
 ExecCredential run_exec_plugin(const ExecConfig& exec, const ClusterConfig& cluster);
+// Reads what a plugin printed: an ExecCredential of `api_version` with a token or a client
+// certificate and key. Throws ConfigError naming `source` and the field; never quotes the output.
+ExecCredential parse_exec_credential(std::string_view output, const std::string& api_version,
+                                     const std::string& source);
 
 class CredentialProvider {
  public:

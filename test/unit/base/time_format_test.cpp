@@ -26,3 +26,11 @@ TEST_CASE("log records carry milliseconds; fractions are truncated, never rounde
   CHECK(format_time(*t) == "2024-02-29T23:59:58Z");
   CHECK(format_milli_time(std::chrono::system_clock::time_point{} + 5ms) == "1970-01-01T00:00:00.005Z");
 }
+
+TEST_CASE("times outside what system_clock holds are not times (found by test/fuzz)") {
+  // 4052 would overflow int64 nanoseconds (undefined behaviour before).
+  CHECK_FALSE(parse_time("4052-12-06T03:00:00.123456+01:00").has_value());
+  CHECK_FALSE(parse_time("1600-01-01T00:00:00Z").has_value());
+  CHECK(parse_time("2261-12-31T23:59:59Z").has_value());
+  CHECK(parse_time("1678-01-01T00:00:00Z").has_value());
+}

@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <limits>
+
 #include <boost/json/parse.hpp>
 
 #include "test/unit/bitcoin/support/fake_rpc_caller.hpp"
@@ -32,6 +34,21 @@ TEST_CASE("getnetworkinfo: SV's shape (connections only) and Core's (plus in/out
   CHECK(split_only.connections == 5);
   CHECK_THROWS_AS(read_network_info(json::parse(R"({"version":1})")), RpcResultError);
   CHECK_THROWS_AS(read_network_info(json::parse("[]")), RpcResultError);
+}
+
+TEST_CASE("numbers outside int64 are not integers, and counts do not overflow (found by test/fuzz)") {
+  // A double beyond int64 (converting it was undefined behaviour), a uint64 beyond int64.
+  CHECK_THROWS_AS(read_network_info(json::parse(R"({"version":2.9e24,"connections":1})")), RpcResultError);
+  CHECK_THROWS_AS(read_network_info(json::parse(R"({"version":18446744073709551615,"connections":1})")),
+                  RpcResultError);
+  CHECK(read_network_info(json::parse(R"({"version":270000.0,"connections":-1e0})")).connections == -1);
+  CHECK(read_network_info(json::parse(R"({"version":-9.223372036854775808e18,"connections":0})")).version ==
+        std::numeric_limits<std::int64_t>::min());
+  CHECK_THROWS_WITH_AS(
+      read_network_info(json::parse(R"({"version":1,"connections_in":9223372036854775807,"connections_out":1})")),
+      doctest::Contains("are not connection counts"), RpcResultError);
+  CHECK_THROWS_AS(read_network_info(json::parse(R"({"version":1,"connections_in":-1,"connections_out":1})")),
+                  RpcResultError);
 }
 
 TEST_CASE("getblockchaininfo, getpeerinfo and getaddednodeinfo read the fields the controller needs") {

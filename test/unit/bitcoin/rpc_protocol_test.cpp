@@ -87,3 +87,17 @@ TEST_CASE("error messages name the code and never need credentials") {
   CHECK(std::string(transport.what()) == "bitcoind at 10.0.0.5:18443 (getinfo): connection refused");
   CHECK(describe(std::string("fd00::1"), 18443) == "[fd00::1]:18443");
 }
+
+TEST_CASE("body excerpts hold no control characters and do not split UTF-8 (found by test/fuzz)") {
+  CHECK(body_excerpt("\x1b[31mred\x1b[0m\x07\x7f") == "?[31mred?[0m??");
+  CHECK(body_excerpt("line one\r\nline\ttwo\n") == "line one  line two");
+  CHECK(body_excerpt("ab\xc3\xa9"
+                     "cd",
+                     3) == "ab...");
+  CHECK(body_excerpt("ab\xc3\xa9"
+                     "cd",
+                     4) ==
+        "ab\xc3\xa9"
+        "...");
+  CHECK(body_excerpt("short", 200) == "short");
+}
