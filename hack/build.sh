@@ -11,16 +11,16 @@ export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=1 CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5
 
 build_dir=build
 cmake_args=(-G Ninja -DKB_WERROR=ON)
-# Extra CMake options for build-asan/ (e.g. -DKB_FUZZ=ON once the libFuzzer targets exist: they
-# need clang, which is why build-asan/ is a clang build).
-asan_extra_args=()
+# build-asan/ also builds the libFuzzer targets (test/fuzz; they need clang, which is why
+# build-asan/ is a clang build): its code is coverage-instrumented for them.
+asan_extra_args=(-DKB_FUZZ=ON)
 if [[ ${KB_SANITIZE:-0} == 1 ]]; then
   build_dir=build-asan
   cmake_args+=(-DKB_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++-14 "${asan_extra_args[@]}")
 fi
-if [[ ! -f $build_dir/build.ninja ]]; then
-  cmake -S . -B "$build_dir" "${cmake_args[@]}" >/dev/null
-fi
+# Configured every time (a second or two), so a build directory made with other options follows
+# this script's.
+cmake -S . -B "$build_dir" "${cmake_args[@]}" >/dev/null
 cmake --build "$build_dir" -j "$(nproc)"
 ln -sf "$build_dir/compile_commands.json" compile_commands.json
 echo "built $build_dir/kubectl-bitcoin"

@@ -14,5 +14,8 @@ eval "$(hack/local-cluster.sh env)"
 KB_BITCOIND=${KB_BITCOIND:-$(hack/cluster/images.sh node-bin)}
 export KUBECONFIG KB_BITCOIND KB_CHAOS_LONG=1 KB_CLUSTER_PREEXISTING=1
 
-cd build
-ctest --output-on-failure -V -L 'chaos|fuzz' "$@"
+KB_SANITIZE=1 hack/build.sh # the fuzzers live in the clang build (build-asan/)
+status=0
+(cd build && ctest --output-on-failure -V -L chaos "$@") || status=$?
+(cd build-asan && ctest --output-on-failure -V -L fuzz "$@") || status=$?
+exit "$status"

@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # Runs one libFuzzer target for a bounded time over a copy of its seed corpus (the source tree is
 # never written) and prints what it did:
-#   run_fuzzer.sh BINARY NAME DIR
+#   run_fuzzer.sh BINARY NAME DIR RUNS
 #   FIGURE fuzz_<name>_execs=<executions> seconds=<duration> corpus=<inputs at the end> ...
-# KB_FUZZ_SECONDS (default 10) bounds the run; KB_CHAOS_LONG=1 makes it 300 (hack/chaos.sh).
+# By default (hack/test.sh) RUNS executions from a fixed seed (KB_FUZZ_SEED, 1): the same inputs on
+# every run, so a failure is a regression, never luck; KB_FUZZ_SECONDS (120) only caps the time on
+# a slow machine (the run is then a prefix of the same sequence). KB_CHAOS_LONG=1 (hack/chaos.sh):
+# 300 s (KB_FUZZ_LONG_SECONDS) from a random seed, to explore.
 # A finding (crash, timeout, leak, out-of-memory, sanitizer report) fails the test; the input is
 # left in the temporary directory, whose path the log names: add it to DIR/regressions/.
 set -euo pipefail
-binary=$1 name=$2 dir=$3
-seconds=${KB_FUZZ_SECONDS:-10}
+binary=$1 name=$2 dir=$3 runs=$4
+seconds=${KB_FUZZ_SECONDS:-120}
+bound=(-seed="${KB_FUZZ_SEED:-1}" -runs="$runs")
 if [[ ${KB_CHAOS_LONG:-0} == 1 ]]; then
   seconds=${KB_FUZZ_LONG_SECONDS:-300}
+  bound=()
 fi
 # Undefined behaviour stops the run like a crash (whether or not the build made it fatal).
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
@@ -18,12 +23,12 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/fuzz-$name.XXXXXX")
 mkdir "$work/corpus" "$work/artifacts"
 cp "$dir"/corpus/* "$work/corpus/"
 seeds=$(find "$work/corpus" -type f | wc -l)
-args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=16384 -print_final_stats=1
+args=("${bound[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=16384 -print_final_stats=1
   -artifact_prefix="$work/artifacts/")
 if [[ -f $dir/$name.dict ]]; then
   args+=(-dict="$dir/$name.dict")
 fi
-echo "fuzz $name: ${seconds}s over $seeds seed inputs, work dir $work"
+echo "fuzz $name: ${bound[*]:-random seed} at most ${seconds}s over $seeds seed inputs, work dir $work"
 start=$(date +%s.%N)
 set +e
 "$binary" "${args[@]}" "$work/corpus" >"$work/log" 2>&1
