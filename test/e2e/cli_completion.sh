@@ -26,7 +26,7 @@ contains "$out" "status" "completion of 'st'"
 out="$(complete_bash kubectl-bitcoin create demo --to)"
 contains "$out" "--topology"
 out="$(complete_bash kubectl-bitcoin create demo --topology "")"
-[[ $(sort <<<"$out" | tr '\n' ' ') == "custom mesh ring star " ]] || fail "topology values: $out"
+[[ $(sort <<<"$out" | tr '\n' ' ') == "custom mesh random ring star " ]] || fail "topology values: $out"
 out="$(complete_bash kubectl-bitcoin completion "")"
 contains "$out" "fish"
 
