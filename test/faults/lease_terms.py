@@ -19,9 +19,8 @@ import threading
 import time
 import urllib.parse
 
-from control_plane import CONTROLLER_NAMESPACE, GROUP, log, wait_until, write_kubeconfig
+from control_plane import CONTROLLER_NAMESPACE, GROUP, LEASE_NAME, log, wait_until, write_kubeconfig
 
-LEASE_NAME = "kubectl-bitcoin-controller"
 LEASE_DURATION = 15.0  # s, pkg/kube/leader_elector.hpp
 RENEW_DEADLINE = 10.0
 RETRY_PERIOD = 2.0
