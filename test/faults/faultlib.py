@@ -6,6 +6,7 @@ import collections
 import json
 import os
 import random
+import select
 import socket
 import sys
 import threading
@@ -30,7 +31,10 @@ def seeded_random():
 
 
 def figure(name, value, unit=""):
-    """A measured figure, one line per figure, grep-able from the test log."""
+    """A measured figure, one line per figure, grep-able from the test log (hack/chaos.sh's logs
+    are searched for them). Floats get two decimals; anything else is printed as given."""
+    if isinstance(value, float):
+        value = "%.2f" % value
     print("FIGURE %s=%s%s" % (name, value, unit), flush=True)
 
 
@@ -210,73 +214,96 @@ def fail(message):
 
 
 class TcpProxy:
-    """A loopback TCP proxy in front of the API server: cut() closes every connection through it
-    and refuses new ones (the controller sees the API server vanish), resume() lets them in again.
-    TLS passes through untouched (the server certificate names 127.0.0.1)."""
+    """A loopback TCP proxy in front of the API server; TLS passes through untouched (the server
+    certificate names 127.0.0.1). Two ways to cut the path:
+      cut()                every connection is closed and new ones are refused: the controller sees
+                           the API server vanish;
+      cut(blackhole=True)  from then on the bytes of every connection are read and dropped in both
+                           directions and the sockets stay open (a dead path, not a refused one: no
+                           RST, no FIN); new connections are accepted and treated the same.
+    resume() lets bytes and connections through again (connections that lost bytes meanwhile are
+    broken at the TLS level, as after a real loss; new ones work)."""
 
     def __init__(self, target_port):
-        self.target = target_port
+        self.target = ("127.0.0.1", target_port)
         self.listener = socket.socket()
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.listener.bind(("127.0.0.1", 0))
         self.listener.listen(128)
         self.port = self.listener.getsockname()[1]
-        self.cutting = False
-        self.conns = set()
-        self.lock = threading.Lock()
+        self.cut_at = None
+        self.dropped_bytes = 0
+        self._refusing = threading.Event()
+        self._blackholed = threading.Event()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._sockets = set()
         threading.Thread(target=self._accept, daemon=True).start()
 
-    def _accept(self):
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            if self.cutting:
-                client.close()
-                continue
-            try:
-                upstream = socket.create_connection(("127.0.0.1", self.target), timeout=5)
-                upstream.settimeout(None)
-            except OSError:
-                client.close()
-                continue
-            with self.lock:
-                self.conns.update((client, upstream))
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+    @property
+    def server(self):
+        return "https://127.0.0.1:%d" % self.port
 
-    def _pump(self, src, dst):
-        try:
-            while True:
-                data = src.recv(65536)
-                if not data:
-                    break
-                dst.sendall(data)
-        except OSError:
-            pass
-        for s in (src, dst):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        with self.lock:
-            for s in (src, dst):
-                if s in self.conns:
-                    self.conns.discard(s)
-                    s.close()
-
-    def cut(self):
-        self.cutting = True
-        with self.lock:
-            for s in list(self.conns):
+    def cut(self, blackhole=False):
+        self.cut_at = time.time()
+        if blackhole:
+            self._blackholed.set()
+            return
+        self._refusing.set()
+        with self._lock:
+            for s in self._sockets:
                 try:
                     s.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
 
     def resume(self):
-        self.cutting = False
+        self._refusing.clear()
+        self._blackholed.clear()
+
+    def close(self):
+        self._stop.set()
+        self.listener.close()
+
+    def _accept(self):
+        while not self._stop.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if self._refusing.is_set():
+                client.close()
+                continue
+            threading.Thread(target=self._pipe, args=(client,), daemon=True).start()
+
+    def _pipe(self, client):
+        try:
+            upstream = socket.create_connection(self.target, timeout=5)
+        except OSError:
+            client.close()
+            return
+        upstream.settimeout(None)
+        peer = {client: upstream, upstream: client}
+        with self._lock:
+            self._sockets.update(peer)
+        try:
+            while not self._stop.is_set():
+                ready, _, _ = select.select([client, upstream], [], [], 0.5)
+                for s in ready:
+                    data = s.recv(65536)
+                    if not data:
+                        return
+                    if self._blackholed.is_set():
+                        self.dropped_bytes += len(data)
+                        continue
+                    peer[s].sendall(data)
+        except OSError:
+            pass
+        finally:
+            with self._lock:
+                self._sockets.difference_update(peer)
+            client.close()
+            upstream.close()
 
 
 class FakeKubelet:

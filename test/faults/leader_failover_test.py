@@ -25,8 +25,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from control_plane import ControlPlane, log, wait_until  # noqa: E402
+from faultlib import figure  # noqa: E402
 from lease_terms import (LONG, RENEW_DEADLINE, RETRY_PERIOD, TAKEOVER_BOUND, LeaseHistory, check_history,  # noqa: E402
-                         controller_writes, create_burst, figure, identity_of, kill_mid_burst, new_namespace,
+                         controller_writes, create_burst, identity_of, kill_mid_burst, new_namespace,
                          parse_time, start_pair, wait_complete, wait_mid_burst)
 
 NETWORKS = 40 if LONG else 12
@@ -88,7 +89,7 @@ def cut_round(cp, history, ctls, proxied, proxy, namespace, round_no):
     restarts = proxied.restarts
     names = create_burst(cp, namespace, "cut%d" % round_no, NETWORKS)
     wait_mid_burst(cp, namespace, holder, names)
-    proxy.cut()
+    proxy.cut(blackhole=True)
     t_cut = proxy.cut_at
     cut_pid = proxied.pid
     log("cut the path of leader %s" % holder)

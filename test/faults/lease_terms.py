@@ -11,15 +11,14 @@ import http.client
 import json
 import os
 import re
-import select
 import signal
-import socket
 import ssl
 import threading
 import time
 import urllib.parse
 
 from control_plane import CONTROLLER_NAMESPACE, GROUP, LEASE_NAME, log, wait_until, write_kubeconfig
+from faultlib import TcpProxy
 
 LEASE_DURATION = 15.0  # s, pkg/kube/leader_elector.hpp
 RENEW_DEADLINE = 10.0
@@ -31,11 +30,6 @@ TAKEOVER_BOUND = LEASE_DURATION + 1.1 * RETRY_PERIOD + 0.3
 
 UA_IDENTITY = re.compile(r"\(serve; ([^)]+)\)")
 LONG = os.environ.get("KB_CHAOS_LONG") == "1"
-
-
-def figure(name, value, unit=""):
-    """One measured figure, in the form hack/chaos.sh's logs are searched for."""
-    print("FIGURE %s=%.2f%s" % (name, value, unit), flush=True)
 
 
 def parse_time(text):
@@ -238,79 +232,11 @@ def kill_mid_burst(cp, history, leader, holder, namespace, names):
     return takeover, spec["holderIdentity"], t_kill
 
 
-class BlackholeProxy:
-    """A TCP proxy in front of the API server. cut(): from then on the bytes of every connection
-    are read and dropped in both directions, the sockets stay open (a dead path, not a refused
-    one: no RST, no FIN) and new connections are accepted and treated the same. resume(): bytes
-    flow again (connections that lost bytes meanwhile are broken at the TLS level, as after a real
-    loss; new ones work)."""
-
-    def __init__(self, target_port):
-        self.target = ("127.0.0.1", target_port)
-        self.listener = socket.socket()
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(64)
-        self.port = self.listener.getsockname()[1]
-        self.cut_at = None
-        self._blackholed = threading.Event()
-        self._stop = threading.Event()
-        self.dropped_bytes = 0
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    @property
-    def server(self):
-        return "https://127.0.0.1:%d" % self.port
-
-    def cut(self):
-        self.cut_at = time.time()
-        self._blackholed.set()
-
-    def resume(self):
-        self._blackholed.clear()
-
-    def close(self):
-        self._stop.set()
-        self.listener.close()
-
-    def _accept(self):
-        while not self._stop.is_set():
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._pipe, args=(client,), daemon=True).start()
-
-    def _pipe(self, client):
-        try:
-            upstream = socket.create_connection(self.target, timeout=5)
-        except OSError:
-            client.close()
-            return
-        peer = {client: upstream, upstream: client}
-        try:
-            while not self._stop.is_set():
-                ready, _, _ = select.select([client, upstream], [], [], 0.5)
-                for s in ready:
-                    data = s.recv(65536)
-                    if not data:
-                        return
-                    if self._blackholed.is_set():
-                        self.dropped_bytes += len(data)
-                        continue
-                    peer[s].sendall(data)
-        except OSError:
-            pass
-        finally:
-            client.close()
-            upstream.close()
-
-
 def start_pair(cp, history, args, supervise_a=False):
-    """Two replicas: a, whose connection to the API server goes through a BlackholeProxy (forwarding
+    """Two replicas: a, whose connection to the API server goes through a TcpProxy (forwarding
     until cut), leads; b, direct, is a ready standby. supervise_a: restart a when it exits, as the
     kubelet would. Returns (proxy, a, b)."""
-    proxy = BlackholeProxy(cp.apiserver_port)
+    proxy = TcpProxy(cp.apiserver_port)
     kubeconfig = write_kubeconfig(os.path.join(cp.dir, "proxied.kubeconfig"), proxy.server, cp.pki.ca_crt,
                                   cp.pki.path("admin.crt"), cp.pki.path("admin.key"))
     a = cp.start_controller("a", args, kubeconfig=kubeconfig, restart_on_exit=supervise_a)

@@ -28,8 +28,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from control_plane import ControlPlane, log, metric_value, wait_until  # noqa: E402
+from faultlib import figure  # noqa: E402
 from lease_terms import (LONG, RETRY_PERIOD, LeaseHistory, check_history, controller_writes,  # noqa: E402
-                         create_burst, figure, identity_of, kill_mid_burst, new_namespace, parse_time,
+                         create_burst, identity_of, kill_mid_burst, new_namespace, parse_time,
                          start_pair, wait_complete, wait_mid_burst)
 
 NETWORKS = 40 if LONG else 12
@@ -108,7 +109,7 @@ def cut_term_round(cp, history, ctls, proxied, proxy, namespace):
     assert leader is proxied, "%s leads, not %s" % (holder, proxied.identity)
     names = create_burst(cp, namespace, "hung", NETWORKS)
     wait_mid_burst(cp, namespace, holder, names)
-    proxy.cut()
+    proxy.cut(blackhole=True)
     time.sleep(0.5)  # requests sent now get no answer
     t_term = time.time()
     leader.signal(signal.SIGTERM)
