@@ -574,17 +574,14 @@ class ControlPlane:
     def audit_events(self):
         """The audit log's events so far (Metadata level: every write with user and userAgent)."""
         out = []
-        for path in (self.audit_log,):
-            if not os.path.exists(path):
-                continue
-            with open(path, errors="replace") as f:
-                for line in f:
-                    line = line.strip()
-                    if line:
-                        try:
-                            out.append(json.loads(line))
-                        except ValueError:
-                            pass  # a line being written
+        if not os.path.exists(self.audit_log):
+            return out
+        with open(self.audit_log, errors="replace") as f:
+            for line in f:
+                try:
+                    out.append(json.loads(line))
+                except ValueError:
+                    pass  # an empty line, or one being written
         return out
 
     RBAC_KINDS = ("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding")

@@ -18,7 +18,7 @@ import time
 import urllib.parse
 
 from control_plane import CONTROLLER_NAMESPACE, GROUP, LEASE_NAME, log, wait_until, write_kubeconfig
-from faultlib import TcpProxy
+from faultlib import TcpProxy, network_doc
 
 LEASE_DURATION = 15.0  # s, pkg/kube/leader_elector.hpp
 RENEW_DEADLINE = 10.0
@@ -247,9 +247,7 @@ def start_pair(cp, history, args, supervise_a=False):
 
 
 def network_manifest(namespace, names, nodes=1):
-    docs = [{"apiVersion": GROUP + "/v1", "kind": "BitcoinNetwork",
-             "metadata": {"name": n, "namespace": namespace}, "spec": {"nodes": nodes}} for n in names]
-    return json.dumps({"apiVersion": "v1", "kind": "List", "items": docs})
+    return json.dumps({"apiVersion": "v1", "kind": "List", "items": [network_doc(namespace, n, nodes) for n in names]})
 
 
 def create_burst(cp, namespace, prefix, count, nodes=1):

@@ -7,6 +7,7 @@ its pod (`kubectl exec`), as an operator of any cluster can: the network's Netwo
 the cluster enforces, admits RPC only from the controller.
 """
 import base64
+import calendar
 import json
 import os
 import random
@@ -103,7 +104,6 @@ def audit_writes(since, namespace=None, user_prefix=None):
 
 def _audit_time(stamp):
     """RFC 3339 with microseconds, always UTC ("2026-12-06T02:45:12.123456Z") → epoch seconds."""
-    import calendar
     if not stamp:
         return 0.0
     whole, _, fraction = stamp.rstrip("Z").partition(".")
