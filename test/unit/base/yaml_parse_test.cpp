@@ -146,7 +146,7 @@ bool fast_path_agrees(const std::string& text, bool& accepted) {
   accepted = fast.has_value();
   if (!fast) return true;
   try {
-    return serialize_all(*fast) == serialize_all(kb::base::parse_yaml_documents_with_yaml_cpp(text));
+    return serialize_all(*fast) == serialize_all(kb::base::parse_yaml_documents_with_libyaml(text));
   } catch (const kb::base::YamlError&) {
     return false;  // accepted what yaml-cpp rejects
   }
