@@ -32,61 +32,85 @@ bool one_of(std::string_view s, std::initializer_list<std::string_view> words) {
   return false;
 }
 
-std::optional<std::int64_t> parse_integer(std::string_view s) {
+std::string without_underscores(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c != '_') out.push_back(c);
+  }
+  return out;
+}
+
+// An integer as go-yaml v2 reads one (strconv.ParseInt/ParseUint with base 0 after removing
+// '_'): decimal, 0x hex, 0o or leading-0 octal, 0b binary, with a sign; int64, or uint64 above it.
+std::optional<json::value> parse_integer(std::string_view s) {
+  std::string text = without_underscores(s);
+  std::string_view digits = text;
   bool negative = false;
-  std::string_view digits = s;
   if (!digits.empty() && (digits[0] == '+' || digits[0] == '-')) {
     negative = digits[0] == '-';
     digits.remove_prefix(1);
   }
-  if (digits.empty()) return std::nullopt;
-  int base = 10;
-  if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
-    base = 16;
-    digits.remove_prefix(2);
-  } else if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'b' || digits[1] == 'B')) {
-    base = 2;
+  auto prefixed = [&](char letter) {
+    return digits.size() > 2 && digits[0] == '0' && (digits[1] == letter || digits[1] == letter - 'a' + 'A');
+  };
+  int base = prefixed('x') ? 16 : prefixed('o') ? 8 : prefixed('b') ? 2 : 10;
+  if (base != 10) {
     digits.remove_prefix(2);
   } else if (digits.size() > 1 && digits[0] == '0') {
     base = 8;  // YAML 1.1 octal, as go-yaml v2 reads it
     digits.remove_prefix(1);
   }
-  std::string cleaned;
-  for (char c : digits) {
-    if (c != '_') cleaned.push_back(c);
-  }
+  if (digits.empty()) return std::nullopt;
   std::uint64_t magnitude = 0;
-  auto [end, ec] = std::from_chars(cleaned.data(), cleaned.data() + cleaned.size(), magnitude, base);
-  if (ec != std::errc() || end != cleaned.data() + cleaned.size() || cleaned.empty()) return std::nullopt;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), magnitude, base);
+  if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+  constexpr auto int64_max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
   if (negative) {
-    if (magnitude > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) + 1) return std::nullopt;
-    return static_cast<std::int64_t>(0 - magnitude);
+    if (magnitude > int64_max + 1) return std::nullopt;
+    return json::value(static_cast<std::int64_t>(0 - magnitude));
   }
-  if (magnitude > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return std::nullopt;
-  return static_cast<std::int64_t>(magnitude);
+  if (magnitude > int64_max) return json::value(magnitude);
+  return json::value(static_cast<std::int64_t>(magnitude));
 }
 
+// go-yaml v2's float syntax, [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+bool yaml_style_float(std::string_view s) {
+  std::size_t i = 0;
+  auto digits = [&] {
+    std::size_t from = i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    return i > from;
+  };
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    if (!digits()) return false;
+  } else {
+    if (!digits()) return false;
+    if (i < s.size() && s[i] == '.') {
+      ++i;
+      digits();
+    }
+  }
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    if (!digits()) return false;
+  }
+  return i == s.size();
+}
+
+// A float as go-yaml v2 reads one: the spellings of infinity and NaN, and the syntax above ('_'
+// removed unless the text starts with '.'), including integers too large for 64 bits.
 std::optional<double> parse_float(std::string_view s) {
   if (one_of(s, {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"})) return std::numeric_limits<double>::infinity();
   if (one_of(s, {"-.inf", "-.Inf", "-.INF"})) return -std::numeric_limits<double>::infinity();
   if (one_of(s, {".nan", ".NaN", ".NAN"})) return std::numeric_limits<double>::quiet_NaN();
-  // A float needs a digit and either a '.' or an exponent; everything else stays a string.
-  bool digit = false, dot_or_exp = false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c >= '0' && c <= '9') {
-      digit = true;
-    } else if (c == '.' || c == 'e' || c == 'E') {
-      dot_or_exp = true;
-    } else if ((c == '+' || c == '-') && (i == 0 || s[i - 1] == 'e' || s[i - 1] == 'E')) {
-    } else {
-      return std::nullopt;
-    }
-  }
-  if (!digit || !dot_or_exp) return std::nullopt;
+  std::string text = s.starts_with('.') ? std::string(s) : without_underscores(s);
+  if (!yaml_style_float(text)) return std::nullopt;
+  std::string_view body = text;
+  if (body[0] == '+') body.remove_prefix(1);
   double value = 0;
-  std::string_view body = s;
-  if (!body.empty() && body[0] == '+') body.remove_prefix(1);
   auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), value);
   if (ec != std::errc() || end != body.data() + body.size()) return std::nullopt;
   return value;
@@ -296,9 +320,9 @@ class DocumentBuilder {
     json::value v = resolve_plain_scalar(text);
     const char* wanted = nullptr;
     if (type == "int") {
-      if (!v.is_int64()) wanted = "!!int";
+      if (!v.is_int64() && !v.is_uint64()) wanted = "!!int";
     } else if (type == "float") {
-      if (v.is_int64()) return json::value(static_cast<double>(v.as_int64()));
+      if (v.is_int64() || v.is_uint64()) return json::value(v.to_number<double>());
       if (!v.is_double()) wanted = "!!float";
     } else if (type == "bool") {
       if (!v.is_bool()) wanted = "!!bool";
@@ -387,288 +411,6 @@ class DocumentBuilder {
   std::size_t alias_nodes_ = 0, alias_bytes_ = 0;  // produced by aliases
 };
 
-// A fast path for the block YAML that templates render and values files hold: block mappings and
-// sequences, one-line plain and quoted scalars, one-line flow sequences of scalars, comments.
-// yaml-cpp's scanner costs ~2000 instructions a byte, most of a `kubectl bitcoin template` run.
-// Anything outside that subset (anchors, tags, block or multi-line scalars, escapes, flow maps,
-// "---", tabs, non-ASCII, odd indentation, ...) makes it give up, and yaml-cpp parses the text as
-// before, so errors and every unusual form keep yaml-cpp's behaviour. Typing is the same
-// (resolve_plain_scalar for plain scalars, strings for quoted ones).
-class FastBlockParser {
- public:
-  // nullopt: not in the subset. An empty vector: only comments and blank lines.
-  static std::optional<std::vector<json::value>> parse(std::string_view text) {
-    FastBlockParser p;
-    if (!p.split(text)) return std::nullopt;
-    std::vector<json::value> out;
-    if (p.lines_.empty()) return out;
-    out.push_back(p.node(p.lines_[0].indent));
-    if (!p.ok_ || p.pos_ != p.lines_.size()) return std::nullopt;
-    return out;
-  }
-
- private:
-  struct Line {
-    std::size_t indent;
-    std::string_view text;  // after the indentation, trailing blanks removed
-    std::size_t raw;        // index in raw_
-  };
-
-  // Giving up is a flag, not an exception: the first throw in this large static binary costs
-  // more than the whole parse (the unwinder indexes every frame description first).
-  json::value give_up() {
-    ok_ = false;
-    return nullptr;
-  }
-
-  bool split(std::string_view text) {
-    last_line_terminated_ = text.empty() || text.back() == '\n';
-    std::size_t start = 0;
-    while (start < text.size()) {
-      std::size_t nl = text.find('\n', start);
-      if (nl == std::string_view::npos) nl = text.size();
-      std::string_view line = text.substr(start, nl - start);
-      start = nl + 1;
-      raw_.push_back(line);
-      for (char c : line) {
-        auto u = static_cast<unsigned char>(c);
-        if (u < 0x20 || u >= 0x7f) return false;  // tabs, CR, control characters, non-ASCII
-      }
-      if (line.starts_with("---") || line.starts_with("...") || line.starts_with("%")) return false;
-      std::size_t indent = line.find_first_not_of(' ');
-      if (indent == std::string_view::npos || line[indent] == '#') continue;
-      std::size_t end = line.find_last_not_of(' ');
-      lines_.push_back({indent, line.substr(indent, end + 1 - indent), raw_.size() - 1});
-    }
-    return true;
-  }
-
-  static bool is_sequence_item(std::string_view t) { return t[0] == '-' && (t.size() == 1 || t[1] == ' '); }
-
-  // Where a plain "key:" ends (the ':' followed by a space or the end of the line), or npos.
-  static std::size_t key_separator(std::string_view t) {
-    if (t[0] == '"' || t[0] == '\'') return std::string_view::npos;
-    for (std::size_t i = 0; i < t.size(); ++i) {
-      if (t[i] == '#' && i > 0 && t[i - 1] == ' ') return std::string_view::npos;
-      if (t[i] == ':' && (i + 1 == t.size() || t[i + 1] == ' ')) return i;
-    }
-    return std::string_view::npos;
-  }
-
-  // Rest of a line after a value: nothing, or a comment after a blank.
-  static bool line_ends(std::string_view rest) {
-    std::size_t i = rest.find_first_not_of(' ');
-    return i == std::string_view::npos || (i > 0 && rest[i] == '#');
-  }
-
-  bool deeper_line_follows(std::size_t indent) const { return pos_ < lines_.size() && lines_[pos_].indent > indent; }
-
-  json::value node(std::size_t indent) {
-    json::value v = is_sequence_item(lines_[pos_].text) ? sequence(indent) : mapping(indent);
-    if (deeper_line_follows(indent)) return give_up();
-    return v;
-  }
-
-  // The value of a "key:" or "-" with nothing after it: a deeper block, a sequence at the key's
-  // own indentation, or null.
-  json::value nested_or_null(std::size_t indent, bool sequence_at_same_indent) {
-    if (pos_ < lines_.size()) {
-      const Line& next = lines_[pos_];
-      if (next.indent > indent) return node(next.indent);
-      if (sequence_at_same_indent && next.indent == indent && is_sequence_item(next.text)) return sequence(indent);
-    }
-    return nullptr;
-  }
-
-  json::value sequence(std::size_t indent) {
-    json::array out;
-    while (ok_ && pos_ < lines_.size() && lines_[pos_].indent == indent && is_sequence_item(lines_[pos_].text)) {
-      Line& line = lines_[pos_];
-      std::string_view rest = line.text.substr(1);
-      std::size_t spaces = rest.find_first_not_of(' ');
-      if (spaces == std::string_view::npos || rest[spaces] == '#') {
-        ++pos_;
-        out.push_back(nested_or_null(indent, false));
-        continue;
-      }
-      rest.remove_prefix(spaces);
-      if (is_sequence_item(rest)) return give_up();
-      if (key_separator(rest) != std::string_view::npos) {
-        // "- key: value": a mapping whose keys line up with this first one.
-        line.indent = indent + 1 + spaces;
-        line.text = rest;
-        out.push_back(mapping(line.indent));
-      } else {
-        ++pos_;
-        out.push_back(scalar(rest, indent + 2));
-      }
-      if (deeper_line_follows(indent)) return give_up();
-    }
-    return out;
-  }
-
-  static bool simple_key(std::string_view key) {
-    if (key.empty() || key.size() > 1000 || key.back() == ' ') return false;
-    if (std::string_view("-?:,[]{}#&*!|>'\"%@`").find(key[0]) != std::string_view::npos) return false;
-    if (key.find_first_of("[]{}'\"#") != std::string_view::npos) return false;
-    return !(key == "~" || key == "null" || key == "Null" || key == "NULL" || key == "<<");
-  }
-
-  json::value mapping(std::size_t indent) {
-    // Room for every key at this indentation up front: growing an object rehashes it.
-    std::size_t keys = 0;
-    for (std::size_t j = pos_; j < lines_.size() && lines_[j].indent >= indent; ++j)
-      keys += lines_[j].indent == indent && !is_sequence_item(lines_[j].text);
-    json::object out(keys);
-    while (ok_ && pos_ < lines_.size() && lines_[pos_].indent == indent) {
-      std::string_view t = lines_[pos_].text;
-      if (is_sequence_item(t)) return give_up();
-      std::size_t colon = key_separator(t);
-      if (colon == std::string_view::npos) return give_up();
-      std::string_view key = t.substr(0, colon);
-      if (!simple_key(key) || out.contains(key)) return give_up();
-      std::string_view rest = t.substr(colon + 1);
-      std::size_t spaces = rest.find_first_not_of(' ');
-      ++pos_;
-      json::value v;
-      if (spaces == std::string_view::npos || rest[spaces] == '#') {
-        v = nested_or_null(indent, true);
-      } else {
-        v = scalar(rest.substr(spaces), indent + 1);
-        if (deeper_line_follows(indent)) return give_up();
-      }
-      out.emplace(key, std::move(v));
-    }
-    return out;
-  }
-
-  // A quoted scalar at the start of `t`, closed on this line and without escapes; `t` is left
-  // after its closing quote.
-  bool quoted(std::string_view& t, std::string& out) {
-    char q = t[0];
-    for (std::size_t i = 1; i < t.size(); ++i) {
-      char c = t[i];
-      if (q == '"' && c == '\\') break;
-      if (c == q) {
-        if (q == '\'' && i + 1 < t.size() && t[i + 1] == '\'') {
-          out += '\'';
-          ++i;
-          continue;
-        }
-        t.remove_prefix(i + 1);
-        return true;
-      }
-      out += c;
-    }
-    ok_ = false;
-    return false;
-  }
-
-  json::value plain(std::string_view text) {
-    if (text.empty()) return give_up();
-    if (std::string_view("?:,[]{}#&*!|>'\"%@`").find(text[0]) != std::string_view::npos) return give_up();
-    if (text[0] == '-' && (text.size() == 1 || text[1] == ' ')) return give_up();
-    if (text.starts_with("---") || text.starts_with("...")) return give_up();
-    if (text.back() == ':' || text.find(": ") != std::string_view::npos) return give_up();
-    if (text.find_first_of("[]{}") != std::string_view::npos) return give_up();
-    return resolve_plain_scalar(text);
-  }
-
-  // A literal block scalar ("|" or "|-") whose header is the line before lines_[pos_]: lines
-  // indented at least as much as its first line (at least `min_indent`). Blank lines inside it,
-  // leading or trailing blank lines, indentation indicators and "|+" are left to yaml-cpp.
-  json::value literal_block(std::string_view header, std::size_t min_indent) {
-    bool strip = header == "|-";
-    if (!strip && header != "|") return give_up();
-    std::size_t first = lines_[pos_ - 1].raw + 1;
-    if (first >= raw_.size()) return give_up();
-    std::size_t indent = raw_[first].find_first_not_of(' ');
-    if (indent == std::string_view::npos || indent < min_indent) return give_up();
-    std::string out;
-    std::size_t r = first;
-    for (; r < raw_.size(); ++r) {
-      std::string_view line = raw_[r];
-      if (line.empty()) {
-        out += '\n';
-        continue;
-      }
-      std::size_t spaces = line.find_first_not_of(' ');
-      if (spaces == std::string_view::npos) return give_up();  // a line of only spaces
-      if (spaces < indent) break;
-      out.append(line.substr(indent));
-      out += '\n';
-    }
-    if (raw_[r - 1].empty()) return give_up();  // trailing blank lines: chomping rules
-    if (r == raw_.size() && !last_line_terminated_) return give_up();
-    if (strip) out.pop_back();
-    while (pos_ < lines_.size() && lines_[pos_].raw < r) ++pos_;
-    return json::value(std::move(out));
-  }
-
-  // A value on the rest of a line: a quoted or plain scalar, "[]", "{}", or a one-line flow
-  // sequence of scalars.
-  json::value scalar(std::string_view t, std::size_t min_block_indent) {
-    if (t[0] == '|') return literal_block(t, min_block_indent);
-    if (t[0] == '"' || t[0] == '\'') {
-      std::string s;
-      if (!quoted(t, s) || !line_ends(t)) return give_up();
-      return json::value(std::move(s));
-    }
-    if (t[0] == '{') {
-      if (t.size() < 2 || t[1] != '}' || !line_ends(t.substr(2))) return give_up();
-      return json::object();
-    }
-    if (t[0] == '[') return flow_sequence(t);
-    std::size_t comment = t.find(" #");
-    std::string_view text = t.substr(0, comment);
-    text = text.substr(0, text.find_last_not_of(' ') + 1);
-    return plain(text);
-  }
-
-  json::value flow_sequence(std::string_view t) {
-    json::array out;
-    t.remove_prefix(1);
-    auto skip_spaces = [&] { t.remove_prefix(std::min(t.size(), t.find_first_not_of(' '))); };
-    skip_spaces();
-    if (!t.empty() && t[0] == ']') {
-      if (!line_ends(t.substr(1))) return give_up();
-      return out;
-    }
-    while (ok_) {
-      skip_spaces();
-      if (t.empty()) return give_up();
-      if (t[0] == '"' || t[0] == '\'') {
-        std::string s;
-        if (!quoted(t, s)) return give_up();
-        out.emplace_back(std::move(s));
-      } else {
-        std::size_t end = t.find_first_of(",]");
-        if (end == std::string_view::npos) return give_up();
-        std::string_view text = t.substr(0, end);
-        text = text.substr(0, text.find_last_not_of(' ') + 1);
-        if (text.find_first_of(":#") != std::string_view::npos) return give_up();
-        out.push_back(plain(text));
-        t.remove_prefix(end);
-      }
-      skip_spaces();
-      if (t.empty()) return give_up();
-      if (t[0] == ']') {
-        if (!line_ends(t.substr(1))) return give_up();
-        return out;
-      }
-      if (t[0] != ',') return give_up();
-      t.remove_prefix(1);
-    }
-    return give_up();
-  }
-
-  std::vector<std::string_view> raw_;
-  std::vector<Line> lines_;
-  bool last_line_terminated_ = true;
-  std::size_t pos_ = 0;
-  bool ok_ = true;
-};
-
 }  // namespace
 
 json::value resolve_plain_scalar(std::string_view s) {
@@ -679,9 +421,12 @@ json::value resolve_plain_scalar(std::string_view s) {
   if (one_of(s, {"", "~", "null", "Null", "NULL"})) return nullptr;
   if (one_of(s, {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y"})) return true;
   if (one_of(s, {"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N"})) return false;
-  if (auto i = parse_integer(s)) return *i;
-  if (auto f = parse_float(s)) return *f;
-  return json::value(std::string(s));
+  // Numbers start with a digit, a sign or a dot (go-yaml's hint; "_1" is a word).
+  if (std::string_view("+-.0123456789").find(s[0]) != std::string_view::npos) {
+    if (auto i = parse_integer(s)) return std::move(*i);
+    if (auto f = parse_float(s)) return *f;
+  }
+  return json::value(json::string_view(s.data(), s.size()));
 }
 
 json::value parse_yaml(std::string_view text, std::string_view source) {
@@ -691,25 +436,6 @@ json::value parse_yaml(std::string_view text, std::string_view source) {
 }
 
 std::vector<json::value> parse_yaml_documents(std::string_view text, std::string_view source) {
-  // YAML is printable Unicode text; go-yaml refuses other bytes too (and yaml-cpp would pass them
-  // on, or turn "\0N" into a byte that is not UTF-8).
-  if (std::size_t bad = first_invalid_utf8(text); bad != std::string_view::npos)
-    fail_at_offset(text, source, bad, "invalid UTF-8 (the text is not Unicode)");
-  auto control = std::find_if(text.begin(), text.end(), [](char c) {
-    auto byte = static_cast<unsigned char>(c);
-    return (byte < 0x20 && c != '\t' && c != '\n' && c != '\r') || byte == 0x7f;
-  });
-  if (control != text.end())
-    fail_at_offset(text, source, static_cast<std::size_t>(control - text.begin()), "control characters are not allowed");
-  if (auto fast = FastBlockParser::parse(text)) return std::move(*fast);
-  return parse_yaml_documents_with_libyaml(text, source);
-}
-
-std::optional<std::vector<json::value>> parse_simple_block_yaml(std::string_view text) {
-  return FastBlockParser::parse(text);
-}
-
-std::vector<json::value> parse_yaml_documents_with_libyaml(std::string_view text, std::string_view source) {
   return DocumentBuilder(text, source).read();
 }
 

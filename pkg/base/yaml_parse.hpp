@@ -4,7 +4,6 @@
 // quoted scalars stay strings; mapping keys become strings.
 #include <boost/json/value.hpp>
 
-#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -33,13 +32,6 @@ boost::json::value parse_yaml(std::string_view text, std::string_view source = "
 
 // Every document of a multi-document stream ("---" separated), empty documents dropped.
 std::vector<boost::json::value> parse_yaml_documents(std::string_view text, std::string_view source = "<input>");
-
-// The two ways parse_yaml_documents reads its input, exposed so tests can hold them against each
-// other: a fast parser for plain block YAML (nullopt when the text is outside what it handles),
-// and libyaml for everything.
-std::optional<std::vector<boost::json::value>> parse_simple_block_yaml(std::string_view text);
-std::vector<boost::json::value> parse_yaml_documents_with_libyaml(std::string_view text,
-                                                                  std::string_view source = "<input>");
 
 // How go-yaml v2 resolves a plain (unquoted) scalar; exposed for `--set` parsing and tests.
 boost::json::value resolve_plain_scalar(std::string_view scalar);
