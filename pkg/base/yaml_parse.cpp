@@ -233,8 +233,7 @@ class DocumentBuilder {
   };
 
   [[noreturn]] void fail(const yaml_mark_t& mark, const std::string& problem) const {
-    throw YamlError(std::string(source_), static_cast<int>(mark.line) + 1, static_cast<int>(mark.column) + 1,
-                    problem);
+    throw YamlError(std::string(source_), static_cast<int>(mark.line) + 1, static_cast<int>(mark.column) + 1, problem);
   }
 
   [[noreturn]] void fail_from(const yaml_parser_t& p) const {
@@ -296,8 +295,7 @@ class DocumentBuilder {
       return;
     }
     json::value v = typed_scalar(text, tag, plain, e.start_mark);
-    if (s.anchor)
-      anchors_[reinterpret_cast<const char*>(s.anchor)] = Anchored{v, 1, text.size(), std::string(text)};
+    if (s.anchor) anchors_[reinterpret_cast<const char*>(s.anchor)] = Anchored{v, 1, text.size(), std::string(text)};
     add(std::move(v), e.start_mark);
   }
 
