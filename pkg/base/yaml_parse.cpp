@@ -6,9 +6,7 @@
 #include <yaml.h>
 
 #include <algorithm>
-#include <array>
 #include <charconv>
-#include <cmath>
 #include <limits>
 #include <map>
 #include <optional>

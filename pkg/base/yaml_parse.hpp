@@ -1,7 +1,9 @@
 #pragma once
 // YAML text → boost::json values, typed the way Kubernetes and Helm read YAML
 // (sigs.k8s.io/yaml on top of go-yaml v2): plain scalars resolve to null, bool, int or float;
-// quoted scalars stay strings; mapping keys become strings.
+// quoted scalars stay strings; mapping keys become strings (as written); anchors, aliases and
+// "<<" merge keys resolve. Read with libyaml (the C library go-yaml was ported from); nesting
+// deeper than 1000 levels and aliases expanding beyond 10^6 nodes or 64 MiB are YamlErrors.
 #include <boost/json/value.hpp>
 
 #include <stdexcept>
