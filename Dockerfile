@@ -13,7 +13,7 @@ FROM debian:12 AS compile
 RUN apt-get update -q \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
       build-essential cmake ninja-build pkg-config git ca-certificates \
-      libboost1.81-dev libboost-json1.81-dev libssl-dev libyaml-cpp-dev libcli11-dev \
+      libboost1.81-dev libboost-json1.81-dev libssl-dev libyaml-dev libcli11-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .

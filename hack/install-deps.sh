@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config file git
-  libboost1.81-dev libboost-json1.81-dev libssl-dev libyaml-cpp-dev libcli11-dev doctest-dev
+  libboost1.81-dev libboost-json1.81-dev libssl-dev libyaml-dev libcli11-dev doctest-dev
   clang-format python3 openssl iproute2 iptables procps curl unzip
   clang-14 libclang-rt-14-dev
 )

@@ -1,10 +1,11 @@
 #pragma once
 // YAML text → boost::json values, typed the way Kubernetes and Helm read YAML
 // (sigs.k8s.io/yaml on top of go-yaml v2): plain scalars resolve to null, bool, int or float;
-// quoted scalars stay strings; mapping keys become strings.
+// quoted scalars stay strings; mapping keys become strings (as written); anchors, aliases and
+// "<<" merge keys resolve. Read with libyaml (the C library go-yaml was ported from); nesting
+// deeper than 1000 levels and aliases expanding beyond 10^6 nodes or 64 MiB are YamlErrors.
 #include <boost/json/value.hpp>
 
-#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -33,13 +34,6 @@ boost::json::value parse_yaml(std::string_view text, std::string_view source = "
 
 // Every document of a multi-document stream ("---" separated), empty documents dropped.
 std::vector<boost::json::value> parse_yaml_documents(std::string_view text, std::string_view source = "<input>");
-
-// The two ways parse_yaml_documents reads its input, exposed so tests can hold them against each
-// other: a fast parser for plain block YAML (nullopt when the text is outside what it handles),
-// and yaml-cpp for everything.
-std::optional<std::vector<boost::json::value>> parse_simple_block_yaml(std::string_view text);
-std::vector<boost::json::value> parse_yaml_documents_with_yaml_cpp(std::string_view text,
-                                                                   std::string_view source = "<input>");
 
 // How go-yaml v2 resolves a plain (unquoted) scalar; exposed for `--set` parsing and tests.
 boost::json::value resolve_plain_scalar(std::string_view scalar);
