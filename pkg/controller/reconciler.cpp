@@ -236,8 +236,7 @@ Reconciler::TrustCheck Reconciler::check_trust(const Pass& pass) {
 // 2. Credentials: derived, or the user's Secret if it opts in to this network. Until then nothing
 //    after this step runs, so that Secret's password goes nowhere. The rpcauth Secret is
 //    deterministic, so its line (and the pods) change only with the credentials.
-Reconciler::ResolvedCredentials Reconciler::resolve_credentials(Pass& pass, const TrustCheck& trust,
-                                                                Outcome& outcome) {
+Reconciler::ResolvedCredentials Reconciler::resolve_credentials(Pass& pass, const TrustCheck& trust, Outcome& outcome) {
   ResolvedCredentials out;
   auto resolved = credentials_.refresh(pass.network);
   if (!resolved.credentials) {
