@@ -13,6 +13,7 @@ import argparse
 import glob
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -25,17 +26,25 @@ BUILD = os.environ.get("KB_BUILD_DIR", os.path.join(REPO, "build"))
 KB = os.path.join(BUILD, "kubectl-bitcoin")
 
 
+def children_cpu_ms():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (usage.ru_utime + usage.ru_stime) * 1000
+
+
 def run_once(argv, env=None):
+    """(wall milliseconds, CPU milliseconds of the process): on a loaded machine the wall time
+    includes waiting for a core and for the API server; the CPU time is the command's own work."""
+    cpu = children_cpu_ms()
     start = time.perf_counter()
     proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     elapsed = (time.perf_counter() - start) * 1000
     if proc.returncode != 0:
         raise SystemExit("bench: %s failed (%d): %s" % (" ".join(argv), proc.returncode, proc.stderr.decode()[-500:]))
-    return elapsed
+    return elapsed, children_cpu_ms() - cpu
 
 
 def alternating(commands, runs, env=None):
-    """{name: [milliseconds per run]} for each (name, argv), run in turn `runs` times after a warm-up."""
+    """{name: [(wall ms, CPU ms) per run]} for each (name, argv), run in turn `runs` times after a warm-up."""
     for argv in commands.values():
         run_once(argv, env)
     times = {name: [] for name in commands}
@@ -46,9 +55,10 @@ def alternating(commands, runs, env=None):
 
 
 def summary(samples):
-    ordered = sorted(samples)
-    return {"median_ms": round(statistics.median(ordered), 2), "min_ms": round(ordered[0], 2),
-            "max_ms": round(ordered[-1], 2), "runs": len(ordered)}
+    wall = sorted(s[0] for s in samples)
+    cpu = sorted(s[1] for s in samples)
+    return {"median_ms": round(statistics.median(wall), 2), "min_ms": round(wall[0], 2),
+            "max_ms": round(wall[-1], 2), "median_cpu_ms": round(statistics.median(cpu), 2), "runs": len(wall)}
 
 
 def machine():
@@ -78,8 +88,8 @@ def bench_template(args):
     print("machine: %s; %d alternating runs each" % (machine(), args.runs))
     print("helm template (%s): median %.2f ms (min %.2f, max %.2f)" % (version, theirs["median_ms"],
                                                                       theirs["min_ms"], theirs["max_ms"]))
-    print("kubectl bitcoin template:  median %.2f ms (min %.2f, max %.2f)" % (ours["median_ms"], ours["min_ms"],
-                                                                              ours["max_ms"]))
+    print("kubectl bitcoin template:  median %.2f ms (min %.2f, max %.2f), CPU %.2f ms; helm's CPU %.2f ms" % (
+        ours["median_ms"], ours["min_ms"], ours["max_ms"], ours["median_cpu_ms"], theirs["median_cpu_ms"]))
     print("ratio of medians (helm / ours): %.1fx" % (theirs["median_ms"] / ours["median_ms"]))
     return {"template": ours, "helm_template": theirs, "ratio": round(theirs["median_ms"] / ours["median_ms"], 1)}
 
@@ -151,11 +161,12 @@ def bench_cli(args):
     print("machine: %s" % result["machine"])
     print("binary: %.1f MiB, stripped %.1f MiB (target <= 15 MiB)" % (result["binary_bytes"] / mib,
                                                                    result["stripped_binary_bytes"] / mib))
-    print("version: median %.2f ms over %d runs (target <= 5 ms); /bin/true alongside: median %.2f ms" % (
-        result["version"]["median_ms"], result["version"]["runs"], result["bin_true"]["median_ms"]))
-    print("status -A over %d networks: median %.1f ms (min %.1f, max %.1f; target <= 300 ms)" % (
+    print("version: median %.2f ms, CPU %.2f ms, over %d runs (target <= 5 ms); /bin/true alongside: median %.2f ms"
+          % (result["version"]["median_ms"], result["version"]["median_cpu_ms"], result["version"]["runs"],
+             result["bin_true"]["median_ms"]))
+    print("status -A over %d networks: median %.1f ms (min %.1f, max %.1f; target <= 300 ms), its CPU %.1f ms" % (
         args.networks, result["status_all_namespaces"]["median_ms"], result["status_all_namespaces"]["min_ms"],
-        result["status_all_namespaces"]["max_ms"]))
+        result["status_all_namespaces"]["max_ms"], result["status_all_namespaces"]["median_cpu_ms"]))
     print("kubectl get bitcoinnetworks -A alongside: median %.1f ms" % result["kubectl_get_all_namespaces"]["median_ms"])
     return result
 
