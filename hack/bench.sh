@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks, run side by side on this machine (never as timed unit tests):
-#   hack/bench.sh template     `kubectl bitcoin template` vs `helm template` on the project's chart
+#   hack/bench.sh template     `kubectl bitcoin template` vs `helm template` on the project's chart (alternating runs, medians)
+#   hack/bench.sh cli          stripped binary size, `version` latency, `status -A` over NETWORKS (1000) networks
 #   hack/bench.sh reconcile    time for a network to become Ready and connected, and controller writes at rest
 #   hack/bench.sh node-rss     a node's resident memory with bitcoind's defaults and with the controller's small settings
 # Numbers are printed with the machine they were measured on; nothing here is a pass/fail gate.
@@ -25,22 +26,13 @@ time_runs() { # time_runs N CMD... → prints mean milliseconds per run
 case $what in
 template)
 	[[ -x build/kubectl-bitcoin ]] || hack/build.sh >/dev/null
-	helm_bin=$(command -v helm || true)
-	if [[ -z $helm_bin ]]; then
-		# The local-cluster tooling builds helm from the Go module proxy.
-		hack/local-cluster.sh build >/dev/null 2>&1 || true
-		helm_bin=$(ls -1 "${XDG_CACHE_HOME:-$HOME/.cache}"/kubectl-bitcoin/k8s-*/bin/helm 2>/dev/null | tail -1)
-	fi
-	[[ -x $helm_bin ]] || { echo "bench: no helm binary (run hack/local-cluster.sh up once)" >&2; exit 1; }
-	# Warm both (page cache, first-run effects), then measure.
-	build/kubectl-bitcoin template >/dev/null
-	"$helm_bin" template bitcoin-controller chart/bitcoin-controller -n bitcoin-controller >/dev/null
-	ours=$(time_runs "$runs" build/kubectl-bitcoin template -n bitcoin-controller)
-	theirs=$(time_runs "$runs" "$helm_bin" template bitcoin-controller chart/bitcoin-controller -n bitcoin-controller)
-	echo "machine: $(nproc) cores, $(uname -r); runs: $runs each"
-	echo "helm template:             $((theirs / 1000)).$(printf %03d $((theirs % 1000))) ms per run ($("$helm_bin" version --short 2>/dev/null))"
-	echo "kubectl bitcoin template:  $((ours / 1000)).$(printf %03d $((ours % 1000))) ms per run"
-	awk -v a="$theirs" -v b="$ours" 'BEGIN { printf "ratio (helm / ours):       %.1fx\n", a / b }'
+	exec python3 hack/bench/cli.py template --runs "$runs"
+	;;
+cli)
+	# On a private control plane (test/faults/control_plane.py); the local cluster's tooling
+	# supplies the binaries (hack/local-cluster.sh up once, or hack/cluster/build.sh).
+	[[ -x build/kubectl-bitcoin ]] || hack/build.sh >/dev/null
+	exec python3 hack/bench/cli.py cli --networks "${NETWORKS:-1000}" --runs "${RUNS:-15}"
 	;;
 reconcile)
 	# Time from `kubectl apply` to Ready (all nodes answering and connected per the topology) for a
@@ -114,7 +106,7 @@ node-rss)
 	echo "bitcoind with the controller's settings: VmRSS $((small / 1024)) MiB  (after ${settle}s, idle regtest)"
 	;;
 *)
-	echo "usage: hack/bench.sh template|reconcile|node-rss" >&2
+	echo "usage: hack/bench.sh template|cli|reconcile|node-rss" >&2
 	exit 2
 	;;
 esac

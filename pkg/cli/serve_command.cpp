@@ -28,6 +28,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <sstream>
 #include <thread>
 
 namespace kb::cli {
@@ -50,7 +51,12 @@ struct ServeOptions {
   int gateway_max_calls_per_network = 4;
   std::string gateway_call_timeout = "30s";
   int gateway_max_connections = 256;
-  double qps = 50;
+  // No client-side limit by default: a controller's concurrency is already bounded (one request
+  // at a time per worker, plus the watches, the event recorder and the Lease), and API priority
+  // and fairness (on by default since Kubernetes 1.20) protects the API server; SIG API
+  // Machinery's advice, and controller-runtime's default since v0.21. 50 QPS was the bottleneck
+  // of a 1000-network burst. A positive --kube-api-qps brings the token bucket back.
+  double qps = 0;
   int burst = 100;
   bool network_policy = true;
   std::vector<std::string> allowed_images;
@@ -272,6 +278,7 @@ int run_serve(Context& context, const ServeOptions& options) {
   auto level = observe::parse_log_level(options.log_level);
   auto format = observe::parse_log_format(options.log_format);
   if (options.workers < 1 || options.workers > 64) throw UsageError("--workers must be between 1 and 64");
+  if (auto problem = client_rate_limit_problem(options.qps, options.burst); !problem.empty()) throw UsageError(problem);
   auto resync = base::parse_duration(options.resync);
   if (!resync || resync->count() < 1000) throw UsageError("--resync must be a duration of at least 1s, e.g. 30s");
   std::optional<bitcoin::RpcGatewayOptions> gateway_options;
@@ -297,6 +304,7 @@ int run_serve(Context& context, const ServeOptions& options) {
                                    {"server", client.config().describe()},
                                    {"watchNamespace", options.watch_namespace.empty() ? "*" : options.watch_namespace},
                                    {"workers", std::to_string(options.workers)},
+                                   {"clientRateLimit", describe_client_rate_limit(options.qps, options.burst)},
                                    {"identity", identity}});
 
   auto in_pod_namespace = pod_namespace();
@@ -351,6 +359,20 @@ int run_serve(Context& context, const ServeOptions& options) {
 
 }  // namespace
 
+std::string client_rate_limit_problem(double qps, int burst) {
+  if (!(qps >= 0))  // NaN too
+    return "--kube-api-qps must be 0 (no client-side limit) or a positive rate, e.g. 50";
+  if (qps > 0 && burst < 1) return "--kube-api-burst must be at least 1 when --kube-api-qps is set";
+  return "";
+}
+
+std::string describe_client_rate_limit(double qps, int burst) {
+  if (qps <= 0) return "off (API priority and fairness)";
+  std::ostringstream out;
+  out << qps << "/s, burst " << burst;
+  return out.str();
+}
+
 void add_serve_command(CLI::App& root, Context& context) {
   auto options = std::make_shared<ServeOptions>();
   auto* command = root.add_subcommand("serve", "Run the BitcoinNetwork controller (inside the cluster)");
@@ -398,9 +420,14 @@ void add_serve_command(CLI::App& root, Context& context) {
       ->add_option("--gateway-max-connections", options->gateway_max_connections,
                    "Open connections the RPC gateway keeps")
       ->capture_default_str();
-  command->add_option("--kube-api-qps", options->qps, "Client-side rate limit towards the API server")
+  command
+      ->add_option("--kube-api-qps", options->qps,
+                   "Client-side rate limit towards the API server, requests per second; 0: none (the API "
+                   "server's priority and fairness decides)")
       ->capture_default_str();
-  command->add_option("--kube-api-burst", options->burst, "Burst of the client-side rate limit")->capture_default_str();
+  command
+      ->add_option("--kube-api-burst", options->burst, "Burst of the client-side rate limit (with --kube-api-qps > 0)")
+      ->capture_default_str();
   command->add_flag("!--no-network-policy", options->network_policy,
                     "Do not create a NetworkPolicy per network (for clusters without a policy controller)");
   command->add_option("--allowed-image", options->allowed_images,

@@ -17,6 +17,7 @@
 
 #include <unistd.h>
 #include <algorithm>
+#include <future>
 #include <iostream>
 #include <limits>
 #include <map>
@@ -150,6 +151,21 @@ std::vector<json::value> network_events(const kube::Client& client, const std::s
   }
 }
 
+// In kubectl's order. The keys are read once: reading them in the comparison was a quarter of
+// the command's instructions over 1000 networks.
+void sort_by_namespace_and_name(std::vector<json::value>& items) {
+  std::vector<std::pair<std::pair<std::string, std::string>, std::size_t>> keys;
+  keys.reserve(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    keys.push_back({{string_at(items[i], "metadata.namespace"), string_at(items[i], "metadata.name")}, i});
+  }
+  std::sort(keys.begin(), keys.end());
+  std::vector<json::value> sorted;
+  sorted.reserve(items.size());
+  for (const auto& key : keys) sorted.push_back(std::move(items[key.second]));
+  items = std::move(sorted);
+}
+
 // --- One rendering of the whole view ---------------------------------------------------------
 
 struct View {
@@ -186,16 +202,18 @@ View build_view(const kube::Client& client, const StatusOptions& options, const 
   }
 
   const std::string list_ns = options.all_namespaces ? "" : ns;
+  // The table ends with a line about the controller: ask for it while the networks are listed
+  // (the list of many networks is the long request; this saves the controller's round trips).
+  const bool table = !structured && options.output != "name";
+  std::future<ControllerInfo> controller_info;
+  if (table) controller_info = std::async(std::launch::async, [&client, &ns] { return find_controller(client, ns); });
   std::vector<json::value> items;
   try {
     items = client.list(network_ref(list_ns)).items;
   } catch (const std::exception& e) {
     fail_network_request(e, client, list_ns, "", "list BitcoinNetworks");
   }
-  std::sort(items.begin(), items.end(), [](const json::value& a, const json::value& b) {
-    return std::pair(string_at(a, "metadata.namespace"), string_at(a, "metadata.name")) <
-           std::pair(string_at(b, "metadata.namespace"), string_at(b, "metadata.name"));
-  });
+  sort_by_namespace_and_name(items);
   std::vector<NetworkSummary> summaries;
   for (const auto& item : items) {
     view.change_key += string_at(item, "metadata.resourceVersion") + ",";
@@ -227,12 +245,12 @@ View build_view(const kube::Client& client, const StatusOptions& options, const 
   } else {
     out << render_network_table(summaries, options.all_namespaces, wide);
   }
-  auto controller_info = find_controller(client, ns);
-  if (!controller_info.problem.empty()) {
-    out << "\nController: unknown (cannot list Deployments: " << controller_info.problem << ")\n";
+  auto controller = controller_info.get();
+  if (!controller.problem.empty()) {
+    out << "\nController: unknown (cannot list Deployments: " << controller.problem << ")\n";
   } else {
-    for (const auto& d : controller_info.deployments) view.change_key += string_at(d, "metadata.resourceVersion") + ",";
-    out << "\n" << render_controller_line(controller_info.deployments, controller_info.leader) << "\n";
+    for (const auto& d : controller.deployments) view.change_key += string_at(d, "metadata.resourceVersion") + ",";
+    out << "\n" << render_controller_line(controller.deployments, controller.leader) << "\n";
   }
   view.text = out.str();
   return view;

@@ -3,6 +3,7 @@
 #include "pkg/api/naming.hpp"
 #include "pkg/bitcoin/rpc_client.hpp"
 #include "pkg/controller/applied_fields.hpp"
+#include "pkg/controller/cached_pod.hpp"
 #include "pkg/kube/resource_ref.hpp"
 
 #include <boost/json.hpp>
@@ -37,22 +38,24 @@ Controller::Controller(kube::Client client, ControllerSettings settings, observe
       queue_(kube::WorkQueueOptions{.name = "bitcoinnetworks"}) {
   const auto& ns = settings_.watch_namespace;
   auto on_error = [this](const std::string& what) { log_.warn("watch failed; retrying", {{"error", what}}); };
-  auto make = [&](kube::ResourceRef collection, std::string selector, bool applied_by_us = false) {
+  auto make = [&](kube::ResourceRef collection, std::string selector,
+                  std::function<void(json::value&)> transform = kube::drop_managed_fields) {
     kube::InformerOptions options;
     options.collection = std::move(collection);
     options.label_selector = std::move(selector);
     options.on_error = on_error;
-    // What the controller applies keeps its own managedFields entry (see holds_applied).
-    if (applied_by_us) options.transform = keep_own_applied_fields(std::string(api::kFieldManager));
+    options.transform = std::move(transform);
     return std::make_unique<kube::Informer>(client_, std::move(options));
   };
+  // What the controller applies keeps its own managedFields entry (see holds_applied).
+  const auto applied = keep_own_applied_fields(std::string(api::kFieldManager));
   networks_ = make(
       kube::ResourceRef::of(std::string(api::kGroup), std::string(api::kVersion), std::string(api::kPlural)).in(ns),
       "");
-  statefulsets_ = make(kube::refs::stateful_sets(ns), kManagedSelector, true);
-  services_ = make(kube::refs::services(ns), kManagedSelector, true);
-  pods_ = make(kube::refs::pods(ns), std::string(api::kNetworkLabel));
-  network_policies_ = make(kube::refs::network_policies(ns), kManagedSelector, true);
+  statefulsets_ = make(kube::refs::stateful_sets(ns), kManagedSelector, applied);
+  services_ = make(kube::refs::services(ns), kManagedSelector, applied);
+  pods_ = make(kube::refs::pods(ns), std::string(api::kNetworkLabel), keep_pod_fields_read);
+  network_policies_ = make(kube::refs::network_policies(ns), kManagedSelector, applied);
   pods_->store().add_index(kPodsByNetworkIndex, index_by_network());
 
   networks_->add_handlers({.on_add = [this](const kube::ObjectPtr& o) { enqueue_object(o); },

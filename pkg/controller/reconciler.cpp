@@ -93,20 +93,17 @@ void Reconciler::count_write(std::string_view kind, std::string_view verb) {
       .inc();
 }
 
-void Reconciler::apply_if_changed(const kube::ResourceRef& ref, const kube::Store* cache, const json::value& desired,
-                                  const json::value& network_object, std::string_view what) {
+bool Reconciler::apply_if_changed(const kube::ResourceRef& ref, const kube::Store* cache, const json::value& desired,
+                                  std::string_view what) {
   kube::ObjectPtr live = cache ? cache->get(ref.namespace_name, ref.name) : nullptr;
   auto differs_at = live ? applied_difference(desired, *live, api::kFieldManager) : std::string();
-  if (live && differs_at.empty()) return;
+  if (live && differs_at.empty()) return false;
   client_.apply(ref, desired, {.field_manager = std::string(api::kFieldManager), .force = true});
   count_write(what, "apply");
-  if (!live && events_) {
-    events_->record(network_object, kube::EventKind::Normal, "Created", "Create",
-                    "Created " + std::string(what) + " " + ref.name);
-  }
   log_.info(
       live ? "updated object" : "created object",
       {{"kind", std::string(what)}, {"name", ref.name}, {"namespace", ref.namespace_name}, {"field", differs_at}});
+  return !live;
 }
 
 kube::ObjectPtr Reconciler::observe_object(const kube::ResourceRef& ref, const kube::Store* cache) const {
@@ -116,16 +113,20 @@ kube::ObjectPtr Reconciler::observe_object(const kube::ResourceRef& ref, const k
   return live ? std::make_shared<const json::value>(std::move(*live)) : nullptr;
 }
 
-void Reconciler::apply_secret_if_changed(const kube::ResourceRef& ref, const std::optional<json::value>& live,
-                                         const json::value& desired, const json::value& network_object) {
-  if (live && base::is_subset(desired, *live)) return;
+bool Reconciler::apply_secret_if_changed(const kube::ResourceRef& ref, const std::optional<json::value>& live,
+                                         const json::value& desired) {
+  if (live && base::is_subset(desired, *live)) return false;
   client_.apply(ref, desired, {.field_manager = std::string(api::kFieldManager), .force = true});
   count_write("Secret", "apply");
-  if (!live && events_) {
-    events_->record(network_object, kube::EventKind::Normal, "Created", "Create", "Created Secret " + ref.name);
-  }
   log_.info(live ? "updated object" : "created object",
             {{"kind", "Secret"}, {"name", ref.name}, {"namespace", ref.namespace_name}});
+  return !live;
+}
+
+std::string created_event_note(const std::vector<std::string>& created) {
+  std::string note = "Created";
+  for (std::size_t i = 0; i < created.size(); ++i) note += (i == 0 ? " " : ", ") + created[i];
+  return note;
 }
 
 bitcoin::RpcCaller& Reconciler::node_rpc(NetworkState& state, int ordinal, const std::string& ip,
@@ -163,6 +164,9 @@ struct Reconciler::Outcome {
   std::map<int, NodeObservation> observations;
   std::map<int, NodeFailure> node_failures;  // ready pods whose RPC failed
   bool all_ready = false;
+  // "Kind name" of each object this pass created, in order: one Created event names them all
+  // (an Event per object was five more writes per new network, competing with the objects').
+  std::vector<std::string> created;
 };
 
 struct Reconciler::TrustCheck {
@@ -232,7 +236,7 @@ Reconciler::TrustCheck Reconciler::check_trust(const Pass& pass) {
 // 2. Credentials: derived, or the user's Secret if it opts in to this network. Until then nothing
 //    after this step runs, so that Secret's password goes nowhere. The rpcauth Secret is
 //    deterministic, so its line (and the pods) change only with the credentials.
-Reconciler::ResolvedCredentials Reconciler::resolve_credentials(Pass& pass, const TrustCheck& trust) {
+Reconciler::ResolvedCredentials Reconciler::resolve_credentials(Pass& pass, const TrustCheck& trust, Outcome& outcome) {
   ResolvedCredentials out;
   auto resolved = credentials_.refresh(pass.network);
   if (!resolved.credentials) {
@@ -240,13 +244,15 @@ Reconciler::ResolvedCredentials Reconciler::resolve_credentials(Pass& pass, cons
     return out;
   }
   const auto& creds = *resolved.credentials;
-  if (pass.network.spec.secret.empty()) {
-    apply_secret_if_changed(pass.generated_secret, trust.live_generated,
-                            desired_generated_secret(pass.network, creds.user, creds.password), pass.object);
+  if (pass.network.spec.secret.empty() &&
+      apply_secret_if_changed(pass.generated_secret, trust.live_generated,
+                              desired_generated_secret(pass.network, creds.user, creds.password))) {
+    outcome.created.push_back("Secret " + pass.generated_secret.name);
   }
   auto line = rpcauth_line(creds, derived_rpcauth_salt(credentials_.key(), pass.network));
-  apply_secret_if_changed(pass.rpcauth_secret, trust.live_rpcauth, desired_rpcauth_secret(pass.network, line),
-                          pass.object);
+  if (apply_secret_if_changed(pass.rpcauth_secret, trust.live_rpcauth, desired_rpcauth_secret(pass.network, line))) {
+    outcome.created.push_back("Secret " + pass.rpcauth_secret.name);
+  }
   out.fingerprint = sha256_hex(line, 16);
   if (pass.state.credentials_fingerprint != out.fingerprint) {
     pass.state.nodes.clear();  // new credentials: reconnect
@@ -257,9 +263,13 @@ Reconciler::ResolvedCredentials Reconciler::resolve_credentials(Pass& pass, cons
 }
 
 // 3. Service, StatefulSet (not while spec.args are refused), NetworkPolicy.
-void Reconciler::apply_objects(const Pass& pass, const std::string& fingerprint) {
+void Reconciler::apply_objects(const Pass& pass, const std::string& fingerprint, Outcome& outcome) {
   const auto& network = pass.network;
-  apply_if_changed(pass.service, caches_.services, desired_service(network), pass.object, "Service");
+  auto apply = [&](const kube::ResourceRef& ref, const kube::Store* cache, const json::value& desired,
+                   std::string_view what) {
+    if (apply_if_changed(ref, cache, desired, what)) outcome.created.push_back(std::string(what) + " " + ref.name);
+  };
+  apply(pass.service, caches_.services, desired_service(network), "Service");
   if (pass.refused_args.empty()) {
     auto live_sts = caches_.statefulsets->get(pass.statefulset.namespace_name, pass.statefulset.name);
     if (live_sts && replicas_of(*live_sts) >= 0 && replicas_of(*live_sts) != network.spec.nodes && events_) {
@@ -267,12 +277,11 @@ void Reconciler::apply_objects(const Pass& pass, const std::string& fingerprint)
                       "Adjusting number of nodes from " + std::to_string(replicas_of(*live_sts)) + " to " +
                           std::to_string(network.spec.nodes));
     }
-    apply_if_changed(pass.statefulset, caches_.statefulsets, desired_statefulset(network, fingerprint), pass.object,
-                     "StatefulSet");
+    apply(pass.statefulset, caches_.statefulsets, desired_statefulset(network, fingerprint), "StatefulSet");
   }
   if (settings_.network_policy) {
-    apply_if_changed(pass.network_policy, caches_.network_policies,
-                     desired_network_policy(network, settings_.controller_namespace), pass.object, "NetworkPolicy");
+    apply(pass.network_policy, caches_.network_policies,
+          desired_network_policy(network, settings_.controller_namespace), "NetworkPolicy");
   }
 }
 
@@ -428,14 +437,14 @@ void Reconciler::run_steps(Pass& pass, Outcome& outcome) {
       outcome.refused = true;
       return;
     }
-    auto resolved = resolve_credentials(pass, trust);
+    auto resolved = resolve_credentials(pass, trust, outcome);
     if (!resolved.credentials) {
       outcome.problem = resolved.problem;
       outcome.failure = std::make_exception_ptr(std::runtime_error(resolved.problem.message));
       return;
     }
     const auto& creds = *resolved.credentials;
-    apply_objects(pass, resolved.fingerprint);
+    apply_objects(pass, resolved.fingerprint, outcome);
     auto pods = find_node_pods(pass, outcome);
     outcome.problem = observe_nodes(pass, creds, pods, outcome);
     for (const auto& [ordinal, observation] : outcome.observations) {
@@ -560,6 +569,10 @@ Requeue Reconciler::reconcile(const std::string& key) {
   }
   // The user's to fix, and until then nothing else the status could say matters as much.
   if (!pass.refused_args.empty()) outcome.problem = ReconcileProblem{"ArgsRefused", describe(pass.refused_args)};
+  // What the pass created, failed or not (a failure after the Service still created the Service).
+  if (!outcome.created.empty() && events_) {
+    events_->record(pass.object, kube::EventKind::Normal, "Created", "Create", created_event_note(outcome.created));
+  }
   bool status_changed = write_status(pass, outcome);
   report(pass, outcome, status_changed);
   return next_requeue(pass, outcome);

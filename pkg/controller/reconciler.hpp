@@ -33,6 +33,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace kb::controller {
 
@@ -52,6 +53,9 @@ struct ReconcilerCaches {
 inline constexpr const char* kPodsByNetworkIndex = "network";
 // "namespace/network" of a pod (or any object) carrying the network label.
 kube::IndexFunc index_by_network();
+
+// The note of the one Created event of a pass: "Created Secret a-rpc, Service a-svc, ...".
+std::string created_event_note(const std::vector<std::string>& created);
 
 struct ReconcilerSettings {
   std::chrono::milliseconds resync{std::chrono::seconds(30)};
@@ -111,8 +115,8 @@ class Reconciler {
   std::optional<api::BitcoinNetwork> read_network(const std::string& key, const boost::json::value& object);
   void run_steps(Pass& pass, Outcome& outcome);
   TrustCheck check_trust(const Pass& pass);
-  ResolvedCredentials resolve_credentials(Pass& pass, const TrustCheck& trust);
-  void apply_objects(const Pass& pass, const std::string& fingerprint);
+  ResolvedCredentials resolve_credentials(Pass& pass, const TrustCheck& trust, Outcome& outcome);
+  void apply_objects(const Pass& pass, const std::string& fingerprint, Outcome& outcome);
   NodePods find_node_pods(Pass& pass, Outcome& outcome) const;
   std::optional<ReconcileProblem> observe_nodes(Pass& pass, const RpcCredentials& creds, const NodePods& pods,
                                                 Outcome& outcome);
@@ -124,10 +128,11 @@ class Reconciler {
   Requeue next_requeue(const Pass& pass, const Outcome& outcome) const;
 
   bitcoin::RpcCaller& node_rpc(NetworkState& state, int ordinal, const std::string& ip, const RpcCredentials& creds);
-  void apply_if_changed(const kube::ResourceRef& ref, const kube::Store* cache, const boost::json::value& desired,
-                        const boost::json::value& network_object, std::string_view what);
-  void apply_secret_if_changed(const kube::ResourceRef& ref, const std::optional<boost::json::value>& live,
-                               const boost::json::value& desired, const boost::json::value& network_object);
+  // Both return whether the object was created (it was not there before).
+  bool apply_if_changed(const kube::ResourceRef& ref, const kube::Store* cache, const boost::json::value& desired,
+                        std::string_view what);
+  bool apply_secret_if_changed(const kube::ResourceRef& ref, const std::optional<boost::json::value>& live,
+                               const boost::json::value& desired);
   // From the cache, or by GET when the cache has no such object (it may exist without our labels).
   kube::ObjectPtr observe_object(const kube::ResourceRef& ref, const kube::Store* cache) const;
   void record_warning(const boost::json::value& network_object, const ReconcileProblem& problem);

@@ -1,6 +1,7 @@
 // scale, delete and logs: their usage errors are found before any cluster is contacted.
 #include "pkg/cli/command.hpp"
 #include "pkg/cli/logs_command.hpp"
+#include "pkg/cli/serve_command.hpp"
 #include "test/unit/cli/support/run_cli.hpp"
 
 #include <doctest/doctest.h>
@@ -32,6 +33,8 @@ TEST_CASE("usage errors of scale, delete and logs exit 2 and name the flag") {
       {{"serve", "--gateway-allow-method", "get block"}, "--gateway-allow-method"},
       {{"serve", "--gateway-max-calls", "4", "--gateway-max-calls-per-network", "8"},
        "--gateway-max-calls-per-network"},
+      {{"serve", "--kube-api-qps", "-1"}, "--kube-api-qps"},
+      {{"serve", "--kube-api-qps", "20", "--kube-api-burst", "0"}, "--kube-api-burst"},
   };
   for (const auto& c : cases) {
     auto result = run_cli(c.args);
@@ -52,6 +55,20 @@ TEST_CASE("rpc --wallet and the serve command's gateway policy flags are documen
     CAPTURE(flag);
     CHECK(serve.out.find(flag) != std::string::npos);
   }
+}
+
+TEST_CASE("serve's client-side rate limit: off by default, a positive rate with a burst, nothing negative") {
+  auto help = run_cli({"serve", "--help"});
+  CHECK(help.out.find("--kube-api-qps FLOAT=0 ") != std::string::npos);
+  CHECK(help.out.find("--kube-api-burst INT=100 ") != std::string::npos);
+  CHECK(kb::cli::client_rate_limit_problem(0, 100).empty());
+  CHECK(kb::cli::client_rate_limit_problem(0, 0).empty());  // the burst means nothing without a rate
+  CHECK(kb::cli::client_rate_limit_problem(20, 30).empty());
+  CHECK(kb::cli::client_rate_limit_problem(-1, 100).starts_with("--kube-api-qps must be 0"));
+  CHECK(kb::cli::client_rate_limit_problem(20, 0).starts_with("--kube-api-burst must be at least 1"));
+  CHECK(kb::cli::describe_client_rate_limit(0, 100) == "off (API priority and fairness)");
+  CHECK(kb::cli::describe_client_rate_limit(20, 30) == "20/s, burst 30");
+  CHECK(kb::cli::describe_client_rate_limit(2.5, 5) == "2.5/s, burst 5");
 }
 
 TEST_CASE("every command has examples in --help") {

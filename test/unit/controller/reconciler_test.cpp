@@ -76,9 +76,11 @@ struct Harness {
   ReconcilerSettings settings;
   std::unique_ptr<kb::kube::Client> client;
   std::unique_ptr<NetworkCredentials> credentials;  // outlives the reconciler, which holds a reference
+  std::unique_ptr<kb::kube::EventRecorder> events;  // only when asked for: its posts are writes too
   std::unique_ptr<Reconciler> reconciler;
 
-  explicit Harness(RpcFactory factory = nullptr, std::shared_ptr<const kb::kube::WriteFence> fence = nullptr) {
+  explicit Harness(RpcFactory factory = nullptr, std::shared_ptr<const kb::kube::WriteFence> fence = nullptr,
+                   bool record_events = false) {
     settings.write_fence = std::move(fence);
     pods.add_index(kPodsByNetworkIndex, index_by_network());
     kb::kube::ClusterConfig config;
@@ -100,9 +102,10 @@ struct Harness {
           return c.get_if_exists(kb::kube::refs::secrets(secret_ns, name));
         },
         settings.resync);
+    if (record_events) events = std::make_unique<kb::kube::EventRecorder>(*client, kb::kube::EventRecorderOptions{});
     reconciler =
         std::make_unique<Reconciler>(*client, ReconcilerCaches{&networks, &statefulsets, &services, &pods, &policies},
-                                     factory, nullptr, log, metrics, settings, *credentials);
+                                     factory, events.get(), log, metrics, settings, *credentials);
   }
 
   void add_network(std::string_view spec_json) {
@@ -394,6 +397,29 @@ TEST_CASE("a new network: its objects are read first, then written in order, the
     CHECK(it->header("content-type") == "application/apply-patch+yaml");  // server-side apply
   }
   CHECK(next == Requeue::after(h.settings.not_ready_poll));  // no node answers yet
+}
+
+TEST_CASE("a new network's objects are announced by one Created event that names them all") {
+  // The fake server does not serve events.k8s.io/v1, so the recorder posts core/v1 Events.
+  Harness h(nullptr, nullptr, /*record_events=*/true);
+  h.add_network(R"({"nodes": 1})");
+  h.reconciler->reconcile("ns/net");
+  h.events->flush();
+  auto posts = h.writes_to("/api/v1/namespaces/ns/events");
+  REQUIRE(posts.size() == 1);
+  auto event = json::parse(posts.front().body);
+  CHECK(event.at("reason") == "Created");
+  CHECK(event.at("message") ==
+        "Created Secret net-rpc, Secret net-rpcauth, Service net-svc, StatefulSet net-sts, NetworkPolicy net-peers");
+  h.observe_writes();
+  h.reconciler->reconcile("ns/net");  // nothing created: nothing announced
+  h.events->flush();
+  CHECK(h.writes_to("/api/v1/namespaces/ns/events").size() == 1);
+}
+
+TEST_CASE("created_event_note lists the objects in the order they were created") {
+  CHECK(created_event_note({"Service a-svc"}) == "Created Service a-svc");
+  CHECK(created_event_note({"Secret a-rpc", "StatefulSet a-sts"}) == "Created Secret a-rpc, StatefulSet a-sts");
 }
 
 TEST_CASE("a steady network: a second reconcile writes nothing") {
