@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <set>
 #include <sstream>
 
 using namespace kb::controller;
@@ -298,6 +299,64 @@ json::value node_entry(const json::value& status, int ordinal) {
 }
 
 }  // namespace
+
+namespace {
+
+// Nodes that answer "warming up" (-28) until told they are warm, as bitcoind does while it loads.
+struct WarmingNodes {
+  std::set<std::string> warm;  // IPs
+
+  class Caller : public kb::bitcoin::RpcCaller {
+   public:
+    Caller(WarmingNodes& nodes, std::string ip) : nodes_(nodes), ip_(std::move(ip)) {}
+    json::value call(std::string_view method, json::array = {}) override {
+      if (!nodes_.warm.contains(ip_)) throw kb::bitcoin::RpcError(-28, "Loading block index...", std::string(method));
+      if (method == "getblockchaininfo") return {{"blocks", 0}, {"bestblockhash", "00ab"}};
+      if (method == "getnetworkinfo") return {{"connections", 0}, {"subversion", "/Satoshi:29.3.0/"}};
+      if (method == "getaddednodeinfo") return json::array{};
+      return nullptr;
+    }
+    std::vector<kb::bitcoin::BatchItem> call_batch(const std::vector<kb::bitcoin::RpcRequest>&) override { return {}; }
+
+   private:
+    WarmingNodes& nodes_;
+    std::string ip_;
+  };
+
+  RpcFactory factory() {
+    return [this](const std::string& ip, int, const RpcCredentials&,
+                  std::chrono::milliseconds) -> std::unique_ptr<kb::bitcoin::RpcCaller> {
+      return std::make_unique<Caller>(*this, ip);
+    };
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a network whose ready nodes start answering one by one is polled quickly again at each") {
+  using std::chrono::seconds;
+  WarmingNodes nodes;
+  Harness h(nodes.factory());
+  h.add_network(R"({"nodes": 3})");
+  for (int i = 0; i < 3; ++i)
+    h.pods.upsert(std::make_shared<const json::value>(ready_pod(i, "10.0.0." + std::to_string(i + 5))));
+  // Every pod is ready, no bitcoind answers yet: the usual back-off.
+  CHECK(h.reconciler->reconcile("ns/net") == Requeue::after(seconds(2)));
+  CHECK(h.reconciler->reconcile("ns/net") == Requeue::after(seconds(4)));
+  CHECK(h.reconciler->reconcile("ns/net") == Requeue::after(seconds(8)));
+  // One answers (no pod changed, so only a poll finds it): back to the shortest poll.
+  nodes.warm.insert("10.0.0.5");
+  CHECK(h.reconciler->reconcile("ns/net") == Requeue::after(seconds(2)));
+  CHECK(h.reconciler->reconcile("ns/net") == Requeue::after(seconds(4)));
+  nodes.warm.insert("10.0.0.6");
+  CHECK(h.reconciler->reconcile("ns/net") == Requeue::after(seconds(2)));
+  // A node that stops answering is no progress: the back-off goes on.
+  nodes.warm.erase("10.0.0.6");
+  CHECK(h.reconciler->reconcile("ns/net") == Requeue::after(seconds(4)));
+  nodes.warm.insert("10.0.0.6");
+  nodes.warm.insert("10.0.0.7");
+  CHECK(h.reconciler->reconcile("ns/net") == Requeue::after(h.settings.resync));  // all answer
+}
 
 TEST_CASE("a node that stops answering: NodeNotResponding, then short probes until it answers again") {
   StoppableNode node;
