@@ -31,11 +31,14 @@ from __future__ import annotations
 
 import base64
 import concurrent.futures
+import ctypes
 import datetime
+import http.client
 import json
 import os
 import random
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -220,13 +223,45 @@ class Node:
         self.pod: dict | None = None
 
 
+_libc = ctypes.CDLL(None, use_errno=True)
+CLONE_NEWNET = 0x40000000
+
+
+def connect_in_netns(pid: int, port: int, timeout: float) -> socket.socket:
+    """A TCP connection to 127.0.0.1:port inside the network namespace of process `pid`. setns
+    moves only the calling thread; the socket keeps the namespace it was made in, so the thread
+    moves back at once."""
+    home = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+    try:
+        target = os.open(f"/proc/{pid}/ns/net", os.O_RDONLY)
+        try:
+            if _libc.setns(target, CLONE_NEWNET) != 0:
+                raise OSError(ctypes.get_errno(), "setns")
+            try:
+                return socket.create_connection(("127.0.0.1", port), timeout=timeout)
+            finally:
+                if _libc.setns(home, CLONE_NEWNET) != 0:
+                    raise OSError(ctypes.get_errno(), "setns back")
+        finally:
+            os.close(target)
+    finally:
+        os.close(home)
+
+
 def node_rpc(pid: int, user: str, password: str, calls: list[str]) -> list:
-    """A JSON-RPC batch on 127.0.0.1 in the pod's network namespace; one curl."""
+    """A JSON-RPC batch to bitcoind on 127.0.0.1 inside its pod's network namespace."""
     body = json.dumps([{"jsonrpc": "1.0", "id": i, "method": m, "params": []} for i, m in enumerate(calls)])
-    out = run("nsenter", "-t", str(pid), "-n", "curl", "-s", "-m", "3", "--user", f"{user}:{password}",
-              "-H", "content-type: application/json", "--data-binary", body, "http://127.0.0.1:18443/", check=False)
-    answers = json.loads(out) if out.strip().startswith("[") else []
-    by_id = {a.get("id"): a for a in answers}
+    auth = base64.b64encode(f"{user}:{password}".encode()).decode()
+    conn = http.client.HTTPConnection("127.0.0.1", 18443, timeout=3)
+    try:
+        conn.sock = connect_in_netns(pid, 18443, 3)
+        conn.request("POST", "/", body, {"Authorization": "Basic " + auth, "Content-Type": "application/json"})
+        answers = json.loads(conn.getresponse().read())
+    except (OSError, ValueError, http.client.HTTPException) as e:
+        raise RuntimeError(f"no answer: {e}") from e
+    finally:
+        conn.close()
+    by_id = {a.get("id"): a for a in answers} if isinstance(answers, list) else {}
     results = []
     for i in range(len(calls)):
         a = by_id.get(i)
@@ -265,6 +300,8 @@ class Bench:
         self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=4)
         self.user = self.password = ""
         self.status_seen: dict[str, float] = {}
+        self.target_tip: str | None = None  # the block every node must have, once mined
+        self.sweeps: list[tuple[int, float]] = []  # (nodes asked, seconds), of the current phase
         self.result: dict = {}
 
     # -- observation ---------------------------------------------------------------------------
@@ -300,8 +337,13 @@ class Bench:
                     except OSError:
                         pass
 
+    def done(self, node: Node) -> bool:
+        return self.connected(node) and (self.target_tip is None or node.tip == self.target_tip)
+
     def sweep(self):
-        """Ask every ready node for its peers, added nodes and tip (in parallel)."""
+        """Ask the nodes that are not done yet for their peers, added nodes and tip (in parallel),
+        or every node once none is left, to confirm. A node is asked as soon as its bitcoind runs:
+        "answered" does not wait for the pod's readiness probe."""
         def ask(node: Node):
             try:
                 peers, added, tip = node_rpc(node.pid, self.user, self.password,
@@ -314,8 +356,12 @@ class Bench:
             node.tip = tip
             if node.answered_at is None:
                 node.answered_at = now
-        list(self.pool.map(ask, [n for n in self.nodes if n.ready and n.pid]))
+        pending = [n for n in self.nodes if n.pid and not self.done(n)]
+        asked = pending or [n for n in self.nodes if n.pid]
+        began = time.monotonic()
+        list(self.pool.map(ask, asked))
         now = time.monotonic()
+        self.sweeps.append((len(asked), now - began))
         for node in self.nodes:
             if node.connected_at is None and self.connected(node):
                 node.connected_at = now
@@ -325,9 +371,6 @@ class Bench:
             return False
         want = {self.nodes[p].ip for p in self.want[node.ordinal]}
         return "" not in want and want <= node.peer_ips
-
-    def all_connected(self) -> bool:
-        return all(self.connected(n) for n in self.nodes)
 
     def plan_matches(self) -> bool:
         """The union of the nodes' added-node lists is exactly the topology's edges."""
@@ -416,7 +459,7 @@ class Bench:
         start = time.monotonic()
         run("kubectl", "apply", "-f", "-", stdin=json.dumps(doc))
         self.credentials()
-        took = self.wait("converge", start, self.all_connected)
+        took = self.wait("converge", start, lambda: all(self.done(n) for n in self.nodes))
         self.result["converge"] = self.phase(start, took, before, "converge")
         self.result["converge"]["plan_matches_topology"] = self.plan_matches()
         self.result["converge"]["split"] = self.split(self.nodes, start)
@@ -426,8 +469,8 @@ class Bench:
         start = time.monotonic()
         run(self.plugin, "mine", NAME, "-n", self.ns)
         # Node 0 mines (the default); its tip is now the block.
-        self.mined = node_rpc(self.nodes[0].pid, self.user, self.password, ["getbestblockhash"])[0]
-        took = self.wait("tip", start, lambda: all(n.tip == self.mined for n in self.nodes))
+        self.target_tip = node_rpc(self.nodes[0].pid, self.user, self.password, ["getbestblockhash"])[0]
+        took = self.wait("tip", start, lambda: all(self.done(n) for n in self.nodes))
         self.result["tip"] = self.phase(start, took, before, "tip")
 
     def recover(self):
@@ -438,7 +481,7 @@ class Bench:
         run("kubectl", "-n", self.ns, "delete", "pod", "--wait=false", *[f"{NAME}-sts-{v}" for v in victims])
         def done():
             return (all(self.nodes[v].uid and self.nodes[v].uid != old[v] for v in victims)
-                    and self.all_connected() and all(n.tip == self.mined for n in self.nodes))
+                    and all(self.done(n) for n in self.nodes))
         took = self.wait("recover", start, done)
         self.result["recover"] = self.phase(start, took, before, "recover")
         self.result["recover"]["killed"] = victims
@@ -447,7 +490,12 @@ class Bench:
     def phase(self, start: float, took: float, before: tuple[float, float], label: str) -> dict:
         after = reconcile_counters(self.controller_pid)
         seen = self.status_seen.get(label)
+        sweeps, self.sweeps = self.sweeps, []
         return {"seconds": round(took, 2),
+                "sweeps": {"count": len(sweeps), "max_nodes_asked": max((n for n, _ in sweeps), default=0),
+                           "seconds_median": round(statistics.median([d for _, d in sweeps]), 3) if sweeps else None,
+                           "seconds_max": round(max((d for _, d in sweeps), default=0), 3)},
+                "load_average_1m_at_end": os.getloadavg()[0],
                 "status_showed_it_after_s": round(seen - start, 2) if seen else None,
                 "controller": self.sampler.between(start, start + took),
                 "reconciles": int(after[0] - before[0]),
@@ -455,8 +503,14 @@ class Bench:
 
     def split(self, nodes: list[Node], start: float) -> dict:
         """Per pod, seconds from the phase's start (API timestamps: whole seconds; ours: sweep times)."""
-        rows = {"created": [], "scheduled": [], "container_started": [], "ready": [], "answered": [], "connected": []}
+        rows = {"created": [], "scheduled": [], "container_started": [], "bitcoind_loaded": [], "ready": [],
+                "answered": [], "connected": []}
         wall_start = time.time() - (time.monotonic() - start)
+        # bitcoind's own log for at most 10 pods (a kubectl logs each).
+        for node in random.Random(2).sample(nodes, min(10, len(nodes))):
+            loaded = self.loaded_at(node, wall_start)
+            if loaded is not None:
+                rows["bitcoind_loaded"].append(loaded)
         def api_time(text: str | None) -> float | None:
             if not text:
                 return None
@@ -479,11 +533,28 @@ class Bench:
         return {k: {"min": round(min(v), 1), "median": round(statistics.median(v), 1), "max": round(max(v), 1)}
                 for k, v in rows.items() if v}
 
-    def memory(self):
-        rss = sorted(r for r in (status_field(n.pid, "VmRSS") for n in self.nodes if n.pid) if r is not None)
-        self.result["node_rss_mib"] = {"nodes": len(rss), "min": round(rss[0] / 1024, 1),
-                                       "median": round(statistics.median(rss) / 1024, 1),
-                                       "max": round(rss[-1] / 1024, 1), "total": round(sum(rss) / 1024, 1)}
+    def node_resources(self):
+        """Each bitcoind's VmRSS, and the CPU seconds it used so far (its start-up, mostly)."""
+        def spread(values: list[float], digits: int) -> dict:
+            values = sorted(values)
+            return {"nodes": len(values), "min": round(values[0], digits),
+                    "median": round(statistics.median(values), digits), "max": round(values[-1], digits),
+                    "total": round(sum(values), digits)}
+        rss = [r / 1024 for r in (status_field(n.pid, "VmRSS") for n in self.nodes if n.pid) if r is not None]
+        cpu = [c for c in (cpu_seconds(n.pid) for n in self.nodes if n.pid) if c is not None]
+        self.result["node_rss_mib"] = spread(rss, 1)
+        self.result["node_cpu_seconds_at_convergence"] = spread(cpu, 2)
+
+    def loaded_at(self, node: Node, wall_start: float) -> float | None:
+        """When the pod's bitcoind logged that it finished loading (the kubelet's timestamp)."""
+        proc = subprocess.run(["kubectl", "-n", self.ns, "logs", f"{NAME}-sts-{node.ordinal}", "-c", "bitcoind",
+                               "--timestamps"], capture_output=True, text=True)
+        for line in proc.stdout.splitlines():
+            if "Done loading" in line:
+                stamp = line.split(" ", 1)[0].rstrip("Z")[:26]  # RFC 3339 with nanoseconds, UTC
+                utc = datetime.datetime.fromisoformat(stamp).replace(tzinfo=datetime.timezone.utc)
+                return utc.timestamp() - wall_start
+        return None
 
     def cross_check(self, sample: int = 5):
         """A few nodes' getpeerinfo through the cluster's RPC gateway agrees with what we read."""
@@ -512,7 +583,7 @@ class Bench:
         self.sampler = ControllerSampler(self.controller_pid)
         try:
             self.converge()
-            self.memory()
+            self.node_resources()
             self.cross_check()
             self.tip()
             if self.kill:
@@ -555,6 +626,16 @@ class Bench:
         rss = r["node_rss_mib"]
         print(f"bitcoind VmRSS MiB over {rss['nodes']} nodes: min {rss['min']}, median {rss['median']}, "
               f"max {rss['max']}, total {rss['total']}")
+        cpu = r["node_cpu_seconds_at_convergence"]
+        print(f"bitcoind CPU seconds at convergence: min {cpu['min']}, median {cpu['median']}, max {cpu['max']}, "
+              f"total {cpu['total']} (on {m['cores']} cores)")
+        for phase in ("converge", "tip", "recover"):
+            p = r.get(phase)
+            if p:
+                w = p["sweeps"]
+                print(f"{phase}: {w['count']} sweeps of up to {w['max_nodes_asked']} nodes, median {w['seconds_median']} s, "
+                      f"max {w['seconds_max']} s; load average {p['load_average_1m_at_end']:.1f} at the end; "
+                      f"controller: {p['reconciles']} reconciles, {p['reconcile_seconds']} s in them")
         print(f"plan == topology: {r['converge']['plan_matches_topology']}; gateway cross-check: "
               f"{r['gateway_cross_check']['agree']}/{len(r['gateway_cross_check']['nodes'])} agree")
         os.makedirs("bench-results", exist_ok=True)

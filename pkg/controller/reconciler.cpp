@@ -488,13 +488,17 @@ Requeue Reconciler::next_requeue(const Pass& pass, const Outcome& outcome) const
   auto next = settings_.resync;
   // Refused arguments wait for a spec change (which triggers a reconcile), not for a poll.
   auto& state = pass.state;  // this network's: one worker at a time
-  // Nodes become ready (their pods' events wake us) seconds before bitcoind answers RPC (nothing
-  // wakes us): without the progress check, a network whose nodes answer one after another would
-  // wait out ever longer polls (2, 4, 8, 16 s) with every node up but not yet connected.
+  // A pod is Ready (its port is open, and its events wake us) seconds before its bitcoind has
+  // loaded and answers RPC, which no event tells us: the pod events of a start-up would use up
+  // the back-off (2, 4, 8, 16 s) and leave loaded nodes unconnected for up to resync. A node that
+  // answers "warming up" is alive and nearly there, and a node that answers is progress: both
+  // keep the polls short. The back-off is for nodes that stay silent.
   const bool progress = outcome.observations.size() > state.answering;
   state.answering = outcome.observations.size();
+  const bool warming = std::ranges::any_of(outcome.node_failures,
+                                           [](const auto& failure) { return failure.second.reason == kWarmingUp; });
   if (pass.refused_args.empty() && (!outcome.all_ready || outcome.problem)) {
-    if (state.unready_generation != pass.network.generation || progress) state.unready_polls = 0;
+    if (state.unready_generation != pass.network.generation || progress || warming) state.unready_polls = 0;
     state.unready_generation = pass.network.generation;
     next =
         std::min(settings_.resync, settings_.not_ready_poll * (std::int64_t{1} << std::min(state.unready_polls, 16)));

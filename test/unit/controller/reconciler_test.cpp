@@ -298,19 +298,20 @@ json::value node_entry(const json::value& status, int ordinal) {
   return status.at("nodes").at(static_cast<std::size_t>(ordinal));
 }
 
-}  // namespace
-
-namespace {
-
-// Nodes that answer "warming up" (-28) until told they are warm, as bitcoind does while it loads.
-struct WarmingNodes {
-  std::set<std::string> warm;  // IPs
+// Nodes as they start: the port refuses, then bitcoind answers "warming up" (-28) while it
+// loads, then it serves. By IP.
+struct StartingNodes {
+  std::set<std::string> loading, serving;
 
   class Caller : public kb::bitcoin::RpcCaller {
    public:
-    Caller(WarmingNodes& nodes, std::string ip) : nodes_(nodes), ip_(std::move(ip)) {}
+    Caller(StartingNodes& nodes, std::string ip) : nodes_(nodes), ip_(std::move(ip)) {}
     json::value call(std::string_view method, json::array = {}) override {
-      if (!nodes_.warm.contains(ip_)) throw kb::bitcoin::RpcError(-28, "Loading block index...", std::string(method));
+      if (nodes_.loading.contains(ip_)) throw kb::bitcoin::RpcError(-28, "Loading block index...", std::string(method));
+      if (!nodes_.serving.contains(ip_)) {
+        throw kb::bitcoin::RpcTransportError(kb::bitcoin::RpcTransportError::Kind::connect_refused, ip_ + ":18443",
+                                             std::string(method), "connection refused");
+      }
       if (method == "getblockchaininfo") return {{"blocks", 0}, {"bestblockhash", "00ab"}};
       if (method == "getnetworkinfo") return {{"connections", 0}, {"subversion", "/Satoshi:29.3.0/"}};
       if (method == "getaddednodeinfo") return json::array{};
@@ -319,7 +320,7 @@ struct WarmingNodes {
     std::vector<kb::bitcoin::BatchItem> call_batch(const std::vector<kb::bitcoin::RpcRequest>&) override { return {}; }
 
    private:
-    WarmingNodes& nodes_;
+    StartingNodes& nodes_;
     std::string ip_;
   };
 
@@ -331,31 +332,50 @@ struct WarmingNodes {
   }
 };
 
+struct StartingNetwork {
+  StartingNodes nodes;
+  Harness h{nodes.factory()};
+  StartingNetwork() {
+    h.add_network(R"({"nodes": 3})");
+    for (int i = 0; i < 3; ++i) {
+      h.pods.upsert(std::make_shared<const json::value>(ready_pod(i, "10.0.0." + std::to_string(i + 5))));
+    }
+  }
+  Requeue pass() { return h.reconciler->reconcile("ns/net"); }
+};
+
 }  // namespace
 
-TEST_CASE("a network whose ready nodes start answering one by one is polled quickly again at each") {
+TEST_CASE("ready nodes whose bitcoind does not answer: the back-off; one that answers starts it over") {
   using std::chrono::seconds;
-  WarmingNodes nodes;
-  Harness h(nodes.factory());
-  h.add_network(R"({"nodes": 3})");
-  for (int i = 0; i < 3; ++i)
-    h.pods.upsert(std::make_shared<const json::value>(ready_pod(i, "10.0.0." + std::to_string(i + 5))));
-  // Every pod is ready, no bitcoind answers yet: the usual back-off.
-  CHECK(h.reconciler->reconcile("ns/net") == Requeue::after(seconds(2)));
-  CHECK(h.reconciler->reconcile("ns/net") == Requeue::after(seconds(4)));
-  CHECK(h.reconciler->reconcile("ns/net") == Requeue::after(seconds(8)));
+  StartingNetwork net;
+  CHECK(net.pass() == Requeue::after(seconds(2)));
+  CHECK(net.pass() == Requeue::after(seconds(4)));
+  CHECK(net.pass() == Requeue::after(seconds(8)));
   // One answers (no pod changed, so only a poll finds it): back to the shortest poll.
-  nodes.warm.insert("10.0.0.5");
-  CHECK(h.reconciler->reconcile("ns/net") == Requeue::after(seconds(2)));
-  CHECK(h.reconciler->reconcile("ns/net") == Requeue::after(seconds(4)));
-  nodes.warm.insert("10.0.0.6");
-  CHECK(h.reconciler->reconcile("ns/net") == Requeue::after(seconds(2)));
-  // A node that stops answering is no progress: the back-off goes on.
-  nodes.warm.erase("10.0.0.6");
-  CHECK(h.reconciler->reconcile("ns/net") == Requeue::after(seconds(4)));
-  nodes.warm.insert("10.0.0.6");
-  nodes.warm.insert("10.0.0.7");
-  CHECK(h.reconciler->reconcile("ns/net") == Requeue::after(h.settings.resync));  // all answer
+  net.nodes.serving.insert("10.0.0.5");
+  CHECK(net.pass() == Requeue::after(seconds(2)));
+  CHECK(net.pass() == Requeue::after(seconds(4)));
+  // One that stops answering is no progress: the back-off goes on.
+  net.nodes.serving.erase("10.0.0.5");
+  CHECK(net.pass() == Requeue::after(seconds(8)));
+  net.nodes.serving = {"10.0.0.5", "10.0.0.6", "10.0.0.7"};
+  CHECK(net.pass() == Requeue::after(net.h.settings.resync));  // all answer
+}
+
+TEST_CASE("a node that says it is warming up keeps the polls at the shortest interval") {
+  using std::chrono::seconds;
+  StartingNetwork net;
+  CHECK(net.pass() == Requeue::after(seconds(2)));
+  CHECK(net.pass() == Requeue::after(seconds(4)));
+  net.nodes.loading.insert("10.0.0.6");
+  for (int i = 0; i < 5; ++i) CHECK(net.pass() == Requeue::after(seconds(2)));
+  // Loaded, but the others stay silent: the back-off resumes from the start.
+  net.nodes.loading.clear();
+  net.nodes.serving.insert("10.0.0.6");
+  CHECK(net.pass() == Requeue::after(seconds(2)));  // progress
+  CHECK(net.pass() == Requeue::after(seconds(4)));
+  CHECK(net.pass() == Requeue::after(seconds(8)));
 }
 
 TEST_CASE("a node that stops answering: NodeNotResponding, then short probes until it answers again") {
