@@ -259,6 +259,14 @@ TEST_CASE("a network deleted on the server but not yet in the cache: nothing is 
 
 namespace {
 
+// What a serving node with no peers answers at `blocks` height (the calls a reconcile makes).
+json::value serving_node_answer(std::string_view method, int blocks) {
+  if (method == "getblockchaininfo") return {{"blocks", blocks}, {"bestblockhash", "00ab"}};
+  if (method == "getnetworkinfo") return {{"connections", 0}, {"subversion", "/Satoshi:29.3.0/"}};
+  if (method == "getaddednodeinfo") return json::array{};
+  return nullptr;
+}
+
 // A node that can be stopped (SIGSTOP): while stopped, every call runs into the caller's deadline.
 struct StoppableNode {
   bool stopped = false;
@@ -273,10 +281,7 @@ struct StoppableNode {
                                              std::string(method),
                                              "no complete answer within " + std::to_string(deadline_.count()) + " ms");
       }
-      if (method == "getblockchaininfo") return {{"blocks", 3}, {"bestblockhash", "00ab"}};
-      if (method == "getnetworkinfo") return {{"connections", 0}, {"subversion", "/Satoshi:29.3.0/"}};
-      if (method == "getaddednodeinfo") return json::array{};
-      return nullptr;
+      return serving_node_answer(method, 3);
     }
     std::vector<kb::bitcoin::BatchItem> call_batch(const std::vector<kb::bitcoin::RpcRequest>&) override { return {}; }
 
@@ -312,10 +317,7 @@ struct StartingNodes {
         throw kb::bitcoin::RpcTransportError(kb::bitcoin::RpcTransportError::Kind::connect_refused, ip_ + ":18443",
                                              std::string(method), "connection refused");
       }
-      if (method == "getblockchaininfo") return {{"blocks", 0}, {"bestblockhash", "00ab"}};
-      if (method == "getnetworkinfo") return {{"connections", 0}, {"subversion", "/Satoshi:29.3.0/"}};
-      if (method == "getaddednodeinfo") return json::array{};
-      return nullptr;
+      return serving_node_answer(method, 0);
     }
     std::vector<kb::bitcoin::BatchItem> call_batch(const std::vector<kb::bitcoin::RpcRequest>&) override { return {}; }
 
