@@ -463,6 +463,7 @@ class Bench:
         self.result["converge"] = self.phase(start, took, before, "converge")
         self.result["converge"]["plan_matches_topology"] = self.plan_matches()
         self.result["converge"]["split"] = self.split(self.nodes, start)
+        self.result["converge"]["last_answer_to_connected_s"] = self.controller_share(self.nodes, start, took)
 
     def tip(self):
         before = reconcile_counters(self.controller_pid)
@@ -486,6 +487,8 @@ class Bench:
         self.result["recover"] = self.phase(start, took, before, "recover")
         self.result["recover"]["killed"] = victims
         self.result["recover"]["split"] = self.split([self.nodes[v] for v in victims], start)
+        self.result["recover"]["last_answer_to_connected_s"] = self.controller_share(
+            [self.nodes[v] for v in victims], start, took)
 
     def phase(self, start: float, took: float, before: tuple[float, float], label: str) -> dict:
         after = reconcile_counters(self.controller_pid)
@@ -500,6 +503,14 @@ class Bench:
                 "controller": self.sampler.between(start, start + took),
                 "reconciles": int(after[0] - before[0]),
                 "reconcile_seconds": round(after[1] - before[1], 3)}
+
+    @staticmethod
+    def controller_share(nodes: list[Node], start: float, took: float) -> float | None:
+        """From the last of these nodes answering RPC to the end of the phase (all connected): the
+        part the controller and bitcoind's connection set-up add once every node is up, apart from
+        how long the machine took to start them (at the sweeps' resolution)."""
+        answered = [n.answered_at for n in nodes if n.answered_at is not None]
+        return round(start + took - max(answered), 2) if answered else None
 
     def split(self, nodes: list[Node], start: float) -> dict:
         """Per pod, seconds from the phase's start (API timestamps: whole seconds; ours: sweep times)."""
@@ -598,6 +609,9 @@ class Bench:
         return 0
 
     def report(self):
+        def share_text(value):
+            return "-" if value is None else f"{value:.1f}"
+
         r = self.result
         r |= {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
               "nodes": self.nodes_n, "topology": self.topology, "degree": self.degree if self.topology == "random" else None,
@@ -607,7 +621,8 @@ class Bench:
         print(f"network: {self.nodes_n} nodes, {self.topology}"
               + (f" degree {self.degree} seed {self.seed}" if self.topology == "random" else "")
               + f", {len(self.edges)} edges; namespace {self.ns}")
-        print(f"{'phase':<10}{'seconds':>9}{'status':>9}{'ctl cpu s':>11}{'ctl rss MiB':>13}{'reconciles':>12}")
+        print(f"{'phase':<10}{'seconds':>9}{'status':>9}{'ctl cpu s':>11}{'ctl rss MiB':>13}{'reconciles':>12}"
+              f"{'answer->all':>13}")
         for phase, target in (("converge", 60), ("tip", None), ("recover", 30)):
             p = r.get(phase)
             if not p:
@@ -616,7 +631,9 @@ class Bench:
             status = p["status_showed_it_after_s"]
             print(f"{phase:<10}{p['seconds']:>9.1f}{(f'{status:.1f}' if status is not None else '-'):>9}"
                   f"{c.get('cpu_seconds', 0):>11.2f}{c.get('rss_peak_mib', 0):>13.1f}{p['reconciles']:>12}"
+                  f"{share_text(p.get('last_answer_to_connected_s')):>13}"
                   + (f"   target <= {target} s" if target else ""))
+        print("answer->all: from the last (new) node answering RPC to every node connected: the controller's share")
         for phase in ("converge", "recover"):
             split = r.get(phase, {}).get("split", {})
             if split:
