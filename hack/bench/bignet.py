@@ -416,6 +416,9 @@ class Bench:
     # -- phases ----------------------------------------------------------------------------------
 
     def preflight(self):
+        if os.geteuid() != 0:
+            sys.exit("bench bignet: needs root (it reads the nodes' processes in host /proc and enters their "
+                     "network namespaces); run it on the local cluster's machine as root")
         node = kubectl_json("get", "nodes")["items"][0]
         allocatable = int(node["status"]["allocatable"]["pods"])
         running = len(kubectl_json("get", "pods", "-A", "--field-selector", "status.phase!=Succeeded,status.phase!=Failed")["items"])
