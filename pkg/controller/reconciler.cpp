@@ -163,6 +163,7 @@ struct Reconciler::Outcome {
   std::map<int, NodeObservation> observations;
   std::map<int, NodeFailure> node_failures;  // ready pods whose RPC failed
   bool all_ready = false;
+  bool peers_changed = false;  // addnode/disconnectnode calls changed some node's peers
 };
 
 struct Reconciler::TrustCheck {
@@ -375,6 +376,7 @@ std::optional<ReconcileProblem> Reconciler::sync_peers(Pass& pass, const RpcCred
     }
   }
   if (peer_changes == 0) return problem;
+  outcome.peers_changed = true;
   if (events_) {
     events_->record(pass.object, kube::EventKind::Normal, "PeersUpdated", "ConnectPeers",
                     "Updated " + std::to_string(peer_changes) + " peer connection(s) for the " +
@@ -506,6 +508,9 @@ Requeue Reconciler::next_requeue(const Pass& pass, const Outcome& outcome) const
   } else {
     state.unready_polls = 0;
   }
+  // addnode returns before bitcoind has dialled, so this pass's status may not show the new
+  // connections yet: look again soon rather than a resync later.
+  if (outcome.peers_changed) next = std::min(next, settings_.not_ready_poll);
   if (pass.network.spec.mining.enabled) {
     auto until_block = std::chrono::duration_cast<std::chrono::milliseconds>(pass.state.next_block - Clock::now());
     next = std::min(next, std::max(until_block, std::chrono::milliseconds(100)));

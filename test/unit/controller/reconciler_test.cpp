@@ -362,7 +362,8 @@ TEST_CASE("ready nodes whose bitcoind does not answer: the back-off; one that an
   net.nodes.serving.erase("10.0.0.5");
   CHECK(net.pass() == Requeue::after(seconds(8)));
   net.nodes.serving = {"10.0.0.5", "10.0.0.6", "10.0.0.7"};
-  CHECK(net.pass() == Requeue::after(net.h.settings.resync));  // all answer
+  // All answer, and are told their peers: a look soon to see them connected (see below).
+  CHECK(net.pass() == Requeue::after(seconds(2)));
 }
 
 TEST_CASE("a node that says it is warming up keeps the polls at the shortest interval") {
@@ -682,6 +683,22 @@ TEST_CASE("a scale down patches the replicas down, and the survivors drop the re
   CHECK(status.at("nodes").as_array().size() == 2);
   CHECK(status.at("replicas") == 3);  // node 2's pod has not gone yet
   CHECK(condition_in(status, "Progressing").at("reason") == "ScalingDown");
+}
+
+TEST_CASE("after it changed peers, the reconciler looks again soon: the status then shows the connections") {
+  FakeNodes nodes;
+  nodes.add("10.0.0.10", {});
+  nodes.add("10.0.0.11", {});
+  Harness h(nodes.factory());
+  h.add_network(R"({"nodes": 2, "mining": {"enabled": false}})");
+  h.pods.upsert(std::make_shared<const json::value>(ready_pod(0, "10.0.0.10")));
+  h.pods.upsert(std::make_shared<const json::value>(ready_pod(1, "10.0.0.11")));
+  // Both answer (all ready), and node 0 is told to dial node 1: bitcoind has not connected yet.
+  CHECK(h.reconciler->reconcile("ns/net") == Requeue::after(h.settings.not_ready_poll));
+  CHECK(called(nodes.by_ip.at("10.0.0.10"), R"(addnode ["10.0.0.11:18444","add"])"));
+  // Connected; nothing to change: the resync period.
+  nodes.add("10.0.0.10", {"10.0.0.11:18444"}, /*connected=*/true);
+  CHECK(h.reconciler->reconcile("ns/net") == Requeue::after(h.settings.resync));
 }
 
 TEST_CASE("a replaced pod: its old address is removed from its peers and its new one added") {
