@@ -4,6 +4,7 @@
 #   hack/bench.sh cli          stripped binary size, `version` latency, `status -A` over NETWORKS (1000) networks
 #   hack/bench.sh reconcile    time for a network to become Ready and connected, and controller writes at rest
 #   hack/bench.sh node-rss     a node's resident memory with bitcoind's defaults and with the controller's small settings
+#   hack/bench.sh bignet       one network of NODES (100) real nodes: apply -> connected, mined block -> one tip, KILL (10) pods -> back (root)
 # Numbers are printed with the machine they were measured on; nothing here is a pass/fail gate.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -105,8 +106,17 @@ node-rss)
 	echo "bitcoind with its defaults:              VmRSS $((plain / 1024)) MiB"
 	echo "bitcoind with the controller's settings: VmRSS $((small / 1024)) MiB  (after ${settle}s, idle regtest)"
 	;;
+bignet)
+	# The logic and its environment (NODES, TOPOLOGY, DEGREE, KILL, ...): hack/bench/bignet.py.
+	[[ -x build/kubectl-bitcoin ]] || hack/build.sh >/dev/null
+	hack/local-cluster.sh up >/dev/null
+	eval "$(hack/local-cluster.sh env)"
+	export PATH=$LOCAL_CLUSTER_BIN:$root/build:$PATH KUBECTL_BITCOIN=$root/build/kubectl-bitcoin
+	kubectl bitcoin install --wait --timeout 5m >/dev/null
+	exec python3 hack/bench/bignet.py
+	;;
 *)
-	echo "usage: hack/bench.sh template|cli|reconcile|node-rss" >&2
+	echo "usage: hack/bench.sh template|cli|reconcile|node-rss|bignet" >&2
 	exit 2
 	;;
 esac

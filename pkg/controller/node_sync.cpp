@@ -92,7 +92,7 @@ std::optional<std::string> persistent_failure_reason(const bitcoin::RpcFailure& 
 NodeFailure node_failure(const bitcoin::RpcFailure& failure) {
   if (auto reason = persistent_failure_reason(failure)) return {std::move(*reason), failure.what(), true};
   const auto* error = dynamic_cast<const bitcoin::RpcError*>(&failure);
-  if (error && error->code() == bitcoin::rpc_code::kInWarmup) return {"WarmingUp", failure.what(), false};
+  if (error && error->code() == bitcoin::rpc_code::kInWarmup) return {std::string(kWarmingUp), failure.what(), false};
   const auto* transport = dynamic_cast<const bitcoin::RpcTransportError*>(&failure);
   if (transport && transport->kind() == bitcoin::RpcTransportError::Kind::connect_timeout) {
     return {"NodeUnreachable", failure.what(), false};

@@ -16,6 +16,8 @@ namespace kb::controller {
 
 // The reason of a node that accepted the connection but did not answer within the call's deadline.
 inline constexpr std::string_view kNodeNotResponding = "NodeNotResponding";
+// The reason of a node that answers "still loading" (-28): alive, and about to serve.
+inline constexpr std::string_view kWarmingUp = "WarmingUp";
 
 struct NodeSyncResult {
   NodeObservation observation;

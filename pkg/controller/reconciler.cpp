@@ -167,6 +167,7 @@ struct Reconciler::Outcome {
   // "Kind name" of each object this pass created, in order: one Created event names them all
   // (an Event per object was five more writes per new network, competing with the objects').
   std::vector<std::string> created;
+  bool peers_changed = false;  // addnode/disconnectnode calls changed some node's peers
 };
 
 struct Reconciler::TrustCheck {
@@ -384,6 +385,7 @@ std::optional<ReconcileProblem> Reconciler::sync_peers(Pass& pass, const RpcCred
     }
   }
   if (peer_changes == 0) return problem;
+  outcome.peers_changed = true;
   if (events_) {
     events_->record(pass.object, kube::EventKind::Normal, "PeersUpdated", "ConnectPeers",
                     "Updated " + std::to_string(peer_changes) + " peer connection(s) for the " +
@@ -497,8 +499,17 @@ Requeue Reconciler::next_requeue(const Pass& pass, const Outcome& outcome) const
   auto next = settings_.resync;
   // Refused arguments wait for a spec change (which triggers a reconcile), not for a poll.
   auto& state = pass.state;  // this network's: one worker at a time
+  // A pod is Ready (its port is open, and its events wake us) seconds before its bitcoind has
+  // loaded and answers RPC, which no event tells us: the pod events of a start-up would use up
+  // the back-off (2, 4, 8, 16 s) and leave loaded nodes unconnected for up to resync. A node that
+  // answers "warming up" is alive and nearly there, and a node that answers is progress: both
+  // keep the polls short. The back-off is for nodes that stay silent.
+  const bool progress = outcome.observations.size() > state.answering;
+  state.answering = outcome.observations.size();
+  const bool warming = std::ranges::any_of(outcome.node_failures,
+                                           [](const auto& failure) { return failure.second.reason == kWarmingUp; });
   if (pass.refused_args.empty() && (!outcome.all_ready || outcome.problem)) {
-    if (state.unready_generation != pass.network.generation) state.unready_polls = 0;
+    if (state.unready_generation != pass.network.generation || progress || warming) state.unready_polls = 0;
     state.unready_generation = pass.network.generation;
     next =
         std::min(settings_.resync, settings_.not_ready_poll * (std::int64_t{1} << std::min(state.unready_polls, 16)));
@@ -506,6 +517,9 @@ Requeue Reconciler::next_requeue(const Pass& pass, const Outcome& outcome) const
   } else {
     state.unready_polls = 0;
   }
+  // addnode returns before bitcoind has dialled, so this pass's status may not show the new
+  // connections yet: look again soon rather than a resync later.
+  if (outcome.peers_changed) next = std::min(next, settings_.not_ready_poll);
   if (pass.network.spec.mining.enabled) {
     auto until_block = std::chrono::duration_cast<std::chrono::milliseconds>(pass.state.next_block - Clock::now());
     next = std::min(next, std::max(until_block, std::chrono::milliseconds(100)));

@@ -61,7 +61,8 @@ struct ReconcilerSettings {
   std::chrono::milliseconds resync{std::chrono::seconds(30)};
   // A network whose nodes are not all ready and answering is looked at again after
   // not_ready_poll, doubling with every poll that finds it still so, up to resync: quick while
-  // nodes warm up, calm when they never answer. A spec change or a ready network starts over.
+  // nodes warm up, calm when they never answer. A spec change, a ready network, progress (more
+  // nodes answer than at the last poll) or a node that says it is warming up starts over.
   std::chrono::milliseconds not_ready_poll{std::chrono::seconds(2)};
   // Every call to a node ends within this deadline: a worker never waits longer for one node.
   std::chrono::milliseconds node_call_timeout{std::chrono::seconds(15)};
@@ -103,6 +104,7 @@ class Reconciler {
     std::chrono::steady_clock::time_point next_block{};
     int unready_polls = 0;                // consecutive not-ready requeues (see not_ready_poll)
     std::int64_t unready_generation = 0;  // the generation they were counted for
+    std::size_t answering = 0;            // nodes that answered RPC in the last pass
   };
 
   struct Pass;

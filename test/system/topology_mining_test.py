@@ -60,6 +60,16 @@ def test_random_is_connected_bounded_and_stable_when_scaled():
         degrees = [sum(1 for e in edges if i in e) for i in range(count)]
         return edges if connected(count, edges) and max(degrees) <= 2 else None
     before = wait_until("rnd: connected with at most 2 peers per node", lambda: settled(5), timeout=120)
+
+    def status_shows_the_degrees():
+        """status.nodes[] gives each ready node (at its current IP) its number of peers, which
+        `hack/bench.sh bignet` and `status` read: here, its degree in the graph the nodes show."""
+        ips = ready_ips(NS, "rnd", 5)
+        got = {n["ordinal"]: n.get("peers") for n in get_network(NS, "rnd").get("status", {}).get("nodes", [])
+               if ips and n.get("ready") and n.get("ip") == ips[n["ordinal"]]}
+        return got == {i: sum(1 for e in before if i in e) for i in range(5)}
+    # Within a resync (30 s) of the connections: the status is rewritten on the next pass.
+    wait_until("rnd: the status shows each node's peers", status_shows_the_degrees, timeout=60)
     apply_network(NS, "rnd", dict(spec, nodes=6))
     wait_until("rnd: 6 nodes Ready", lambda: network_ready(NS, "rnd", 6), timeout=240)
     after = wait_until("rnd: 6 nodes connected, at most 2 peers each, old edges kept",

@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <set>
 #include <sstream>
 
 using namespace kb::controller;
@@ -261,6 +262,14 @@ TEST_CASE("a network deleted on the server but not yet in the cache: nothing is 
 
 namespace {
 
+// What a serving node with no peers answers at `blocks` height (the calls a reconcile makes).
+json::value serving_node_answer(std::string_view method, int blocks) {
+  if (method == "getblockchaininfo") return {{"blocks", blocks}, {"bestblockhash", "00ab"}};
+  if (method == "getnetworkinfo") return {{"connections", 0}, {"subversion", "/Satoshi:29.3.0/"}};
+  if (method == "getaddednodeinfo") return json::array{};
+  return nullptr;
+}
+
 // A node that can be stopped (SIGSTOP): while stopped, every call runs into the caller's deadline.
 struct StoppableNode {
   bool stopped = false;
@@ -275,10 +284,7 @@ struct StoppableNode {
                                              std::string(method),
                                              "no complete answer within " + std::to_string(deadline_.count()) + " ms");
       }
-      if (method == "getblockchaininfo") return {{"blocks", 3}, {"bestblockhash", "00ab"}};
-      if (method == "getnetworkinfo") return {{"connections", 0}, {"subversion", "/Satoshi:29.3.0/"}};
-      if (method == "getaddednodeinfo") return json::array{};
-      return nullptr;
+      return serving_node_answer(method, 3);
     }
     std::vector<kb::bitcoin::BatchItem> call_batch(const std::vector<kb::bitcoin::RpcRequest>&) override { return {}; }
 
@@ -300,7 +306,83 @@ json::value node_entry(const json::value& status, int ordinal) {
   return status.at("nodes").at(static_cast<std::size_t>(ordinal));
 }
 
+// Nodes as they start: the port refuses, then bitcoind answers "warming up" (-28) while it
+// loads, then it serves. By IP.
+struct StartingNodes {
+  std::set<std::string> loading, serving;
+
+  class Caller : public kb::bitcoin::RpcCaller {
+   public:
+    Caller(StartingNodes& nodes, std::string ip) : nodes_(nodes), ip_(std::move(ip)) {}
+    json::value call(std::string_view method, json::array = {}) override {
+      if (nodes_.loading.contains(ip_)) throw kb::bitcoin::RpcError(-28, "Loading block index...", std::string(method));
+      if (!nodes_.serving.contains(ip_)) {
+        throw kb::bitcoin::RpcTransportError(kb::bitcoin::RpcTransportError::Kind::connect_refused, ip_ + ":18443",
+                                             std::string(method), "connection refused");
+      }
+      return serving_node_answer(method, 0);
+    }
+    std::vector<kb::bitcoin::BatchItem> call_batch(const std::vector<kb::bitcoin::RpcRequest>&) override { return {}; }
+
+   private:
+    StartingNodes& nodes_;
+    std::string ip_;
+  };
+
+  RpcFactory factory() {
+    return [this](const std::string& ip, int, const RpcCredentials&,
+                  std::chrono::milliseconds) -> std::unique_ptr<kb::bitcoin::RpcCaller> {
+      return std::make_unique<Caller>(*this, ip);
+    };
+  }
+};
+
+struct StartingNetwork {
+  StartingNodes nodes;
+  Harness h{nodes.factory()};
+  StartingNetwork() {
+    h.add_network(R"({"nodes": 3})");
+    for (int i = 0; i < 3; ++i) {
+      h.pods.upsert(std::make_shared<const json::value>(ready_pod(i, "10.0.0." + std::to_string(i + 5))));
+    }
+  }
+  Requeue pass() { return h.reconciler->reconcile("ns/net"); }
+};
+
 }  // namespace
+
+TEST_CASE("ready nodes whose bitcoind does not answer: the back-off; one that answers starts it over") {
+  using std::chrono::seconds;
+  StartingNetwork net;
+  CHECK(net.pass() == Requeue::after(seconds(2)));
+  CHECK(net.pass() == Requeue::after(seconds(4)));
+  CHECK(net.pass() == Requeue::after(seconds(8)));
+  // One answers (no pod changed, so only a poll finds it): back to the shortest poll.
+  net.nodes.serving.insert("10.0.0.5");
+  CHECK(net.pass() == Requeue::after(seconds(2)));
+  CHECK(net.pass() == Requeue::after(seconds(4)));
+  // One that stops answering is no progress: the back-off goes on.
+  net.nodes.serving.erase("10.0.0.5");
+  CHECK(net.pass() == Requeue::after(seconds(8)));
+  net.nodes.serving = {"10.0.0.5", "10.0.0.6", "10.0.0.7"};
+  // All answer, and are told their peers: a look soon to see them connected (see below).
+  CHECK(net.pass() == Requeue::after(seconds(2)));
+}
+
+TEST_CASE("a node that says it is warming up keeps the polls at the shortest interval") {
+  using std::chrono::seconds;
+  StartingNetwork net;
+  CHECK(net.pass() == Requeue::after(seconds(2)));
+  CHECK(net.pass() == Requeue::after(seconds(4)));
+  net.nodes.loading.insert("10.0.0.6");
+  for (int i = 0; i < 5; ++i) CHECK(net.pass() == Requeue::after(seconds(2)));
+  // Loaded, but the others stay silent: the back-off resumes from the start.
+  net.nodes.loading.clear();
+  net.nodes.serving.insert("10.0.0.6");
+  CHECK(net.pass() == Requeue::after(seconds(2)));  // progress
+  CHECK(net.pass() == Requeue::after(seconds(4)));
+  CHECK(net.pass() == Requeue::after(seconds(8)));
+}
 
 TEST_CASE("a node that stops answering: NodeNotResponding, then short probes until it answers again") {
   StoppableNode node;
@@ -627,6 +709,22 @@ TEST_CASE("a scale down patches the replicas down, and the survivors drop the re
   CHECK(status.at("nodes").as_array().size() == 2);
   CHECK(status.at("replicas") == 3);  // node 2's pod has not gone yet
   CHECK(condition_in(status, "Progressing").at("reason") == "ScalingDown");
+}
+
+TEST_CASE("after it changed peers, the reconciler looks again soon: the status then shows the connections") {
+  FakeNodes nodes;
+  nodes.add("10.0.0.10", {});
+  nodes.add("10.0.0.11", {});
+  Harness h(nodes.factory());
+  h.add_network(R"({"nodes": 2, "mining": {"enabled": false}})");
+  h.pods.upsert(std::make_shared<const json::value>(ready_pod(0, "10.0.0.10")));
+  h.pods.upsert(std::make_shared<const json::value>(ready_pod(1, "10.0.0.11")));
+  // Both answer (all ready), and node 0 is told to dial node 1: bitcoind has not connected yet.
+  CHECK(h.reconciler->reconcile("ns/net") == Requeue::after(h.settings.not_ready_poll));
+  CHECK(called(nodes.by_ip.at("10.0.0.10"), R"(addnode ["10.0.0.11:18444","add"])"));
+  // Connected; nothing to change: the resync period.
+  nodes.add("10.0.0.10", {"10.0.0.11:18444"}, /*connected=*/true);
+  CHECK(h.reconciler->reconcile("ns/net") == Requeue::after(h.settings.resync));
 }
 
 TEST_CASE("a replaced pod: its old address is removed from its peers and its new one added") {
