@@ -215,6 +215,9 @@ class SimulatedNodes:
                  "spec": {}} for name in self.node_names]
         cp.kubectl("apply", "-f", "-", input=json.dumps({"apiVersion": "v1", "kind": "List", "items": docs}))
         control_plane.wait_until("%d simulated nodes Ready" % self.nodes, self._all_ready, timeout=60)
+        # The API server taints every new Node not-ready; the node lifecycle controller, which is
+        # not run here, would lift it once the node reports Ready.
+        cp.kubectl("taint", "nodes", "-l", "type=kwok", "node.kubernetes.io/not-ready:NoSchedule-")
 
     def _all_ready(self):
         nodes = json.loads(self.cp.kubectl("get", "nodes", "-o", "json"))["items"]

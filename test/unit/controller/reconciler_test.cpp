@@ -669,7 +669,7 @@ TEST_CASE("a replaced pod: its old address is removed from its peers and its new
                                     R"(addnode ["10.0.0.21:18444","onetry"])"};
   CHECK(peer_calls(nodes.by_ip.at("10.0.0.10")) == expected);  // not connected: nothing to disconnect
   CHECK(!called(nodes.by_ip.at("10.0.0.10"), R"(disconnectnode ["10.0.0.11:18444"])"));
-  CHECK(nodes.by_ip.at("10.0.0.11").calls.empty());                    // the old pod is not asked
+  CHECK(nodes.by_ip.at("10.0.0.11").calls.empty());  // the old pod is not asked
   // The new IP only: the first-contact probe (short deadline), then the node's connection.
   CHECK(nodes.dialled == std::vector<std::string>{"10.0.0.21", "10.0.0.21"});
   CHECK(h.writes_since(before) == std::vector<std::string>{kStatus});  // the pod's new IP in the status
