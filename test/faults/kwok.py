@@ -1,6 +1,6 @@
 """Simulated nodes for the private control plane (control_plane.py): kube-scheduler binds the
 controller's pods to fake Nodes that kwok (sigs.k8s.io/kwok, built by hack/cluster/build.sh) keeps
-Ready, and kwok turns every scheduled pod Running and Ready with an IP from POD_CIDR. No container
+Ready, and kwok turns every scheduled pod Running and Ready with a loopback IP. No container
 runs: a thousand pods cost a few MiB of kwok, not a thousand bitcoinds.
 
 The pod IPs are loopback addresses (127/8 is local on Linux), and SilentNodes holds a listening
@@ -27,7 +27,9 @@ import control_plane
 
 REPO = control_plane.REPO
 RPC_PORT = 18443  # pkg/api/naming.hpp kRpcPort: where the controller asks a node
-POD_CIDR = "127.90.0.0/21"  # 2046 pod addresses, all local (see the module docstring)
+# The pods' addresses: a /21 (2046 pods) of loopback addresses (see the module docstring), the first
+# whose RPC ports are free, so several harnesses (a bench and a test) can run side by side.
+POD_CIDR_CANDIDATES = ["127.%d.0.0/21" % b for b in range(90, 130)]
 NODE_IP_BASE = ipaddress.ip_address("127.91.0.1")  # the fake nodes' InternalIPs
 FAKE_NODE_ANNOTATION = "kwok.x-k8s.io/node"  # kwok manages nodes carrying it (and with --manage-all-nodes, all)
 
@@ -110,26 +112,47 @@ def _stages(pods_per_node):
 
 
 class SilentNodes:
-    """A listening socket on RPC_PORT of every address in cidr: accepts, reads and discards, never
+    """A listening socket on RPC_PORT of every address of a free block (cidr): accepts, reads and discards, never
     answers. One thread serves them all (selectors) until stop(); closing is done by the thread."""
 
-    def __init__(self, cidr=POD_CIDR, port=RPC_PORT):
+    def __init__(self, port=RPC_PORT):
         self._selector = selectors.DefaultSelector()
-        self._listeners = []
         self.accepted = 0
+        self.accepted_by_ip = {}  # address -> connections the controller opened to it
         self.bytes_received = 0
-        for ip in ipaddress.ip_network(cidr).hosts():
-            s = socket.socket()
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind((str(ip), port))
-            s.listen(64)
-            s.setblocking(False)
+        for cidr in POD_CIDR_CANDIDATES:
+            listeners = self._listen(cidr, port)
+            if listeners:
+                self.cidr = cidr
+                break
+        else:
+            raise RuntimeError("no free block of loopback addresses among %s..%s for port %d"
+                               % (POD_CIDR_CANDIDATES[0], POD_CIDR_CANDIDATES[-1], port))
+        for s in listeners:
             self._selector.register(s, selectors.EVENT_READ, "listener")
-            self._listeners.append(s)
         self._wake_r, self._wake_w = socket.socketpair()
         self._selector.register(self._wake_r, selectors.EVENT_READ, "stop")
         self._thread = threading.Thread(target=self._serve, name="silent-nodes")
         self._thread.start()
+
+    @staticmethod
+    def _listen(cidr, port):
+        """Listening sockets on port of every address in cidr, or [] when one is taken."""
+        listeners = []
+        try:
+            for ip in ipaddress.ip_network(cidr).hosts():
+                s = socket.socket()
+                listeners.append(s)
+                # Past runs' connections in TIME_WAIT do not block it; another listener does.
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.bind((str(ip), port))
+                s.listen(64)
+                s.setblocking(False)
+        except OSError:
+            for s in listeners:
+                s.close()
+            return []
+        return listeners
 
     def _serve(self):
         while True:
@@ -146,6 +169,8 @@ class SilentNodes:
                         continue
                     conn.setblocking(False)
                     self.accepted += 1
+                    ip = key.fileobj.getsockname()[0]
+                    self.accepted_by_ip[ip] = self.accepted_by_ip.get(ip, 0) + 1
                     self._selector.register(conn, selectors.EVENT_READ, "conn")
                     continue
                 try:
@@ -207,7 +232,7 @@ class SimulatedNodes:
             f.write("\n---\n".join(json.dumps(s) for s in _stages(self.pods_per_node)))
         cp.start_process("kwok", [
             kwok_path(), "--kubeconfig=" + kwok_kc, "--config=" + config, "--manage-all-nodes=true",
-            "--cidr=" + POD_CIDR, "--node-ip=%s" % NODE_IP_BASE, "--server-address=",
+            "--cidr=" + self.silent.cidr, "--node-ip=%s" % NODE_IP_BASE, "--server-address=",
             "--node-lease-duration-seconds=0"])
         docs = [{"apiVersion": "v1", "kind": "Node",
                  "metadata": {"name": name, "annotations": {FAKE_NODE_ANNOTATION: "fake"},
