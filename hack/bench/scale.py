@@ -136,14 +136,23 @@ class Api:
         return http.client.HTTPSConnection(self.host, self.port, context=self.ctx, timeout=timeout)
 
     def request(self, method, path, body=None):
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = self.connection()
         data = json.dumps(body).encode() if body is not None else None
-        conn.request(method, path, body=data, headers={"Content-Type": "application/json",
-                                                       "Accept": "application/json", "User-Agent": "kb-bench"})
-        r = conn.getresponse()
-        payload = r.read()
+        headers = {"Content-Type": "application/json", "Accept": "application/json", "User-Agent": "kb-bench"}
+        for attempt in (1, 2):
+            conn = getattr(self._local, "conn", None)
+            if conn is None:
+                conn = self._local.conn = self.connection()
+            try:
+                conn.request(method, path, body=data, headers=headers)
+                r = conn.getresponse()
+                payload = r.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                # The API server closed the idle keep-alive connection: once more on a new one.
+                conn.close()
+                self._local.conn = None
+                if attempt == 2:
+                    raise
         if r.status >= 300:
             raise RuntimeError("%s %s: %d %s" % (method, path, r.status, payload[:300]))
         return payload
