@@ -25,7 +25,6 @@ same burst (hack/bench.sh versus-seed). Python 3 standard library only.
 """
 import concurrent.futures
 import dataclasses
-import datetime
 import http.client
 import json
 import math
@@ -43,6 +42,8 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "test", "faults"))
 import control_plane  # noqa: E402
 import kwok  # noqa: E402
+from faultlib import process_usage  # noqa: E402
+from lease_terms import parse_time  # noqa: E402
 
 BENCH_NAMESPACE = "kwokscale-bench"
 PODS_PER_NODE = 110  # a kubelet's default; nodes = ceil(pods / 100) leaves room
@@ -102,25 +103,10 @@ def ours(binary=None):
 
 # ------------------------------------------------------------------ measuring helpers
 
-def proc_usage(pid):
-    """(peak RSS in bytes, CPU seconds) of a process, from /proc."""
-    with open("/proc/%d/status" % pid) as f:
-        hwm = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmHWM:"))
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rpartition(")")[2].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    return hwm, (int(fields[11]) + int(fields[12])) / ticks  # utime, stime (fields 14, 15)
-
-
 def percentile(values, p):
     """Nearest-rank percentile (p in 0..100) of a non-empty list."""
     ordered = sorted(values)
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
-
-
-def parse_ts(text):
-    """An audit timestamp (RFC 3339 with microseconds) as seconds since the epoch."""
-    return datetime.datetime.strptime(text.replace("Z", "+0000"), "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
 
 
 class Api:
@@ -238,7 +224,7 @@ def audit_requests(cp, user, since, until):
     for e in cp.audit_events():
         if e.get("user", {}).get("username") != user or e["auditID"] in seen:
             continue
-        t = parse_ts(e["requestReceivedTimestamp"])
+        t = parse_time(e["requestReceivedTimestamp"])
         if not since <= t < until:
             continue
         seen.add(e["auditID"])
@@ -261,7 +247,7 @@ def create_latencies(cp, user, network_resource, names, sts_name_of):
         if e.get("stage") != "ResponseComplete" or ref.get("namespace") != BENCH_NAMESPACE:
             continue
         code = e.get("responseStatus", {}).get("code", 0)
-        t = parse_ts(e["stageTimestamp"])
+        t = parse_time(e["stageTimestamp"])
         if ref.get("resource") == network_resource and e["verb"] == "create" and code < 300:
             created.setdefault(ref.get("name"), t)
         elif (ref.get("resource") == "statefulsets" and not ref.get("subresource") and code == 201
@@ -337,7 +323,7 @@ def run_workload(controller, n, rest_seconds=300, single_runs=10, sts_name_of=la
         watches = {k: OwnedObjectsWatch(api, p, api.json("GET", p)["metadata"]["resourceVersion"])
                    for k, p in collections.items()}
         before_totals = apiserver_request_totals(api)
-        usage_before = proc_usage(proc.pid)
+        usage_before = process_usage(proc.pid)
         try:
             # The burst.
             names = ["net-%04d" % i for i in range(n)]
@@ -360,7 +346,7 @@ def run_workload(controller, n, rest_seconds=300, single_runs=10, sts_name_of=la
             network_resource = path.rsplit("/", 1)[1]
             lat = create_latencies(cp, user, network_resource, list(uids), sts_name_of)
             result["create_to_statefulset"] = summary(list(lat.values()))
-            hwm, cpu = proc_usage(proc.pid)
+            hwm, cpu = process_usage(proc.pid)
             result["converge"] = {"controller_cpu_seconds": round(cpu - usage_before[1], 2),
                                   "controller_requests": audit_requests(cp, user, t0 - 1, t_end),
                                   "apiserver_request_total": diff_totals(apiserver_request_totals(api), before_totals)}
@@ -368,9 +354,9 @@ def run_workload(controller, n, rest_seconds=300, single_runs=10, sts_name_of=la
             time.sleep(min(30, max(5, rest_seconds // 10)))
             rest_t0 = time.time()
             rest_totals = apiserver_request_totals(api)
-            _, rest_cpu0 = proc_usage(proc.pid)
+            _, rest_cpu0 = process_usage(proc.pid)
             time.sleep(rest_seconds)
-            hwm, rest_cpu1 = proc_usage(proc.pid)
+            hwm, rest_cpu1 = process_usage(proc.pid)
             rest_t1 = time.time()
             requests_at_rest = audit_requests(cp, user, rest_t0, rest_t1)
             result["rest"] = {

@@ -17,15 +17,15 @@ private control plane. The controller must stay calm:
   - CPU < 2 % of a core (no hot loop; the issue's idle target is 1 %, the window has probes);
   - zero writes by the controller besides its Lease (the audit log).
 """
-import datetime
 import os
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from control_plane import ControlPlane, log, metric_value, wait_until  # noqa: E402
-from faultlib import apply_docs, figure, network_doc  # noqa: E402
+from faultlib import apply_docs, figure, network_doc, process_usage  # noqa: E402
 from kwok import SimulatedNodes  # noqa: E402
+from lease_terms import parse_time  # noqa: E402
 
 NETWORKS, NODES_PER_NETWORK = 20, 3
 NAMESPACE = "unanswering"
@@ -45,12 +45,6 @@ def max_passes(window, poll, resync):
         passes += 1
         delay = min(delay * 2, resync)
     return passes
-
-
-def cpu_seconds(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def diagnosed(cp):
@@ -92,9 +86,9 @@ def main():
         time.sleep(2 * NOT_READY_POLL)  # the status writes of the last diagnosis land
 
         lines0, rec0, conn0 = len(ctl.log_lines()), reconciles(ctl), dict(sim.silent.accepted_by_ip)
-        cpu0, w0 = cpu_seconds(ctl.pid), time.time()
+        cpu0, w0 = process_usage(ctl.pid)[1], time.time()
         time.sleep(WINDOW)
-        cpu1, w1 = cpu_seconds(ctl.pid), time.time()
+        cpu1, w1 = process_usage(ctl.pid)[1], time.time()
         lines, rec1, conn1 = ctl.log_lines()[lines0:], reconciles(ctl), dict(sim.silent.accepted_by_ip)
 
         passes_bound = max_passes(WINDOW, NOT_READY_POLL, RESYNC) + 1
@@ -108,7 +102,7 @@ def main():
                   if e.get("user", {}).get("username") == USER and e.get("stage") == "ResponseComplete"
                   and e.get("verb") in ("create", "update", "patch", "delete")
                   and e.get("objectRef", {}).get("resource") != "leases"
-                  and w0 <= _ts(e["requestReceivedTimestamp"]) < w1]
+                  and w0 <= parse_time(e["requestReceivedTimestamp"]) < w1]
         figure("unanswering_reconciles_per_network", per_network, " in %.0f s (bound %d)" % (WINDOW, passes_bound))
         figure("unanswering_max_connections_per_node", max(per_node.values(), default=0),
                " in %.0f s (bound %d)" % (WINDOW, passes_bound))
@@ -127,10 +121,6 @@ def main():
         assert len(diagnosed(cp)) == NETWORKS, "a network's status no longer reports NodeNotResponding"
         assert ctl.alive()
         log("unanswering pods: OK")
-
-
-def _ts(text):
-    return datetime.datetime.strptime(text.replace("Z", "+0000"), "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
 
 
 if __name__ == "__main__":
