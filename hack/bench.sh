@@ -5,6 +5,9 @@
 #   hack/bench.sh reconcile    time for a network to become Ready and connected, and controller writes at rest
 #   hack/bench.sh node-rss     a node's resident memory with bitcoind's defaults and with the controller's small settings
 #   hack/bench.sh bignet       one network of NODES (100) real nodes: apply -> connected, mined block -> one tip, KILL (10) pods -> back (root)
+#   hack/bench.sh scale [N...] N one-node networks at once (default 10 100 1000) on a private control plane with
+#                              kwok's simulated nodes: convergence, creation->StatefulSet, RSS, CPU, API requests
+#                              (hack/bench/scale.py; REST_SECONDS=300 at rest, SINGLE_RUNS=10 single networks, CONVERGE_TIMEOUT=1800)
 # Numbers are printed with the machine they were measured on; nothing here is a pass/fail gate.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +28,13 @@ time_runs() { # time_runs N CMD... → prints mean milliseconds per run
 }
 
 case $what in
+scale)
+	shift
+	[[ -x build/kubectl-bitcoin ]] || hack/build.sh >/dev/null
+	[[ -n ${LOCAL_CLUSTER_KWOK:-} ]] || export LOCAL_CLUSTER_KWOK="$(hack/cluster/build.sh --kwok-path)"
+	[[ -x $LOCAL_CLUSTER_KWOK ]] || hack/cluster/build.sh >&2
+	exec python3 hack/bench/scale.py "$@"
+	;;
 template)
 	[[ -x build/kubectl-bitcoin ]] || hack/build.sh >/dev/null
 	exec python3 hack/bench/cli.py template --runs "$runs"
@@ -116,7 +126,7 @@ bignet)
 	exec python3 hack/bench/bignet.py
 	;;
 *)
-	echo "usage: hack/bench.sh template|cli|reconcile|node-rss|bignet" >&2
+	echo "usage: hack/bench.sh template|cli|reconcile|node-rss|bignet|scale [N...]" >&2
 	exit 2
 	;;
 esac
