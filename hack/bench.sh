@@ -18,15 +18,6 @@ runs=${RUNS:-30}
 
 now_ns() { date +%s%N; }
 
-time_runs() { # time_runs N CMD... → prints mean milliseconds per run
-	local n=$1; shift
-	local start end
-	start=$(now_ns)
-	for ((i = 0; i < n; i++)); do "$@" >/dev/null; done
-	end=$(now_ns)
-	echo $(((end - start) / n / 1000)) # microseconds
-}
-
 case $what in
 scale)
 	shift
