@@ -29,6 +29,7 @@ import http.client
 import json
 import math
 import os
+import shlex
 import ssl
 import statistics
 import subprocess
@@ -89,7 +90,8 @@ def ours(binary=None):
                 "--metrics-bind-address", "127.0.0.1:%d" % metrics_port, "--gateway-bind-address", "0",
                 "--leader-elect", "--leader-election-namespace", control_plane.CONTROLLER_NAMESPACE,
                 "--leader-election-id", control_plane.LEASE_NAME,
-                "--credential-key-secret", "bitcoin-controller-credential-key"]
+                "--credential-key-secret", "bitcoin-controller-credential-key"] + shlex.split(
+                    os.environ.get("SERVE_ARGS", ""))  # e.g. SERVE_ARGS="--workers 8", to compare settings
 
     return ControllerUnderTest(
         name="kubectl-bitcoin", crd_path=os.path.join(REPO, "manifests", "crd.yaml"), rbac_yaml="\n---\n".join(rbac),
