@@ -3,6 +3,10 @@
 #   hack/bench.sh template     `kubectl bitcoin template` vs `helm template` on the project's chart
 #   hack/bench.sh reconcile    time for a network to become Ready and connected, and controller writes at rest
 #   hack/bench.sh node-rss     a node's resident memory with bitcoind's defaults and with the controller's small settings
+#   hack/bench.sh versus-seed SEED_BINARY
+#                              N networks (NETWORKS, default 100) under the original Go controller and under ours,
+#                              on private control planes: convergence, peak RSS, CPU, writes at rest
+#                              (REST_SECONDS, default 120); SEED_BINARY: see hack/bench/seed/README.md
 # Numbers are printed with the machine they were measured on; nothing here is a pass/fail gate.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -113,8 +117,19 @@ node-rss)
 	echo "bitcoind with its defaults:              VmRSS $((plain / 1024)) MiB"
 	echo "bitcoind with the controller's settings: VmRSS $((small / 1024)) MiB  (after ${settle}s, idle regtest)"
 	;;
+versus-seed)
+	seed=${2:-}
+	if [[ -z $seed || ! -f $seed || ! -x $seed ]]; then
+		echo "bench: versus-seed needs SEED_BINARY, the original controller built from its source" \
+			"(hack/bench/seed/README.md); got '${seed}', which is not an executable file" >&2
+		exit 2
+	fi
+	[[ -x build/kubectl-bitcoin ]] || hack/build.sh >/dev/null
+	KB_BUILD_DIR=${KB_BUILD_DIR:-$root/build} python3 hack/bench/versus_seed.py "$seed" \
+		--networks "${NETWORKS:-100}" --rest "${REST_SECONDS:-120}" --json "${JSON:-$root/build/bench-versus-seed.json}"
+	;;
 *)
-	echo "usage: hack/bench.sh template|reconcile|node-rss" >&2
+	echo "usage: hack/bench.sh template|reconcile|node-rss|versus-seed SEED_BINARY" >&2
 	exit 2
 	;;
 esac
