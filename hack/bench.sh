@@ -6,7 +6,8 @@
 #   hack/bench.sh versus-seed SEED_BINARY
 #                              N networks (NETWORKS, default 100) under the original Go controller and under ours,
 #                              on private control planes: convergence, peak RSS, CPU, writes at rest
-#                              (REST_SECONDS, default 120); SEED_BINARY: see hack/bench/seed/README.md
+#                              (REST_SECONDS, default 120), ROUNDS alternating the order (default 1, medians);
+#                              SEED_BINARY: see hack/bench/seed/README.md
 # Numbers are printed with the machine they were measured on; nothing here is a pass/fail gate.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -126,7 +127,7 @@ versus-seed)
 	fi
 	[[ -x build/kubectl-bitcoin ]] || hack/build.sh >/dev/null
 	KB_BUILD_DIR=${KB_BUILD_DIR:-$root/build} python3 hack/bench/versus_seed.py "$seed" \
-		--networks "${NETWORKS:-100}" --rest "${REST_SECONDS:-120}" --json "${JSON:-$root/build/bench-versus-seed.json}"
+		--networks "${NETWORKS:-100}" --rest "${REST_SECONDS:-120}" --rounds "${ROUNDS:-1}" --json "${JSON:-$root/build/bench-versus-seed.json}"
 	;;
 *)
 	echo "usage: hack/bench.sh template|reconcile|node-rss|versus-seed SEED_BINARY" >&2

@@ -183,6 +183,7 @@ def converged_now(cp, contender, n):
 def run_workload(contender, n, rest_seconds, timeout):
     with control_plane.ControlPlane("bench-" + contender.name) as cp:
         cp.kubectl("create", "namespace", NAMESPACE)
+        load_before = os.getloadavg()[0]
         process, user, ready = contender.start(cp)
         control_plane.wait_until("the %s controller to be ready" % contender.name, ready, timeout=120)
         names = ["net-%04d" % i for i in range(n)]
@@ -212,7 +213,7 @@ def run_workload(contender, n, rest_seconds, timeout):
             "rest_status_writes": sum(v for k, v in rest.items() if k.endswith("/status")),
             # Leader election renews a Lease every few seconds (ours; the seed has none).
             "rest_writes_not_lease": sum(v for k, v in rest.items() if not k.endswith(" leases")),
-            "user": user})
+            "user": user, "load_1min": [round(load_before, 1), round(os.getloadavg()[0], 1)]})
         return result
 
 
@@ -230,17 +231,35 @@ def value(result, key):
     return result[key[0]][key[1]] if isinstance(key, tuple) else result[key]
 
 
-def report(seed, ours, n, rest_seconds):
-    lines = ["machine: %d cores, %s (shared with other work: times are upper bounds)" % (os.cpu_count(),
-                                                                                            os.uname().release),
-             "workload: %d one-node networks created at once; %d s at rest" % (n, rest_seconds),
-             "%-28s %12s %12s %10s" % ("", "seed", "ours", "seed/ours")]
+def median(values):
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2.0
+
+
+def summary(rounds):
+    """Per key of ROWS, the median over rounds (a dict shaped like one round's result)."""
+    out = {"sts_latency_s": {}}
+    for _, key in ROWS:
+        m = median([value(r, key) for r in rounds])
+        if isinstance(key, tuple):
+            out[key[0]][key[1]] = m
+        else:
+            out[key] = m
+    return out
+
+
+def report(seed, ours, title):
+    lines = [title, "%-28s %12s %12s %10s" % ("", "seed", "ours", "seed/ours")]
     for label, key in ROWS:
         a, b = value(seed, key), value(ours, key)
         ratio = "%.1fx" % (a / b) if b else ("-" if not a else "inf")
         lines.append("%-28s %12s %12s %10s" % (label, a, b, ratio))
     for name, r in (("seed", seed), ("ours", ours)):
-        lines.append("%s writes at rest by verb and resource: %s" % (name, json.dumps(r["rest_writes"])))
+        if "rest_writes" in r:
+            lines.append("%s writes at rest by verb and resource: %s" % (name, json.dumps(r["rest_writes"])))
+        if "load_1min" in r:
+            lines.append("%s: 1-minute load average before / after its run: %s / %s" % (name, *r["load_1min"]))
     return "\n".join(lines)
 
 
@@ -250,16 +269,25 @@ def main():
     ap.add_argument("-n", "--networks", type=int, default=100)
     ap.add_argument("--rest", type=int, default=120, help="seconds at rest after convergence")
     ap.add_argument("--timeout", type=int, default=900, help="seconds each controller may take to converge")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="rounds, alternating which controller goes first; the summary shows medians")
     ap.add_argument("--json", default=os.path.join(REPO, "build", "bench-versus-seed.json"))
     args = ap.parse_args()
     if not (os.path.isfile(args.seed_binary) and os.access(args.seed_binary, os.X_OK)):
         print("versus-seed: SEED_BINARY %r is not an executable file" % args.seed_binary, file=sys.stderr)
         return 2
-    results = {}
-    for contender in (seed_contender(os.path.abspath(args.seed_binary)), ours_contender()):
-        results[contender.name] = run_workload(contender, args.networks, args.rest, args.timeout)
-    text = report(results["seed"], results["ours"], args.networks, args.rest)
-    print(text)
+    contenders = [seed_contender(os.path.abspath(args.seed_binary)), ours_contender()]
+    rounds = {"seed": [], "ours": []}
+    print("machine: %d cores, %s, shared with other work (times are upper bounds); workload: %d one-node "
+          "networks created at once, then %d s at rest" % (os.cpu_count(), os.uname().release, args.networks,
+                                                           args.rest), flush=True)
+    for i in range(args.rounds):
+        for contender in contenders if i % 2 == 0 else contenders[::-1]:
+            rounds[contender.name].append(run_workload(contender, args.networks, args.rest, args.timeout))
+        print(report(rounds["seed"][-1], rounds["ours"][-1], "round %d of %d" % (i + 1, args.rounds)), flush=True)
+    results = {name: {"rounds": r, "median": summary(r)} for name, r in rounds.items()}
+    if args.rounds > 1:
+        print(report(results["seed"]["median"], results["ours"]["median"], "medians of %d rounds" % args.rounds))
     os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
     with open(args.json, "w") as f:
         json.dump({"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine_cores": os.cpu_count(),
