@@ -40,7 +40,7 @@ def create(cp, doc):
 
 def check(condition, what, detail=""):
     if not condition:
-        raise AssertionError("%s; got", (what, detail))
+        raise AssertionError("%s; got: %s" % (what, detail))
     control_plane.log("ok:", what)
 
 
