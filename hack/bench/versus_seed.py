@@ -136,7 +136,7 @@ def convergence(events, contender, user, names):
     if len(latencies) != len(names):
         raise AssertionError("the audit log has a network create and its StatefulSet's create for %d of %d "
                              "networks" % (len(latencies), len(names)))
-    return {"converged_s": round(last - t0, 3), "owned_objects": len(owned),
+    return {"converged_s": round(last - t0, 3), "owned_objects": len(owned), "window": (t0, last),
             "sts_latency_s": {"p50": round(percentile(latencies, 50), 3), "p99": round(percentile(latencies, 99), 3),
                               "max": round(max(latencies), 3)}}
 
@@ -194,6 +194,7 @@ def run_workload(contender, n, rest_seconds, timeout):
         control_plane.wait_until("%d networks converged under %s" % (n, contender.name),
                                  lambda: converged_now(cp, contender, n), timeout=timeout, interval=1.0)
         result = convergence(cp.audit_events(), contender, user, names)
+        converge_writes = writes_by(cp.audit_events(), user, *result.pop("window"))
         _, cpu_converged = proc_usage(process.pid)
         control_plane.log("%s: converged in %.1f s; %d s settle, then %d s at rest"
                           % (contender.name, result["converged_s"], SETTLE_SECONDS, rest_seconds))
@@ -213,6 +214,7 @@ def run_workload(contender, n, rest_seconds, timeout):
             "rest_status_writes": sum(v for k, v in rest.items() if k.endswith("/status")),
             # Leader election renews a Lease every few seconds (ours; the seed has none).
             "rest_writes_not_lease": sum(v for k, v in rest.items() if not k.endswith(" leases")),
+            "converge_writes": converge_writes, "converge_writes_total": sum(converge_writes.values()),
             "user": user, "load_1min": [round(load_before, 1), round(os.getloadavg()[0], 1)]})
         return result
 
@@ -221,7 +223,8 @@ def run_workload(contender, n, rest_seconds, timeout):
 
 ROWS = (("converged (s)", "converged_s"), ("create→StatefulSet p50 (s)", ("sts_latency_s", "p50")),
         ("create→StatefulSet p99 (s)", ("sts_latency_s", "p99")), ("peak RSS (MiB)", "peak_rss_mib"),
-        ("CPU s to converge", "cpu_s_converge"), ("CPU s total", "cpu_s_total"),
+        ("CPU s to converge", "cpu_s_converge"), ("writes to converge", "converge_writes_total"),
+        ("CPU s total", "cpu_s_total"),
         ("CPU s at rest", "rest_cpu_s"), ("writes at rest", "rest_writes_total"),
         ("writes at rest, Leases aside", "rest_writes_not_lease"),
         ("status writes at rest", "rest_status_writes"))
@@ -241,7 +244,7 @@ def summary(rounds):
     """Per key of ROWS, the median over rounds (a dict shaped like one round's result)."""
     out = {"sts_latency_s": {}}
     for _, key in ROWS:
-        m = median([value(r, key) for r in rounds])
+        m = round(median([value(r, key) for r in rounds]), 3)
         if isinstance(key, tuple):
             out[key[0]][key[1]] = m
         else:
@@ -256,6 +259,8 @@ def report(seed, ours, title):
         ratio = "%.1fx" % (a / b) if b else ("-" if not a else "inf")
         lines.append("%-28s %12s %12s %10s" % (label, a, b, ratio))
     for name, r in (("seed", seed), ("ours", ours)):
+        if "converge_writes" in r:
+            lines.append("%s writes to converge by verb and resource: %s" % (name, json.dumps(r["converge_writes"])))
         if "rest_writes" in r:
             lines.append("%s writes at rest by verb and resource: %s" % (name, json.dumps(r["rest_writes"])))
         if "load_1min" in r:
