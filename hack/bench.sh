@@ -3,6 +3,9 @@
 #   hack/bench.sh template     `kubectl bitcoin template` vs `helm template` on the project's chart
 #   hack/bench.sh reconcile    time for a network to become Ready and connected, and controller writes at rest
 #   hack/bench.sh node-rss     a node's resident memory with bitcoind's defaults and with the controller's small settings
+#   hack/bench.sh scale [N...] N one-node networks at once (default 10 100 1000) on a private control plane with
+#                              kwok's simulated nodes: convergence, creation->StatefulSet, RSS, CPU, API requests
+#                              (hack/bench/scale.py; REST_SECONDS=300 at rest, SINGLE_RUNS=10 single networks)
 #   hack/bench.sh versus-seed SEED_BINARY
 #                              N networks (NETWORKS, default 100) under the original Go controller and under ours,
 #                              on private control planes: convergence, peak RSS, CPU, writes at rest
@@ -28,6 +31,13 @@ time_runs() { # time_runs N CMD... → prints mean milliseconds per run
 }
 
 case $what in
+scale)
+	shift
+	[[ -x build/kubectl-bitcoin ]] || hack/build.sh >/dev/null
+	[[ -n ${LOCAL_CLUSTER_KWOK:-} ]] || export LOCAL_CLUSTER_KWOK="$(hack/cluster/build.sh --kwok-path)"
+	[[ -x $LOCAL_CLUSTER_KWOK ]] || hack/cluster/build.sh >&2
+	exec python3 hack/bench/scale.py "$@"
+	;;
 template)
 	[[ -x build/kubectl-bitcoin ]] || hack/build.sh >/dev/null
 	helm_bin=$(command -v helm || true)

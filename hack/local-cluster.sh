@@ -97,6 +97,7 @@ check_prereqs() {
 }
 
 bin_dir() { "$repo/hack/cluster/build.sh" --bin-dir; }
+kwok_path() { "$repo/hack/cluster/build.sh" --kwok-path; }
 
 kubectl_bin() {
 	local b; b="$(bin_dir)/kubectl"
@@ -653,6 +654,8 @@ cmd_up() {
 	local t0=$SECONDS all=1 c
 	for c in "${components[@]}"; do healthy "$c" || { all=0; break; }; done
 	if ((all)); then
+		# kwok (cached apart from the cluster's binaries) is built when the tooling gained or bumped it.
+		[[ -x $(kwok_path) ]] || "$repo/hack/cluster/build.sh" >&2 || die "building kwok failed"
 		# A rebuilt controller binary (or node image) is imported again; nothing restarts.
 		"$repo/hack/cluster/images.sh" import "$containerd_sock" || die "the images could not be built or imported"
 		say "already running (reused)"
@@ -750,6 +753,7 @@ cmd_env() {
 	echo "export KUBECONFIG=$kubeconfig"
 	echo "export LOCAL_CLUSTER_DIR=$state"
 	echo "export LOCAL_CLUSTER_BIN=$(bin_dir)"
+	echo "export LOCAL_CLUSTER_KWOK=$(kwok_path)"
 	echo "export LOCAL_CLUSTER_APISERVER=https://127.0.0.1:$apiserver_port"
 	echo "export LOCAL_CLUSTER_POD_APISERVER=https://$host_ip:$apiserver_port"
 	echo "export LOCAL_CLUSTER_NODE_NETNS=$node_netns"

@@ -6,8 +6,13 @@
 #       kube-router,local-path-provisioner,pause}
 # A binary already in the cache is reused. Prints the versions and the time spent.
 #
-#   hack/cluster/build.sh            build what is missing, print versions
-#   hack/cluster/build.sh --bin-dir  print the bin dir only (no build)
+# kwok (simulated nodes for the scale benchmark) has a cache directory of its own, so that adding
+# or bumping it never changes the bin dir above (which would rebuild Kubernetes):
+#   ~/.cache/kubectl-bitcoin/kwok-<version>-<recipe>-<hash>/bin/kwok
+#
+#   hack/cluster/build.sh              build what is missing, print versions
+#   hack/cluster/build.sh --bin-dir    print the bin dir only (no build)
+#   hack/cluster/build.sh --kwok-path  print the kwok binary's path only (no build)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -35,21 +40,27 @@ containerd_version="$(required_version "$here/containerd/go.mod" github.com/cont
 coredns_version="$(required_version "$here/coredns/go.mod" github.com/coredns/coredns)"
 kube_router_version="$(required_version "$here/kube-router/go.mod" github.com/cloudnativelabs/kube-router/v2)"
 local_path_version="$(required_version "$here/local-path-provisioner/go.mod" github.com/rancher/local-path-provisioner)"
-for v in k8s_version etcd_version helm_version containerd_version coredns_version kube_router_version local_path_version; do
+kwok_version="$(required_version "$here/kwok/go.mod" sigs.k8s.io/kwok)"
+for v in k8s_version etcd_version helm_version containerd_version coredns_version kube_router_version local_path_version kwok_version; do
 	[[ -n ${!v} ]] || die "cannot read $v from hack/cluster/*/go.mod"
 done
 
 # Bump recipe when the way the binaries are built changes, so old caches are not reused.
 recipe=r3
 # Everything that decides what the binaries are: the module files, the CoreDNS plugin list
-# and the pause source.
-inputs_hash="$(cat "$here"/go.mod "$here"/*/go.mod "$here"/coredns/main.go "$here"/pause/pause.c | sha256sum | cut -c1-12)"
+# and the pause source. kwok's module is left out: it has its own cache directory below.
+inputs=()
+for m in "$here"/*/go.mod; do [[ $m == "$here/kwok/go.mod" ]] || inputs+=("$m"); done
+inputs_hash="$(cat "$here"/go.mod "${inputs[@]}" "$here"/coredns/main.go "$here"/pause/pause.c | sha256sum | cut -c1-12)"
 bin_dir="$cache_root/k8s-$k8s_version-$recipe-$inputs_hash/bin"
+kwok_hash="$(cat "$here"/kwok/go.mod "$here"/kwok/go.sum | sha256sum | cut -c1-12)"
+kwok_path="$cache_root/kwok-$kwok_version-$recipe-$kwok_hash/bin/kwok"
 
 case "${1:-}" in
 --bin-dir) echo "$bin_dir"; exit 0 ;;
+--kwok-path) echo "$kwok_path"; exit 0 ;;
 --versions)
-	echo "kubernetes $k8s_version, etcd $etcd_version, helm $helm_version, containerd $containerd_version, coredns $coredns_version, kube-router $kube_router_version, local-path-provisioner $local_path_version"
+	echo "kubernetes $k8s_version, etcd $etcd_version, helm $helm_version, containerd $containerd_version, coredns $coredns_version, kube-router $kube_router_version, local-path-provisioner $local_path_version, kwok $kwok_version"
 	exit 0
 	;;
 "") ;;
@@ -115,11 +126,15 @@ if [[ ! -x $bin_dir/pause ]]; then
 	built+=(pause)
 fi
 
+# After the bin dir's own binaries, whose build time `up` reports (kwok's is not part of it).
+elapsed=$(($(date +%s) - start))
+((${#built[@]})) && echo "$elapsed" >"$bin_dir/.last-build-seconds"
+build_into "$here/kwok" "$(dirname "$kwok_path")" "" "" kwok -- sigs.k8s.io/kwok/cmd/kwok
+
 elapsed=$(($(date +%s) - start))
 echo "build.sh: $("$0" --versions)" >&2
 if ((${#built[@]})); then
 	echo "build.sh: built ${built[*]} in ${elapsed}s" >&2
-	echo "$elapsed" >"$bin_dir/.last-build-seconds"
 else
 	echo "build.sh: all binaries cached in $bin_dir" >&2
 fi

@@ -310,15 +310,23 @@ std::optional<ReconcileProblem> Reconciler::observe_nodes(Pass& pass, const RpcC
   for (const auto& [ordinal, ip] : pods.ready_ips) {
     auto suspect = pass.state.not_responding.find(ordinal);
     const bool known_hung = suspect != pass.state.not_responding.end();
+    // A node that answered the last time it was asked keeps its connection (and the full deadline).
+    // One never heard from at this IP gets the short deadline, as a hung one does: a starting
+    // bitcoind answers at once (or refuses), so the full deadline would only let a pod that never
+    // answers hold a worker for it.
+    auto connection = pass.state.nodes.find(ordinal);
+    const bool answered_before = connection != pass.state.nodes.end() && connection->second.ip == ip;
     try {
-      if (!known_hung) {
+      if (answered_before && !known_hung) {
         outcome.observations[ordinal] = observe_node(node_rpc(pass.state, ordinal, ip, creds));
       } else {
         // A fresh connection: the old one may still wait for the answer to a call that timed out.
         auto probe = rpc_factory_(ip, api::kRpcPort, creds, settings_.probe_call_timeout);
         outcome.observations[ordinal] = observe_node(*probe);
-        pass.state.not_responding.erase(suspect);
-        log_.info("node answers again", {{"network", pass.key}, {"ordinal", std::to_string(ordinal)}});
+        if (known_hung) {
+          pass.state.not_responding.erase(suspect);
+          log_.info("node answers again", {{"network", pass.key}, {"ordinal", std::to_string(ordinal)}});
+        }
       }
     } catch (const bitcoin::RpcFailure& e) {
       pass.state.nodes.erase(ordinal);

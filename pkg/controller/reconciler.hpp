@@ -63,7 +63,9 @@ struct ReconcilerSettings {
   std::chrono::milliseconds node_call_timeout{std::chrono::seconds(15)};
   // A node that let a call run into the deadline (stopped, hung) is asked with this shorter one
   // until it answers again, so a network with a hung node costs its worker seconds per pass, not
-  // a whole deadline. A node that resumes answers in milliseconds.
+  // a whole deadline. A node that resumes answers in milliseconds. A node not yet heard from (a new
+  // pod, a new IP) is asked with it too, until its first answer: pods that never answer (a hung
+  // image, simulated nodes) would otherwise hold a worker for the full deadline each.
   std::chrono::milliseconds probe_call_timeout{std::chrono::seconds(2)};
   bool network_policy = true;
   // The namespace the controller runs in: the only one whose pods the per-network NetworkPolicy

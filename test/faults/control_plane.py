@@ -346,12 +346,14 @@ def metric_value(text, name, labels=None):
 class ControlPlane:
     """etcd + kube-apiserver + kube-controller-manager of our own (see the module docstring).
 
-    apiserver_args: extra kube-apiserver flags (e.g. ["--watch-cache=false"]).
+    apiserver_args: extra kube-apiserver flags (e.g. ["--watch-cache=false"]); audit_policy: a
+    policy file instead of the local cluster's (the scale benchmark also records reads).
     """
 
-    def __init__(self, name, apiserver_args=(), keep_dir_on_failure=True):
+    def __init__(self, name, apiserver_args=(), keep_dir_on_failure=True, audit_policy=AUDIT_POLICY):
         self.name = name
         self.apiserver_args = list(apiserver_args)
+        self.audit_policy = audit_policy
         self.keep_dir_on_failure = keep_dir_on_failure
         self.bin = bin_dir()
         self.dir = None
@@ -404,7 +406,8 @@ class ControlPlane:
     def stop(self, failed=False):
         for c in self.controllers:
             c.stop(grace=5)
-        for name in ("kube-controller-manager", "kube-apiserver", "etcd"):
+        core = ("kube-controller-manager", "kube-apiserver", "etcd")
+        for name in [n for n in self._procs if n not in core] + list(core):
             p = self._procs.get(name)
             if p:
                 p.stop(grace=3 if name != "etcd" else 5)
@@ -452,7 +455,7 @@ class ControlPlane:
             "--service-account-key-file=" + pki("sa.pub"), "--service-account-signing-key-file=" + pki("sa.key"),
             "--service-cluster-ip-range=" + SERVICE_CIDR, "--authorization-mode=RBAC",
             "--cert-dir=" + os.path.join(self.dir, "apiserver-certs"), "--profiling=false", "--event-ttl=1h", "--v=1",
-            "--audit-policy-file=" + AUDIT_POLICY, "--audit-log-path=" + self.audit_log,
+            "--audit-policy-file=" + self.audit_policy, "--audit-log-path=" + self.audit_log,
             "--audit-log-format=json", "--audit-log-mode=blocking", *self.apiserver_args]
 
     def _start_apiserver(self):
@@ -485,6 +488,17 @@ class ControlPlane:
             "endpointslice-controller",
             "--leader-elect=false", "--v=1"],
             os.path.join(self.dir, "kube-controller-manager.log"), groups=self.groups)
+
+    def start_process(self, name, argv, env=None):
+        """Starts one more component (e.g. kube-scheduler, kwok: test/faults/kwok.py), logging to
+        <dir>/<name>.log; stop() stops it before the control plane."""
+        self._procs[name] = _Process(name, argv, os.path.join(self.dir, name + ".log"), env=env, groups=self.groups)
+        return self._procs[name]
+
+    def stop_process(self, name):
+        p = self._procs.pop(name, None)
+        if p:
+            p.stop(grace=3)
 
     def _wait_healthy(self, name, predicate, timeout):
         deadline = time.time() + timeout

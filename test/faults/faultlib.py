@@ -38,6 +38,15 @@ def figure(name, value, unit=""):
     print("FIGURE %s=%s%s" % (name, value, unit), flush=True)
 
 
+def process_usage(pid):
+    """(peak resident memory in bytes (VmHWM), CPU seconds (utime + stime)) of a process, from /proc."""
+    with open("/proc/%d/status" % pid) as f:
+        hwm = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmHWM:"))
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rpartition(")")[2].split()  # fields 3.. of proc(5); utime, stime are 14, 15
+    return hwm, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def network_doc(ns, name, nodes):
     return {"apiVersion": GROUP + "/v1", "kind": "BitcoinNetwork", "metadata": {"name": name, "namespace": ns},
             "spec": {"nodes": nodes}}

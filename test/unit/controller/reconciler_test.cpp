@@ -309,7 +309,10 @@ TEST_CASE("a node that stops answering: NodeNotResponding, then short probes unt
   h.pods.upsert(std::make_shared<const json::value>(ready_pod(0, "10.0.0.5")));
   h.reconciler->reconcile("ns/net");
   h.observe_writes();
-  CHECK(node.deadlines == std::vector{full});
+  // First contact with the short deadline; once it answered, its connection has the full one.
+  CHECK(node.deadlines == std::vector{probe, full});
+  h.reconciler->reconcile("ns/net");
+  CHECK(node.deadlines == std::vector{probe, full});
   CHECK(h.degraded_condition().at("status") == "False");
 
   // Stopped: the connection's call runs into the full deadline; the status says so.
@@ -330,7 +333,7 @@ TEST_CASE("a node that stops answering: NodeNotResponding, then short probes unt
   auto status_writes = h.writes_to("/bitcoinnetworks/net/status").size();
   h.reconciler->reconcile("ns/net");
   h.reconciler->reconcile("ns/net");
-  CHECK(node.deadlines == std::vector{full, probe, probe});
+  CHECK(node.deadlines == std::vector{probe, full, probe, probe});
   CHECK(h.writes_to("/bitcoinnetworks/net/status").size() == status_writes);
 
   // Resumed (SIGCONT): the probe answers, the node is ready again, and the full deadline is back.
@@ -344,13 +347,28 @@ TEST_CASE("a node that stops answering: NodeNotResponding, then short probes unt
   h.reconciler->reconcile("ns/net");
   CHECK(node.deadlines.back() == full);
 
-  // A replaced pod (new IP) is not a suspect: it gets the full deadline at once.
+  // A replaced pod (new IP) is not heard from yet: the short deadline until it answers.
   node.stopped = true;
   h.reconciler->reconcile("ns/net");
   h.pods.upsert(std::make_shared<const json::value>(ready_pod(0, "10.0.0.6")));
   node.deadlines.clear();
   h.reconciler->reconcile("ns/net");
-  CHECK(node.deadlines == std::vector{full});
+  CHECK(node.deadlines == std::vector{probe});
+}
+
+TEST_CASE("a pod that never answers holds a worker for the short deadline only, and is logged once") {
+  StoppableNode node;
+  node.stopped = true;  // accepts, never answers (a hung image, a simulated node)
+  Harness h(node.factory());
+  h.add_network(R"({"nodes": 1})");
+  h.pods.upsert(std::make_shared<const json::value>(ready_pod(0, "10.0.0.7")));
+  for (int pass = 0; pass < 3; ++pass) h.reconciler->reconcile("ns/net");
+  h.observe_writes();
+  const auto probe = h.settings.probe_call_timeout;
+  CHECK(node.deadlines == std::vector{probe, probe, probe});
+  auto status = json::parse(h.writes_to("/bitcoinnetworks/net/status").back().body).at("status");
+  CHECK(node_entry(status, 0).at("reason") == "NodeNotResponding");
+  CHECK(h.degraded_condition().at("reason") == "NodeNotResponding");
 }
 
 TEST_CASE("an IPv6 pod's node is reached at its IPv6 address") {
@@ -436,32 +454,56 @@ TEST_CASE("a user Secret that does not exist: Degraded SecretNotFound, no object
   CHECK(degraded.at("reason") == "SecretNotFound");
 }
 
+namespace {
+// A caller that forwards to a FAKE node the test keeps (the reconciler drops its callers).
+class SharedCaller : public kb::bitcoin::RpcCaller {
+ public:
+  explicit SharedCaller(std::shared_ptr<kb::bitcoin::testing::FakeRpcCaller> node) : node_(std::move(node)) {}
+  json::value call(std::string_view method, json::array params = {}) override {
+    return node_->call(method, std::move(params));
+  }
+  std::vector<kb::bitcoin::BatchItem> call_batch(const std::vector<kb::bitcoin::RpcRequest>& requests) override {
+    return node_->call_batch(requests);
+  }
+
+ private:
+  std::shared_ptr<kb::bitcoin::testing::FakeRpcCaller> node_;
+};
+}  // namespace
+
 TEST_CASE("a closed write fence (the term ended): nodes are observed, but no block is mined") {
-  kb::bitcoin::testing::FakeRpcCaller* node = nullptr;
+  // Every connection the reconciler opened (the first-contact probe, then the node's connection),
+  // kept here after the reconciler dropped them.
+  std::vector<std::shared_ptr<kb::bitcoin::testing::FakeRpcCaller>> connections;
+  auto called = [&](std::string_view prefix) {
+    return std::ranges::any_of(connections, [&](const auto& c) {
+      return std::ranges::any_of(c->calls, [&](const std::string& call) { return call.starts_with(prefix); });
+    });
+  };
   auto fence = std::make_shared<kb::kube::WriteFence>();  // closed: this replica's term is over
   Harness h(
       [&](const std::string&, int, const RpcCredentials&,
           std::chrono::milliseconds) -> std::unique_ptr<kb::bitcoin::RpcCaller> {
-        auto fake = std::make_unique<kb::bitcoin::testing::FakeRpcCaller>();
+        auto fake = std::make_shared<kb::bitcoin::testing::FakeRpcCaller>();
         fake->answer("getblockchaininfo", json::value{{"blocks", 5}, {"bestblockhash", "00ab"}})
             .answer("getnetworkinfo", json::value{{"connections", 0}, {"subversion", "/Satoshi:29.3.0/"}})
             .answer("getaddednodeinfo", json::array{})
             .answer("generatetoaddress", json::array{"00cd"});
-        node = fake.get();
-        return fake;
+        connections.push_back(fake);
+        return std::make_unique<SharedCaller>(fake);
       },
       fence);
   h.add_network(R"({"nodes": 1, "mining": {"enabled": true, "intervalSeconds": 5}})");
   h.pods.upsert(std::make_shared<const json::value>(ready_pod(0, "10.0.0.5")));
   CHECK_THROWS_AS(h.reconciler->reconcile("ns/net"), kb::kube::FenceClosedError);
-  REQUIRE(node != nullptr);
-  CHECK(std::ranges::none_of(node->calls, [](const std::string& c) { return c.starts_with("generate"); }));
-  CHECK(std::ranges::any_of(node->calls, [](const std::string& c) { return c.starts_with("getblockchaininfo"); }));
+  REQUIRE(!connections.empty());
+  CHECK_FALSE(called("generate"));
+  CHECK(called("getblockchaininfo"));
 
   fence->open_until(std::chrono::steady_clock::now() + std::chrono::seconds(10));  // leading again
   h.observe_writes();
   CHECK_NOTHROW(h.reconciler->reconcile("ns/net"));
-  CHECK(std::ranges::any_of(node->calls, [](const std::string& c) { return c.starts_with("generatetoaddress"); }));
+  CHECK(called("generatetoaddress"));
 }
 
 TEST_CASE("a node's RPC error while mining (a FAKE RpcCaller): Degraded, the status still written, back-off") {
@@ -627,8 +669,9 @@ TEST_CASE("a replaced pod: its old address is removed from its peers and its new
                                     R"(addnode ["10.0.0.21:18444","onetry"])"};
   CHECK(peer_calls(nodes.by_ip.at("10.0.0.10")) == expected);  // not connected: nothing to disconnect
   CHECK(!called(nodes.by_ip.at("10.0.0.10"), R"(disconnectnode ["10.0.0.11:18444"])"));
-  CHECK(nodes.by_ip.at("10.0.0.11").calls.empty());                    // the old pod is not asked
-  CHECK(nodes.dialled == std::vector<std::string>{"10.0.0.21"});       // a new connection for the new IP only
+  CHECK(nodes.by_ip.at("10.0.0.11").calls.empty());  // the old pod is not asked
+  // The new IP only: the first-contact probe (short deadline), then the node's connection.
+  CHECK(nodes.dialled == std::vector<std::string>{"10.0.0.21", "10.0.0.21"});
   CHECK(h.writes_since(before) == std::vector<std::string>{kStatus});  // the pod's new IP in the status
   CHECK(last_status(h).at("nodes").at(1).at("ip") == "10.0.0.21");
 }
