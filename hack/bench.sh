@@ -7,10 +7,9 @@
 #                              kwok's simulated nodes: convergence, creation->StatefulSet, RSS, CPU, API requests
 #                              (hack/bench/scale.py; REST_SECONDS=300 at rest, SINGLE_RUNS=10 single networks)
 #   hack/bench.sh versus-seed SEED_BINARY
-#                              N networks (NETWORKS, default 100) under the original Go controller and under ours,
-#                              on private control planes: convergence, peak RSS, CPU, writes at rest
-#                              (REST_SECONDS, default 120), ROUNDS alternating the order (default 1, medians);
-#                              SEED_BINARY: see hack/bench/seed/README.md
+#                              the scale workload (NETWORKS, default 100; REST_SECONDS, default 120) under the
+#                              original Go controller and under ours, side by side with ratios; ROUNDS alternate
+#                              the order (default 1; medians). SEED_BINARY: see hack/bench/seed/README.md
 # Numbers are printed with the machine they were measured on; nothing here is a pass/fail gate.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -136,11 +135,13 @@ versus-seed)
 		exit 2
 	fi
 	[[ -x build/kubectl-bitcoin ]] || hack/build.sh >/dev/null
-	KB_BUILD_DIR=${KB_BUILD_DIR:-$root/build} python3 hack/bench/versus_seed.py "$seed" \
-		--networks "${NETWORKS:-100}" --rest "${REST_SECONDS:-120}" --rounds "${ROUNDS:-1}" --json "${JSON:-$root/build/bench-versus-seed.json}"
+	[[ -n ${LOCAL_CLUSTER_KWOK:-} ]] || export LOCAL_CLUSTER_KWOK="$(hack/cluster/build.sh --kwok-path)"
+	[[ -x $LOCAL_CLUSTER_KWOK ]] || hack/cluster/build.sh >&2
+	exec python3 hack/bench/versus_seed.py "$seed" --networks "${NETWORKS:-100}" --rest "${REST_SECONDS:-120}" \
+		--rounds "${ROUNDS:-1}" --json "${JSON:-$root/bench-results/versus-seed.json}"
 	;;
 *)
-	echo "usage: hack/bench.sh template|reconcile|node-rss|versus-seed SEED_BINARY" >&2
+	echo "usage: hack/bench.sh template|reconcile|node-rss|scale [N...]|versus-seed SEED_BINARY" >&2
 	exit 2
 	;;
 esac
