@@ -5,7 +5,7 @@
 #   hack/bench.sh node-rss     a node's resident memory with bitcoind's defaults and with the controller's small settings
 #   hack/bench.sh scale [N...] N one-node networks at once (default 10 100 1000) on a private control plane with
 #                              kwok's simulated nodes: convergence, creation->StatefulSet, RSS, CPU, API requests
-#                              (hack/bench/scale.py; REST_SECONDS=300 at rest, SINGLE_RUNS=10 single networks)
+#                              (hack/bench/scale.py; REST_SECONDS=300 at rest, SINGLE_RUNS=10 single networks, CONVERGE_TIMEOUT=1800)
 #   hack/bench.sh versus-seed SEED_BINARY
 #                              the scale workload (NETWORKS, default 100; REST_SECONDS, default 120) under the
 #                              original Go controller and under ours, side by side with ratios; ROUNDS alternate
