@@ -8,6 +8,10 @@
 #   hack/bench.sh scale [N...] N one-node networks at once (default 10 100 1000) on a private control plane with
 #                              kwok's simulated nodes: convergence, creation->StatefulSet, RSS, CPU, API requests
 #                              (hack/bench/scale.py; REST_SECONDS=300 at rest, SINGLE_RUNS=10 single networks, CONVERGE_TIMEOUT=1800)
+#   hack/bench.sh versus-seed SEED_BINARY
+#                              the scale workload (NETWORKS, default 100; REST_SECONDS, default 120) under the
+#                              original Go controller and under ours, side by side with ratios; ROUNDS alternate
+#                              the order (default 1; medians). SEED_BINARY: see hack/bench/seed/README.md
 # Numbers are printed with the machine they were measured on; nothing here is a pass/fail gate.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -116,8 +120,21 @@ bignet)
 	kubectl bitcoin install --wait --timeout 5m >/dev/null
 	exec python3 hack/bench/bignet.py
 	;;
+versus-seed)
+	seed=${2:-}
+	if [[ -z $seed || ! -f $seed || ! -x $seed ]]; then
+		echo "bench: versus-seed needs SEED_BINARY, the original controller built from its source" \
+			"(hack/bench/seed/README.md); got '${seed}', which is not an executable file" >&2
+		exit 2
+	fi
+	[[ -x build/kubectl-bitcoin ]] || hack/build.sh >/dev/null
+	[[ -n ${LOCAL_CLUSTER_KWOK:-} ]] || export LOCAL_CLUSTER_KWOK="$(hack/cluster/build.sh --kwok-path)"
+	[[ -x $LOCAL_CLUSTER_KWOK ]] || hack/cluster/build.sh >&2
+	exec python3 hack/bench/versus_seed.py "$seed" --networks "${NETWORKS:-100}" --rest "${REST_SECONDS:-120}" \
+		--rounds "${ROUNDS:-1}" --json "${JSON:-$root/bench-results/versus-seed.json}"
+	;;
 *)
-	echo "usage: hack/bench.sh template|cli|reconcile|node-rss|bignet|scale [N...]" >&2
+	echo "usage: hack/bench.sh template|cli|reconcile|node-rss|bignet|scale [N...]|versus-seed SEED_BINARY" >&2
 	exit 2
 	;;
 esac
