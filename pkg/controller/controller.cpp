@@ -58,9 +58,17 @@ Controller::Controller(kube::Client client, ControllerSettings settings, observe
   network_policies_ = make(kube::refs::network_policies(ns), kManagedSelector, applied);
   pods_->store().add_index(kPodsByNetworkIndex, index_by_network());
 
-  networks_->add_handlers({.on_add = [this](const kube::ObjectPtr& o) { enqueue_object(o); },
-                           .on_update = [this](const kube::ObjectPtr&, const kube::ObjectPtr& o) { enqueue_object(o); },
-                           .on_delete = [this](const kube::ObjectPtr& o) { enqueue_object(o); }});
+  // What users do to a network (create, change its spec, delete) goes before routine work: polls of
+  // nodes that do not answer can keep both workers busy, and a new network must not wait for them.
+  // Updates of the status alone (the controller's own writes) are routine.
+  networks_->add_handlers({.on_add = [this](const kube::ObjectPtr& o) { enqueue_object(o, kube::Priority::High); },
+                           .on_update =
+                               [this](const kube::ObjectPtr& old_object, const kube::ObjectPtr& o) {
+                                 enqueue_object(o, kube::spec_or_lifecycle_changed(*old_object, *o)
+                                                       ? kube::Priority::High
+                                                       : kube::Priority::Normal);
+                               },
+                           .on_delete = [this](const kube::ObjectPtr& o) { enqueue_object(o, kube::Priority::High); }});
   for (auto* informer : {statefulsets_.get(), services_.get(), pods_.get(), network_policies_.get()}) {
     informer->add_handlers({.on_add = [this](const kube::ObjectPtr& o) { enqueue_owner(o); },
                             .on_update = [this](const kube::ObjectPtr&, const kube::ObjectPtr& o) { enqueue_owner(o); },
@@ -83,7 +91,9 @@ Controller::~Controller() {
   stop_informers();
 }
 
-void Controller::enqueue_object(const kube::ObjectPtr& object) { queue_.add(kube::object_key(*object)); }
+void Controller::enqueue_object(const kube::ObjectPtr& object, kube::Priority priority) {
+  queue_.add(kube::object_key(*object), priority);
+}
 
 void Controller::enqueue_owner(const kube::ObjectPtr& object) {
   for (const auto& key : index_by_network()(*object)) queue_.add(key);
@@ -172,7 +182,7 @@ void Controller::worker(std::stop_token stop) {
 void Controller::run_workers(std::stop_token stop) {
   log_.info("starting workers", {{"workers", std::to_string(settings_.workers)}});
   // Queue every known network once: after a leader change nothing else would trigger them.
-  for (const auto& object : networks_->store().list()) enqueue_object(object);
+  for (const auto& object : networks_->store().list()) enqueue_object(object, kube::Priority::Normal);
   std::vector<std::jthread> threads;
   for (int i = 0; i < settings_.workers; ++i) {
     threads.emplace_back([this](std::stop_token s) { worker(s); });

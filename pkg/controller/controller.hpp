@@ -52,7 +52,7 @@ class Controller {
   kube::WorkQueue& queue() { return queue_; }
 
  private:
-  void enqueue_object(const kube::ObjectPtr& object);
+  void enqueue_object(const kube::ObjectPtr& object, kube::Priority priority);
   void enqueue_owner(const kube::ObjectPtr& object);
   void worker(std::stop_token stop);
   void publish_queue_metrics();

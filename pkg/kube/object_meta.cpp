@@ -69,4 +69,15 @@ bool is_terminating(const json::value& object) {
   return stamp && !stamp->is_null();
 }
 
+std::int64_t generation_of(const json::value& object) {
+  const auto* generation = base::json_at(object, "metadata", "generation");
+  return generation && generation->is_int64() ? generation->get_int64() : 0;
+}
+
+bool spec_or_lifecycle_changed(const json::value& before, const json::value& after) {
+  // The API server bumps metadata.generation on every change outside status (for custom
+  // resources with a status subresource) and never on status writes.
+  return generation_of(before) != generation_of(after) || is_terminating(before) != is_terminating(after);
+}
+
 }  // namespace kb::kube

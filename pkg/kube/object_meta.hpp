@@ -7,9 +7,13 @@
 //   labels_of(o)  annotations_of(o)                 const json::object* (nullptr when absent)
 //   owner_references_of(o)  controller_of(o)        the owners; the one with controller: true
 //   is_terminating(o)                               metadata.deletionTimestamp is set
+//   generation_of(o)                                metadata.generation (0 when absent)
+//   spec_or_lifecycle_changed(before, after)        generation or deletionTimestamp differ: a change
+//                                                   someone made to the object, not a status write
 #include <boost/json/fwd.hpp>
 #include <boost/json/value.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,5 +46,7 @@ std::vector<OwnerReference> owner_references_of(const boost::json::value& object
 std::optional<OwnerReference> controller_of(const boost::json::value& object);
 
 bool is_terminating(const boost::json::value& object);
+std::int64_t generation_of(const boost::json::value& object);
+bool spec_or_lifecycle_changed(const boost::json::value& before, const boost::json::value& after);
 
 }  // namespace kb::kube

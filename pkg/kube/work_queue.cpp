@@ -9,20 +9,35 @@ WorkQueue::WorkQueue(WorkQueueOptions options)
       item_backoff_(options_.base_delay, options_.max_delay),
       bucket_(options_.qps, options_.burst) {}
 
-void WorkQueue::add_locked(const std::string& key, Clock::time_point now) {
-  if (shutting_down_ || dirty_.contains(key)) return;
-  dirty_.insert(key);
-  ++counters_.adds;
-  queued_at_[key] = now;
-  // A key being processed is queued again only when its worker calls done().
-  if (processing_.contains(key)) return;
-  queue_.push_back(key);
+void WorkQueue::push_locked(const std::string& key) {
+  (dirty_high_.contains(key) ? urgent_ : queue_).push_back(key);
   cv_.notify_one();
 }
 
-void WorkQueue::add(const std::string& key) {
+void WorkQueue::add_locked(const std::string& key, Clock::time_point now, Priority priority) {
+  if (shutting_down_) return;
+  const bool processing = processing_.contains(key);
+  if (dirty_.contains(key)) {
+    // Waiting already: at most move it up (once; its place among the High keys is now).
+    if (priority != Priority::High || dirty_high_.contains(key)) return;
+    dirty_high_.insert(key);
+    if (processing) return;
+    if (auto it = std::find(queue_.begin(), queue_.end(), key); it != queue_.end()) queue_.erase(it);
+    push_locked(key);
+    return;
+  }
+  dirty_.insert(key);
+  if (priority == Priority::High) dirty_high_.insert(key);
+  ++counters_.adds;
+  queued_at_[key] = now;
+  // A key being processed is queued again only when its worker calls done().
+  if (processing) return;
+  push_locked(key);
+}
+
+void WorkQueue::add(const std::string& key, Priority priority) {
   std::lock_guard lock(mutex_);
-  add_locked(key, Clock::now());
+  add_locked(key, Clock::now(), priority);
 }
 
 void WorkQueue::add_after(const std::string& key, Clock::duration delay) {
@@ -66,7 +81,7 @@ void WorkQueue::promote_due_locked(Clock::time_point now) {
     std::string key = delayed_.begin()->second;
     delayed_.erase(delayed_.begin());
     delayed_until_.erase(key);
-    add_locked(key, now);
+    add_locked(key, now, Priority::Normal);
   }
 }
 
@@ -76,10 +91,12 @@ std::optional<std::string> WorkQueue::get() {
     if (shutting_down_) return std::nullopt;
     auto now = Clock::now();
     promote_due_locked(now);
-    if (!queue_.empty()) {
-      std::string key = std::move(queue_.front());
-      queue_.pop_front();
+    if (!urgent_.empty() || !queue_.empty()) {
+      auto& from = urgent_.empty() ? queue_ : urgent_;
+      std::string key = std::move(from.front());
+      from.pop_front();
       dirty_.erase(key);
+      dirty_high_.erase(key);
       processing_[key] = now;
       if (auto it = queued_at_.find(key); it != queued_at_.end()) {
         counters_.queue_latency_seconds_sum += std::chrono::duration<double>(now - it->second).count();
@@ -106,17 +123,16 @@ void WorkQueue::done(const std::string& key) {
   counters_.work_duration_seconds_sum += std::chrono::duration<double>(Clock::now() - it->second).count();
   ++counters_.work_duration_count;
   processing_.erase(it);
-  if (dirty_.contains(key) && !shutting_down_) {
-    queue_.push_back(key);
-    cv_.notify_one();
-  }
+  if (dirty_.contains(key) && !shutting_down_) push_locked(key);
 }
 
 void WorkQueue::shut_down() {
   std::lock_guard lock(mutex_);
   shutting_down_ = true;
+  urgent_.clear();
   queue_.clear();
   dirty_.clear();
+  dirty_high_.clear();
   delayed_.clear();
   delayed_until_.clear();
   cv_.notify_all();
@@ -129,13 +145,13 @@ bool WorkQueue::shutting_down() const {
 
 std::size_t WorkQueue::len() const {
   std::lock_guard lock(mutex_);
-  return queue_.size();
+  return urgent_.size() + queue_.size();
 }
 
 WorkQueueMetrics WorkQueue::metrics() const {
   std::lock_guard lock(mutex_);
   WorkQueueMetrics m = counters_;
-  m.depth = queue_.size();
+  m.depth = urgent_.size() + queue_.size();
   m.delayed = delayed_.size();
   m.processing = processing_.size();
   auto now = Clock::now();

@@ -2,6 +2,7 @@
 // WorkQueue: client-go's rate-limited work queue for string keys.
 //
 //   queue.add(key)              dedup: a key waiting once is queued once
+//   queue.add(key, Priority::High)  served before every Normal key (a Normal key waiting is moved up)
 //   queue.add_after(key, d)     delayed add (requeue after the resync period)
 //   queue.add_rate_limited(key) after max(per-item back-off 5 ms*2^n..1000 s, overall token bucket)
 //   auto key = queue.get();     blocks; nullopt after shut_down(). A key being processed is never
@@ -21,6 +22,12 @@
 #include <string>
 
 namespace kb::kube {
+
+// Whose turn comes first. High is for changes users make to the primary object (created, spec
+// changed, deleted): with many keys waiting on slow routine work (events of owned objects, polls
+// of nodes that do not answer), a new network still gets its objects at once. Within a priority,
+// first in first out.
+enum class Priority { Normal, High };
 
 struct WorkQueueOptions {
   std::string name;
@@ -48,7 +55,7 @@ class WorkQueue {
   using Clock = std::chrono::steady_clock;
   explicit WorkQueue(WorkQueueOptions options = {});
 
-  void add(const std::string& key);
+  void add(const std::string& key, Priority priority = Priority::Normal);
   void add_after(const std::string& key, Clock::duration delay);
   void add_rate_limited(const std::string& key);
   void forget(const std::string& key);
@@ -64,7 +71,8 @@ class WorkQueue {
   const std::string& name() const { return options_.name; }
 
  private:
-  void add_locked(const std::string& key, Clock::time_point now);
+  void add_locked(const std::string& key, Clock::time_point now, Priority priority);
+  void push_locked(const std::string& key);
   void promote_due_locked(Clock::time_point now);
 
   WorkQueueOptions options_;
@@ -72,8 +80,10 @@ class WorkQueue {
   TokenBucket bucket_;
   mutable std::mutex mutex_;
   std::condition_variable cv_;
-  std::deque<std::string> queue_;
+  std::deque<std::string> urgent_;                       // High keys, served first
+  std::deque<std::string> queue_;                        // Normal keys
   std::set<std::string> dirty_;                          // queued or to be re-queued
+  std::set<std::string> dirty_high_;                     // the subset of dirty_ added with Priority::High
   std::map<std::string, Clock::time_point> processing_;  // key -> start time
   std::map<std::string, Clock::time_point> queued_at_;
   std::multimap<Clock::time_point, std::string> delayed_;

@@ -64,3 +64,16 @@ TEST_CASE("is_terminating: a deletionTimestamp that is set, not null") {
   CHECK(is_terminating(json::parse(R"({"metadata": {"deletionTimestamp": "2024-01-02T03:04:05Z"}})")));
   CHECK_FALSE(is_terminating(json::parse(R"({"metadata": {"deletionTimestamp": null}})")));
 }
+
+TEST_CASE("spec_or_lifecycle_changed: a new generation or a deletion, not a status write") {
+  const auto v1 = json::parse(R"({"metadata": {"generation": 1, "resourceVersion": "10"}, "status": {"a": 1}})");
+  const auto status_written =
+      json::parse(R"({"metadata": {"generation": 1, "resourceVersion": "11"}, "status": {"a": 2}})");
+  const auto spec_changed = json::parse(R"({"metadata": {"generation": 2, "resourceVersion": "12"}})");
+  const auto deleting = json::parse(R"({"metadata": {"generation": 1, "deletionTimestamp": "2024-01-02T03:04:05Z"}})");
+  CHECK(generation_of(v1) == 1);
+  CHECK(generation_of(json::parse(R"({"metadata": {}})")) == 0);
+  CHECK_FALSE(spec_or_lifecycle_changed(v1, status_written));
+  CHECK(spec_or_lifecycle_changed(v1, spec_changed));
+  CHECK(spec_or_lifecycle_changed(v1, deleting));
+}

@@ -164,3 +164,53 @@ TEST_CASE("many workers never process the same key at the same time") {
   CHECK(m.work_duration_count == std::uint64_t(processed.load()));
   CHECK(m.queue_latency_count == std::uint64_t(processed.load()));
 }
+
+TEST_CASE("High keys are served before Normal ones, first in first out within each") {
+  WorkQueue queue;
+  queue.add("poll-1");
+  queue.add("poll-2");
+  queue.add("new-1", Priority::High);
+  queue.add("new-2", Priority::High);
+  CHECK(queue.len() == 4);
+  CHECK(queue.get() == "new-1");
+  CHECK(queue.get() == "new-2");
+  CHECK(queue.get() == "poll-1");
+  CHECK(queue.get() == "poll-2");
+}
+
+TEST_CASE("a waiting Normal key added again as High moves up, and is still queued once") {
+  WorkQueue queue;
+  queue.add("a");
+  queue.add("b");
+  queue.add("b", Priority::High);
+  queue.add("b", Priority::High);
+  queue.add("b");  // Normal again does not move it back
+  CHECK(queue.len() == 2);
+  CHECK(queue.metrics().adds == 2);
+  CHECK(queue.get() == "b");
+  CHECK(queue.get() == "a");
+  CHECK(queue.len() == 0);
+}
+
+TEST_CASE("a key re-added as High while processing is served first after done()") {
+  WorkQueue queue;
+  queue.add("busy");
+  REQUIRE(queue.get() == "busy");
+  queue.add("other");
+  queue.add("busy", Priority::High);
+  CHECK(queue.len() == 1);  // not handed to a second worker meanwhile
+  queue.done("busy");
+  CHECK(queue.get() == "busy");
+  CHECK(queue.get() == "other");
+}
+
+TEST_CASE("a High key served once goes back to Normal when added plainly later") {
+  WorkQueue queue;
+  queue.add("k", Priority::High);
+  REQUIRE(queue.get() == "k");
+  queue.done("k");
+  queue.add("first");
+  queue.add("k");
+  CHECK(queue.get() == "first");
+  CHECK(queue.get() == "k");
+}
