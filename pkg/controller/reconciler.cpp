@@ -399,13 +399,9 @@ std::optional<ReconcileProblem> Reconciler::sync_peers(Pass& pass, const RpcCred
                     "Updated " + std::to_string(peer_changes) + " peer connection(s) for the " +
                         std::string(to_string(pass.network.spec.topology)) + " topology");
   }
-  // Peer counts changed under us: look again so the status shows the new connections.
-  for (auto& [ordinal, observation] : outcome.observations) {
-    try {
-      observation = observe_node(node_rpc(pass.state, ordinal, pods.ready_ips.at(ordinal), creds));
-    } catch (const bitcoin::RpcFailure&) {
-    }
-  }
+  // The status of this pass still shows the peers from before: addnode returns before bitcoind
+  // has dialled, so asking every node again now would mostly see the same. next_requeue looks
+  // again after not_ready_poll instead.
   return problem;
 }
 
