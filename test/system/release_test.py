@@ -18,6 +18,7 @@ Then, with the installed controller swapped out for the test:
   `kubectl bitcoin status` sees both; the controller pod's image ID is the pushed manifest digest;
 - `helm install oci://127.0.0.1:PORT/...` of the pushed chart runs a controller (the same digest)
   that scales the network to 2 Ready nodes;
+- `kubectl bitcoin install --set image.repository=127.0.0.1:PORT/...` runs the same digest;
 - krew built from the Go module proxy, with a KREW_ROOT of its own, installs the plugin from the
   released manifest and archive, and `kubectl bitcoin version` through krew's bin dir prints the
   release version.
@@ -218,6 +219,14 @@ def test_oci_chart_install_runs_the_pushed_image():
     wait_until("the network is Ready with 2 nodes", lambda: network_ready(STATE["ns"], "r", 2), timeout=300)
 
 
+def test_plugin_install_uses_the_pushed_image():
+    """`kubectl bitcoin install --set image.repository=...` (the plugin's own chart) runs the pushed image too."""
+    helm("uninstall", RELEASE, "-n", CONTROLLER_NS, "--wait")
+    plugin("install", *image_values(), "--wait", "--timeout", "4m")
+    assert running_image_digest() == STATE["digest"]
+    wait_until("the network is Ready with 2 nodes", lambda: network_ready(STATE["ns"], "r", 2), timeout=120)
+
+
 def test_krew_installs_the_plugin():
     krew_root = os.path.join(WORK, "krew")
     dist = os.path.join(WORK, "dist")
@@ -292,4 +301,5 @@ VERSION = binary_version()
 if __name__ == "__main__":
     main([test_release_twice_gives_the_same_bytes, test_publish_to_a_helm_directory_and_a_loopback_registry,
           test_krew_installs_the_plugin, test_helm_repository_install_runs_a_working_controller,
-          test_oci_chart_install_runs_the_pushed_image, test_the_cluster_is_left_as_found])
+          test_oci_chart_install_runs_the_pushed_image, test_plugin_install_uses_the_pushed_image,
+          test_the_cluster_is_left_as_found])
