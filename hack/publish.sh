@@ -5,6 +5,7 @@
 # and the release test (test/system/release_test.py, into a loopback registry) run this same script.
 #
 #   hack/publish.sh [--dist DIR] [--helm-dir DIR] [--registry HOST[:PORT]] [--plain-http]
+#   exit 0 done, 1 failed (the message names the file or step), 2 usage error
 #     --dist DIR                 hack/release.sh's output (default dist/); SHA256SUMS is checked first
 #     --helm-dir DIR             the Helm repository's directory
 #     --registry HOST[:PORT]     push the image as HOST/$IMAGE_PATH:<version> and the chart as
@@ -31,7 +32,7 @@ while (($#)); do
   *) echo "publish: unknown argument: $1" >&2; usage ;;
   esac
 done
-[[ -n $helm_dir || -n $registry ]] || die "nothing to do: give --helm-dir DIR and/or --registry HOST[:PORT]"
+[[ -n $helm_dir || -n $registry ]] || { echo "publish: nothing to do: give --helm-dir DIR and/or --registry HOST[:PORT]" >&2; exit 2; }
 [[ -f $dist/SHA256SUMS ]] || die "$dist/SHA256SUMS: missing (run hack/release.sh VERSION first)"
 (cd "$dist" && sha256sum --quiet -c SHA256SUMS) || die "$dist: the files do not match SHA256SUMS"
 chart_archive=$(cd "$dist" && ls bitcoin-controller-*.tgz)

@@ -88,3 +88,21 @@ deploy = jobs["release"]["deploy"]
 # YAML 1.1 reads the key `on` as true; Travis reads it as "on".
 assert deploy["provider"] == "releases" and deploy.get("on", deploy.get(True)) == {"tags": True}, deploy
 PY
+
+# hack/publish.sh --helm-dir merges into a repository that has other versions (the gh-pages branch
+# after earlier releases): both stay, newest first, each with its own digest; a usage error is 2.
+helm_dir="$E2E_TMP/helm-repo"
+mkdir "$helm_dir"
+expect 0 "$REPO/hack/publish.sh" --dist "$dist" --helm-dir "$helm_dir"
+expect 0 env BUILD_DIR="$bin_dir" SKIP_BUILD=1 DIST_DIR="$E2E_TMP/dist-next" FORCE=1 "$REPO/hack/release.sh" 99.0.0
+expect 0 "$REPO/hack/publish.sh" --dist "$E2E_TMP/dist-next" --helm-dir "$helm_dir"
+python3 - "$helm_dir" "$version" <<'PY' || fail "the merged index.yaml is wrong"
+import hashlib, os, sys, yaml
+helm_dir, version = sys.argv[1:]
+entries = yaml.safe_load(open(os.path.join(helm_dir, "index.yaml")))["entries"]["bitcoin-controller"]
+assert [e["version"] for e in entries] == ["99.0.0", version], entries
+for e in entries:
+    archive = os.path.join(helm_dir, e["urls"][0])
+    assert e["digest"] == hashlib.sha256(open(archive, "rb").read()).hexdigest(), e
+PY
+expect 2 "$REPO/hack/publish.sh" --dist "$dist"
