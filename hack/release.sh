@@ -74,7 +74,7 @@ artefacts=()  # every file written to $dist, for SHA256SUMS
 
 # --- the plugin archive and the krew manifest
 mkdir "$stage/plugin"
-cp "$build_dir/kubectl-bitcoin" "$stage/plugin/kubectl-bitcoin"
+install -m 0755 "$build_dir/kubectl-bitcoin" "$stage/plugin/kubectl-bitcoin"
 strip "$stage/plugin/kubectl-bitcoin"
 install -m 0755 hack/kubectl_complete-bitcoin "$stage/plugin/kubectl_complete-bitcoin"
 install -m 0644 README.md "$stage/plugin/README.md"

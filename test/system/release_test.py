@@ -2,8 +2,8 @@
 """A release is installable the ways users install things: from a Helm repository, from an OCI
 registry (chart and image), and with krew.
 
-`hack/release.sh` runs twice on the binary under test (KB_BUILD_DIR) into two directories: their
-SHA256SUMS must be byte for byte the same. `hack/publish.sh` (what CI runs on a tag) then puts the
+`hack/release.sh` runs twice on the binary under test (KB_BUILD_DIR) into two directories, with
+umask 022 and 077: their SHA256SUMS must be byte for byte the same. `hack/publish.sh` (what CI runs on a tag) then puts the
 first run's chart into a Helm repository directory, served by python's http.server on loopback,
 and pushes the image and the chart into a real registry: the CNCF distribution registry built
 from the Go module proxy (hack/release/tools.sh), on 127.0.0.1 with a random port and a temporary
@@ -85,16 +85,16 @@ def binary_version():
     return json.loads(out)["version"]
 
 
-def release(dist):
+def release(dist, umask):
     started = time.monotonic()
-    run([os.path.join(REPO, "hack", "release.sh"), VERSION], timeout=600,
+    run(["sh", "-c", 'umask %s && exec "$0" "$@"' % umask, os.path.join(REPO, "hack", "release.sh"), VERSION], timeout=600,
         env_extra={"BUILD_DIR": BUILD, "SKIP_BUILD": "1", "DIST_DIR": dist})
     return time.monotonic() - started
 
 
 def test_release_twice_gives_the_same_bytes():
-    seconds = release(os.path.join(WORK, "dist"))
-    release(os.path.join(WORK, "dist2"))
+    seconds = release(os.path.join(WORK, "dist"), "022")
+    release(os.path.join(WORK, "dist2"), "077")  # what the files are made with must not show
     sums = [open(os.path.join(WORK, d, "SHA256SUMS"), "rb").read() for d in ("dist", "dist2")]
     assert sums[0] == sums[1], "two runs differ:\n%s\n%s" % (sums[0].decode(), sums[1].decode())
     names = sorted(line.split()[1] for line in sums[0].decode().splitlines())
