@@ -23,9 +23,10 @@ import urllib.request
 MANIFEST_TYPES = ("application/vnd.oci.image.manifest.v1+json", "application/vnd.docker.distribution.manifest.v2+json")
 
 
-def fail(message):
+def fail(message, code=1):
+    """Exit 1: the push failed; 2: the command line is wrong."""
     print("push_image.py: " + message, file=sys.stderr)
-    sys.exit(1)
+    sys.exit(code)
 
 
 def parse_reference(reference):
@@ -33,7 +34,7 @@ def parse_reference(reference):
     host, _, rest = reference.partition("/")
     repository, colon, tag = rest.rpartition(":")
     if not rest or not colon or "/" in tag or not repository or ("." not in host and ":" not in host and host != "localhost"):
-        fail("reference %r: want HOST[:PORT]/REPOSITORY:TAG" % reference)
+        fail("reference %r: want HOST[:PORT]/REPOSITORY:TAG" % reference, code=2)
     return host, repository, tag
 
 
