@@ -14,7 +14,7 @@
 #   SHA256SUMS                                     sha256 of every file above (sha256sum -c format)
 # hack/publish.sh puts them into a Helm repository directory and a registry.
 #
-#   hack/release.sh                 version from CMakeLists.txt (project VERSION)
+#   hack/release.sh                 version from chart/bitcoin-controller/Chart.yaml (appVersion; CMakeLists.txt reads it too)
 #   hack/release.sh 0.2.0           (or VERSION=0.2.0) must match the binary's own version unless FORCE=1
 #   BUILD_DIR=build hack/release.sh reuse an existing build directory (default: build-release)
 #   SKIP_BUILD=1                    package the binary already in BUILD_DIR as it is
@@ -30,10 +30,10 @@ die() { echo "release: $*" >&2; exit 1; }
 build_dir=${BUILD_DIR:-build-release}
 dist=${DIST_DIR:-dist}
 image_repository=${IMAGE_REPOSITORY:-ghcr.io/kubectl-bitcoin/kubectl-bitcoin}
-project_version=$(sed -n 's/^project(kubectl-bitcoin VERSION \([0-9][0-9.]*\).*/\1/p' CMakeLists.txt)
+project_version=$(sed -n 's/^appVersion: *"\{0,1\}\([0-9][0-9.]*\)"\{0,1\} *$/\1/p' chart/bitcoin-controller/Chart.yaml)
 version=${1:-${VERSION:-$project_version}}
 version=${version#v}  # a tag name (v0.2.0) names version 0.2.0
-[[ -n $version ]] || die "cannot read the version from CMakeLists.txt; give it as the argument"
+[[ -n $version ]] || die "cannot read appVersion from chart/bitcoin-controller/Chart.yaml; give it as the argument"
 [[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$ ]] ||
   die "version '$version' is not a semantic version X.Y.Z[-pre] (Helm and krew need one)"
 if [[ -z ${SOURCE_DATE_EPOCH:-} ]]; then

@@ -13,6 +13,13 @@ archive="$(cd "$dist" && ls kubectl-bitcoin_*_linux_amd64.tar.gz)"
 [[ -n $archive ]] || fail "no archive in $dist"
 (cd "$dist" && sha256sum -c SHA256SUMS >/dev/null) || fail "SHA256SUMS does not match the files"
 version="$(kubectl-bitcoin version -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["version"])')"
+# One source for the version: CMakeLists.txt reads the chart's appVersion, and the chart's own
+# version must say the same (a chart 0.2.0 that deploys image 0.1.0 would be a broken release).
+python3 - "$REPO/chart/bitcoin-controller/Chart.yaml" "$version" <<'PY' || fail "chart/bitcoin-controller/Chart.yaml disagrees with the binary's version"
+import sys, yaml
+meta = yaml.safe_load(open(sys.argv[1]))
+assert meta["version"] == meta["appVersion"] == sys.argv[2], (meta["version"], meta["appVersion"], sys.argv[2])
+PY
 python3 - "$dist" "$version" <<'PY' || fail "the chart, its index or the image layout is wrong"
 import hashlib, json, os, sys, tarfile, yaml
 dist, version = sys.argv[1:]
