@@ -117,13 +117,28 @@ void ChainWatch::search_fork_points(ChainState& state, const std::vector<TipGrou
 void ChainWatch::publish_metrics(ChainState& state, const api::BitcoinNetwork& network,
                                  const std::map<int, NodeObservation>& observations, const NodeRpc& node_rpc,
                                  Clock::time_point now) {
+  // The nodes due for a detail sample, those sampled longest ago (or never) first.
+  std::vector<std::pair<Clock::time_point, int>> due;
+  for (const auto& [ordinal, observation] : observations) {
+    if (!observation.answered || ordinal >= network.spec.nodes) continue;
+    auto last = state.last_detail.find(ordinal);
+    if (last == state.last_detail.end()) {
+      due.emplace_back(Clock::time_point::min(), ordinal);
+    } else if (now - last->second >= settings_.detail_interval) {
+      due.emplace_back(last->second, ordinal);
+    }
+  }
+  std::ranges::sort(due);
+  std::set<int> sample;
+  for (std::size_t i = 0; i < due.size() && i < static_cast<std::size_t>(settings_.max_details_per_pass); ++i) {
+    sample.insert(due[i].second);
+  }
   std::set<int> answering;
   for (const auto& [ordinal, observation] : observations) {
     if (!observation.answered || ordinal >= network.spec.nodes) continue;
     answering.insert(ordinal);
     std::optional<NodeDetail> detail;
-    auto last = state.last_detail.find(ordinal);
-    if (last == state.last_detail.end() || now - last->second >= settings_.detail_interval) {
+    if (sample.contains(ordinal)) {
       if (auto* rpc = node_rpc(ordinal)) {
         try {
           detail = sample_node_detail(*rpc);

@@ -9,7 +9,8 @@
 //                              and getblockhash (or a bounded walk)
 //   tips differ                per pair of groups not searched before, the ForkPointSearch's
 //                              calls (cached per tip pair until one of the tips goes)
-//   metric details             3 calls per node at most every detail_interval
+//   metric details             3 calls per node at most every detail_interval, for at most
+//                              max_details_per_pass nodes per pass
 //
 // State per network (ChainState, kept by the reconciler with the network's other state): each
 // node's last tip seen, since when tips differ, the fork points found, when each tip was first
@@ -41,8 +42,11 @@ struct ChainWatchSettings {
   // look at a node is at least a pass apart), so differences older than this are forks or stuck
   // nodes, not propagation.
   std::chrono::milliseconds fork_grace{std::chrono::seconds(15)};
-  // Peers, mempool and chain tips for the metrics: at most this often per node.
-  std::chrono::milliseconds detail_interval{std::chrono::seconds(15)};
+  // Peers, mempool and chain tips for the metrics: at most this often per node, and for at most
+  // max_details_per_pass nodes of a network per pass (those sampled longest ago first), so a
+  // large network costs its worker a bounded number of extra calls per pass (3 per node sampled).
+  std::chrono::milliseconds detail_interval{std::chrono::seconds(30)};
+  int max_details_per_pass = 16;
   // The deepest old branch walked back block by block when getchaintips does not list it.
   int max_reorg_walk = 64;
   // Fork-point searches started per pass (each is bounded by the chain's height; the rest wait

@@ -23,7 +23,8 @@ struct Network {
   std::ostringstream log_text;
   kb::observe::Logger log{log_text, kb::observe::LogLevel::debug, kb::observe::LogFormat::json};
   kb::observe::MetricsRegistry metrics;
-  ChainWatch watch{metrics, log, ChainWatchSettings{.fork_grace = 15s, .detail_interval = 15s}};
+  ChainWatch watch{metrics, log,
+                   ChainWatchSettings{.fork_grace = 15s, .detail_interval = 15s, .max_details_per_pass = 2}};
   kb::api::BitcoinNetwork network;
   std::vector<FakeChain> nodes;
   ChainState state;
@@ -187,6 +188,33 @@ TEST_CASE(
 
   net.watch.forget("ns", "net");
   CHECK_FALSE(has_series(net.exposed(), R"(network="net")"));
+}
+
+TEST_CASE("details: at most max_details_per_pass nodes per pass, those sampled longest ago first") {
+  Network net(5);
+  for (auto& node : net.nodes) node.active = node.extend("g", 3, "s");
+  auto sampled = [&] {
+    std::vector<long> counts;
+    for (const auto& node : net.nodes) counts.push_back(std::ranges::count(node.calls, std::string("getmempoolinfo")));
+    return counts;
+  };
+  net.pass(0ms);
+  CHECK(sampled() == std::vector<long>{1, 1, 0, 0, 0});
+  net.pass(1s);
+  CHECK(sampled() == std::vector<long>{1, 1, 1, 1, 0});
+  net.pass(1s);
+  CHECK(sampled() == std::vector<long>{1, 1, 1, 1, 1});
+  net.pass(1s);  // nobody due yet: 0 and 1 were sampled 3 s ago
+  CHECK(sampled() == std::vector<long>{1, 1, 1, 1, 1});
+  net.pass(13s);  // 0 and 1 due first (16 s), then 2 and 3 (15 s)
+  CHECK(sampled() == std::vector<long>{2, 2, 1, 1, 1});
+  // A node not sampled yet has its cheap series already, but no detail series.
+  Network fresh(3);
+  for (auto& node : fresh.nodes) node.active = node.extend("g", 3, "s");
+  fresh.pass(0ms);
+  auto text = fresh.exposed();
+  CHECK(has_series(text, R"(bitcoin_node_blocks{namespace="ns",network="net",node="2"} 3)"));
+  CHECK_FALSE(has_series(text, R"(bitcoin_node_mempool_bytes{namespace="ns",network="net",node="2"})"));
 }
 
 TEST_CASE("block arrival: the delay from the first node seen at a tip to each other node seen at it") {
