@@ -502,7 +502,7 @@ void Reconciler::run_steps(Pass& pass, Outcome& outcome) {
   }
 }
 
-// 7. The status, written only when it changed. Returns whether it changed.
+// 8. The status, written only when it changed. Returns whether it changed.
 bool Reconciler::write_status(const Pass& pass, Outcome& outcome) {
   auto now = base::format_time(std::chrono::system_clock::now());
   auto status = compute_status(StatusInputs{&pass.network, outcome.pods, outcome.observations, outcome.problem, now,
@@ -533,7 +533,7 @@ void Reconciler::report(const Pass& pass, const Outcome& outcome, bool status_ch
   if (outcome.refused && status_changed) record_warning(pass.object, *outcome.problem);
 }
 
-// 8. When to look again.
+// 9. When to look again.
 Requeue Reconciler::next_requeue(const Pass& pass, const Outcome& outcome) const {
   // A refused network waits for nothing the controller watches (a foreign object, the operator's
   // image list): look again at the resync period, without back-off.
