@@ -25,10 +25,16 @@ std::map<int, ChainTip> tips_in_status(const json::value& status) {
 }
 
 void prune_first_seen(std::map<std::string, ChainState::Clock::time_point>& first_seen,
-                      ChainState::Clock::time_point now, std::chrono::milliseconds keep, std::size_t max_entries) {
-  std::erase_if(first_seen, [&](const auto& entry) { return now - entry.second > keep; });
-  while (first_seen.size() > max_entries) {
-    auto oldest = std::ranges::min_element(first_seen, {}, [](const auto& entry) { return entry.second; });
+                      const std::set<std::string>& current_tips, ChainState::Clock::time_point now,
+                      std::chrono::milliseconds keep, std::size_t max_entries) {
+  std::erase_if(first_seen,
+                [&](const auto& entry) { return !current_tips.contains(entry.first) && now - entry.second > keep; });
+  while (first_seen.size() > max_entries + current_tips.size()) {
+    auto oldest = first_seen.end();
+    for (auto it = first_seen.begin(); it != first_seen.end(); ++it) {
+      if (!current_tips.contains(it->first) && (oldest == first_seen.end() || it->second < oldest->second)) oldest = it;
+    }
+    if (oldest == first_seen.end()) break;
     first_seen.erase(oldest);
   }
 }
@@ -79,7 +85,9 @@ std::vector<std::pair<int, Reorg>> ChainWatch::follow_tips(ChainState& state, co
     state.last_tips[ordinal] = tip;
   }
   std::erase_if(state.last_tips, [&](const auto& entry) { return entry.first >= network.spec.nodes; });
-  prune_first_seen(state.first_seen, now, std::chrono::minutes(10), 256);
+  std::set<std::string> current;
+  for (const auto& [ordinal, tip] : state.last_tips) current.insert(tip.hash);
+  prune_first_seen(state.first_seen, current, now, std::chrono::minutes(10), 256);
   return reorgs;
 }
 

@@ -30,6 +30,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -103,8 +104,11 @@ class ChainWatch {
 // The last tips written in status.nodes[] (blocks, bestBlockHash), by ordinal.
 std::map<int, ChainTip> tips_in_status(const boost::json::value& status);
 
-// Keeps first_seen to tips seen within `keep` and at most `max_entries` of the newest.
+// Keeps first_seen to the tips some node is at now (so a node that reaches an old tip late is
+// measured from when the tip first appeared) and the other tips seen within `keep`, at most
+// `max_entries` of the newest of those.
 void prune_first_seen(std::map<std::string, ChainState::Clock::time_point>& first_seen,
-                      ChainState::Clock::time_point now, std::chrono::milliseconds keep, std::size_t max_entries);
+                      const std::set<std::string>& current_tips, ChainState::Clock::time_point now,
+                      std::chrono::milliseconds keep, std::size_t max_entries);
 
 }  // namespace kb::controller

@@ -238,13 +238,15 @@ TEST_CASE("block arrival: the delay from the first node seen at a tip to each ot
       has_series(text, R"(bitcoin_network_block_arrival_delay_seconds_bucket{namespace="ns",network="net",le="5"} 2)"));
 }
 
-TEST_CASE("prune_first_seen keeps recent tips, at most the newest N") {
+TEST_CASE("prune_first_seen keeps current tips, and of the others the recent ones, at most the newest N") {
   std::map<std::string, ChainState::Clock::time_point> seen;
   ChainState::Clock::time_point t{};
   for (int i = 0; i < 10; ++i) seen["h" + std::to_string(i)] = t + std::chrono::seconds(i);
-  prune_first_seen(seen, t + 12s, 8s, 3);
-  CHECK(seen.size() == 3);
+  prune_first_seen(seen, {"h0"}, t + 12s, 8s, 3);
+  CHECK(seen.size() == 4);
+  CHECK(seen.contains("h0"));  // a node is still at it: its first sighting stays
   CHECK(seen.contains("h9"));
   CHECK(seen.contains("h7"));
   CHECK_FALSE(seen.contains("h6"));
+  CHECK_FALSE(seen.contains("h1"));
 }
