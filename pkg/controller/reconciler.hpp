@@ -10,11 +10,13 @@
 //   observe_nodes        ask each ready node how it is
 //   sync_peers           move each answering node's added-node list to the topology's plan
 //   mine                 a block when due
-//   write_status         only if it changed
+//   look_at_chains       the fork picture, reorgs and node metrics (chain_watch.hpp)
+//   write_status         only if it changed (then the Reorg events)
 //   next_requeue         when to look again
 //
 // Errors are thrown after the status (Degraded) has been written, so the caller's work queue backs off.
 #include "pkg/bitcoin/rpc_caller.hpp"
+#include "pkg/controller/chain_watch.hpp"
 #include "pkg/controller/credentials.hpp"
 #include "pkg/controller/image_policy.hpp"
 #include "pkg/controller/network_credentials.hpp"
@@ -81,6 +83,7 @@ struct ReconcilerSettings {
   // node RPCs that change a node (addnode/disconnect, mining) are made only while it is open, so a
   // replica whose term ended does not act on the nodes either. Null: always allowed.
   std::shared_ptr<const kube::WriteFence> write_fence;
+  ChainWatchSettings chains;
 };
 
 class Reconciler {
@@ -107,6 +110,7 @@ class Reconciler {
     int unready_polls = 0;                // consecutive not-ready requeues (see not_ready_poll)
     std::int64_t unready_generation = 0;  // the generation they were counted for
     std::size_t answering = 0;            // nodes that answered RPC in the last pass
+    ChainState chains;                    // tips seen, fork points (chain_watch.hpp)
   };
 
   struct Pass;
@@ -127,6 +131,9 @@ class Reconciler {
   std::optional<ReconcileProblem> sync_peers(Pass& pass, const RpcCredentials& creds, const NodePods& pods,
                                              Outcome& outcome);
   void mine(Pass& pass, const RpcCredentials& creds, const NodePods& pods, Outcome& outcome);
+  void look_at_chains(Pass& pass, const RpcCredentials& creds, const NodePods& pods, Outcome& outcome);
+  void record_reorgs(const Pass& pass, const Outcome& outcome);
+  void forget(const std::string& key);
   bool write_status(const Pass& pass, Outcome& outcome);
   void report(const Pass& pass, const Outcome& outcome, bool status_changed);
   Requeue next_requeue(const Pass& pass, const Outcome& outcome) const;
@@ -152,6 +159,7 @@ class Reconciler {
   observe::Logger& log_;
   observe::MetricsRegistry& metrics_;
   ReconcilerSettings settings_;
+  ChainWatch chain_watch_;
 
   std::mutex states_mutex_;  // guards the map; each key is reconciled by one worker at a time
   std::map<std::string, std::shared_ptr<NetworkState>> states_;
