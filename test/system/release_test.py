@@ -231,11 +231,13 @@ def test_publish_logs_in_with_the_environment_credentials():
 
 def bcrypt(password):
     """An htpasswd bcrypt hash (the registry's htpasswd accepts only bcrypt), from the C library's
-    crypt(3) (libxcrypt); Python's crypt module is deprecated but still in 3.11, the version here."""
+    crypt(3) (libxcrypt); Python's crypt module is deprecated but still in 3.11, the version here.
+    The lowest cost (2^4 rounds): the registry checks the hash on every request, and a throwaway
+    password needs no strength."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         import crypt
-    return crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH))
+    return crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16))
 
 
 def controller_pods():
