@@ -2,7 +2,8 @@
 # hack/release.sh packages the binary under test: archive contents, SHA256SUMS, the krew manifest
 # filled in, the chart archive and its index, the image layout; the Dockerfile keeps its contract
 # (scratch, static binary, non-root); .travis.yml is valid and its release stage runs the scripts
-# test/system/release_test.py runs. Needs no cluster (system.release installs what this makes).
+# test/system/release_test.py runs; publish.sh's usage errors. Needs no cluster (system.release
+# installs what this makes).
 source "$(dirname "$0")/lib.sh"
 need_plugin
 bin_dir="$(dirname "$(command -v kubectl-bitcoin)")"
@@ -113,3 +114,7 @@ for e in entries:
     assert e["digest"] == hashlib.sha256(open(archive, "rb").read()).hexdigest(), e
 PY
 expect 2 "$REPO/hack/publish.sh" --dist "$dist"
+# Credentials come in pairs: a user without a password is a usage error, found before anything is
+# built or pushed (the port is one nothing listens on).
+expect 2 env REGISTRY_USER=publisher REGISTRY_PASSWORD= "$REPO/hack/publish.sh" --dist "$dist" --registry 127.0.0.1:1
+contains "$ERR" "REGISTRY_USER and REGISTRY_PASSWORD: set both or neither" "publish.sh's message"

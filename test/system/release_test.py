@@ -27,12 +27,16 @@ values it had (and the CRD it had), the pulled image is removed from the node, a
 there before is removed. This replaces the shared controller: on a shared cluster run it under the
 controller lock.
 """
+import base64
 import re
 import shutil
 import signal
 import socket
+import tarfile
 import tempfile
+import urllib.error
 import urllib.request
+import warnings
 
 import yaml
 
@@ -69,12 +73,14 @@ def start(args, log_name):
     return proc
 
 
-def wait_http(url, what, proc, timeout=30):
+def wait_http(url, what, proc, status=200, timeout=30):
     def answers():
         if proc.poll() is not None:
             raise AssertionError("%s exited (%d) before answering; see %s" % (what, proc.returncode, WORK))
         try:
-            return urllib.request.urlopen(url, timeout=2).status == 200
+            return urllib.request.urlopen(url, timeout=2).status == status
+        except urllib.error.HTTPError as e:
+            return e.code == status
         except OSError:
             return False
     wait_until(what + " answers", answers, timeout=timeout, interval=0.2)
@@ -105,31 +111,68 @@ def test_release_twice_gives_the_same_bytes():
     figure("release.seconds", "%.1f" % seconds, "s", "hack/release.sh with SKIP_BUILD=1, shared machine: an upper bound")
 
 
-def test_publish_to_a_helm_directory_and_a_loopback_registry():
-    tools = run([os.path.join(REPO, "hack", "release", "tools.sh")], timeout=1800)[1].strip().splitlines()[-1]
-    STATE["tools"] = tools
+def start_registry(name, htpasswd=None):
+    """A distribution registry on 127.0.0.1 with a random port and storage of its own; with
+    htpasswd (a file of user:bcrypt-hash lines) it wants HTTP Basic credentials. Returns HOST:PORT."""
     port = free_port()
-    STATE["registry"] = "127.0.0.1:%d" % port
-    config = os.path.join(WORK, "registry.yml")
+    config = os.path.join(WORK, name + ".yml")
     with open(config, "w") as f:
         f.write("version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\n"
                 "storage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\n"
-                "http:\n  addr: 127.0.0.1:%d\n" % (os.path.join(WORK, "registry-storage"), port))
+                "http:\n  addr: 127.0.0.1:%d\n" % (os.path.join(WORK, name + "-storage"), port))
+        if htpasswd:
+            f.write("auth:\n  htpasswd:\n    realm: %s\n    path: %s\n" % (name, htpasswd))
     ENV["OTEL_TRACES_EXPORTER"] = "none"  # the registry would try to export traces otherwise
-    proc = start([os.path.join(tools, "registry"), "serve", config], "registry.log")
-    wait_http("http://127.0.0.1:%d/v2/" % port, "the registry", proc)
+    proc = start([os.path.join(STATE["tools"], "registry"), "serve", config], name + ".log")
+    wait_http("http://127.0.0.1:%d/v2/" % port, "the registry " + name, proc, status=401 if htpasswd else 200)
+    return "127.0.0.1:%d" % port
+
+
+def manifest_digest(registry, repository, reference, authorization=None):
+    """The digest the registry serves REPOSITORY:REFERENCE's manifest under (HEAD, Docker-Content-Digest)."""
+    headers = {"Accept": "application/vnd.oci.image.manifest.v1+json"}
+    if authorization:
+        headers["Authorization"] = authorization
+    req = urllib.request.Request("http://%s/v2/%s/manifests/%s" % (registry, repository, reference), method="HEAD",
+                                 headers=headers)
+    return urllib.request.urlopen(req, timeout=10).headers["Docker-Content-Digest"]
+
+
+def archive_manifest_digest():
+    """The image manifest's digest as hack/release.sh wrote it into the OCI image layout archive."""
+    with tarfile.open(os.path.join(WORK, "dist", "kubectl-bitcoin_%s_image.oci.tar" % VERSION)) as tar:
+        manifest, = json.load(tar.extractfile("index.json"))["manifests"]
+    return manifest["digest"]
+
+
+def publish(*args, credentials=None, check=True):
+    """hack/publish.sh of the first release run, with REGISTRY_USER and REGISTRY_PASSWORD from credentials."""
+    env = dict(zip(("REGISTRY_USER", "REGISTRY_PASSWORD"), credentials or ()))
+    return run([os.path.join(REPO, "hack", "publish.sh"), "--dist", os.path.join(WORK, "dist"), *args], env_extra=env,
+               check=check, timeout=600)
+
+
+def test_publish_to_a_helm_directory_and_a_loopback_registry():
+    started = time.monotonic()
+    tools = run([os.path.join(REPO, "hack", "release", "tools.sh")], timeout=1800)[1].strip().splitlines()[-1]
+    figure("release.tools_seconds", "%.1f" % (time.monotonic() - started), "s",
+           "hack/release/tools.sh (oras, registry, krew; nothing to build when cached); shared machine")
+    STATE["tools"] = tools
+    STATE["registry"] = start_registry("registry")
+    port = int(STATE["registry"].rpartition(":")[2])
 
     helm_dir = os.path.join(WORK, "helm-repo")
     os.makedirs(helm_dir)
-    _, out, _ = run([os.path.join(REPO, "hack", "publish.sh"), "--dist", os.path.join(WORK, "dist"),
-                     "--helm-dir", helm_dir, "--registry", STATE["registry"], "--plain-http"], timeout=600)
+    started = time.monotonic()
+    _, out, _ = publish("--helm-dir", helm_dir, "--registry", STATE["registry"], "--plain-http")
+    figure("release.publish_seconds", "%.1f" % (time.monotonic() - started), "s",
+           "hack/publish.sh into the Helm directory and the loopback registry (oras cp, helm push); shared machine")
     digests = [line.split()[1] for line in out.splitlines() if line.startswith("image ")]
-    assert len(digests) == 1 and digests[0].startswith("sha256:"), out
+    # The image's manifest is pushed byte for byte: its digest is the archive's, and the registry
+    # serves it under the version's tag.
+    assert digests == [archive_manifest_digest()], out
     STATE["digest"] = digests[0]
-    # The registry serves the manifest under the version's tag with the digest publish.sh printed.
-    req = urllib.request.Request("http://%s/v2/%s/manifests/%s" % (STATE["registry"], IMAGE_PATH, VERSION),
-                                 method="HEAD", headers={"Accept": "application/vnd.oci.image.manifest.v1+json"})
-    assert urllib.request.urlopen(req, timeout=10).headers["Docker-Content-Digest"] == STATE["digest"]
+    assert manifest_digest(STATE["registry"], IMAGE_PATH, VERSION) == STATE["digest"]
     assert sorted(os.listdir(helm_dir)) == ["bitcoin-controller-%s.tgz" % VERSION, "index.yaml"]
 
     http_port = free_port()
@@ -153,6 +196,48 @@ def test_publish_to_a_helm_directory_and_a_loopback_registry():
                          check=False, timeout=30)
         return code == 0
     wait_until("the node reaches the registry on its loopback", node_reaches_registry, timeout=30, interval=0.5)
+
+
+def test_publish_logs_in_with_the_environment_credentials():
+    """publish.sh with REGISTRY_USER and REGISTRY_PASSWORD (what CI gives it for ghcr.io) against a
+    registry that wants HTTP Basic credentials (htpasswd): without them, or with a wrong password,
+    it fails naming the step; with them, image and chart arrive, the image with the archive's digest."""
+    user, password = "publisher", "kb-release-%d" % os.getpid()
+    htpasswd = os.path.join(WORK, "htpasswd")
+    with open(htpasswd, "w") as f:
+        f.write("%s:%s\n" % (user, bcrypt(password)))
+    registry = start_registry("auth-registry", htpasswd)
+
+    to_registry = ("--registry", registry, "--plain-http")
+    code, _, err = publish(*to_registry, check=False)
+    assert code == 1 and "publish: oras cp of " in err, (code, err)
+    code, _, err = publish(*to_registry, credentials=(user, password + "-wrong"), check=False)
+    assert code == 1 and "publish: oras login to %s as %s failed" % (registry, user) in err, (code, err)
+    code, _, err = publish(*to_registry, credentials=(user,), check=False)
+    assert code == 2 and "set both or neither" in err, (code, err)
+
+    _, out, _ = publish(*to_registry, credentials=(user, password))
+    assert [line for line in out.splitlines() if line.startswith("image ")] == ["image " + STATE["digest"]], out
+    basic = "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
+    assert manifest_digest(registry, IMAGE_PATH, VERSION, basic) == STATE["digest"]
+    chart = manifest_digest(registry, CHART_PATH + "/bitcoin-controller", VERSION, basic)
+    assert chart.startswith("sha256:"), chart
+    try:
+        manifest_digest(registry, IMAGE_PATH, VERSION)
+        raise AssertionError("the registry serves the image without credentials: the test proves nothing")
+    except urllib.error.HTTPError as e:
+        assert e.code == 401, e
+
+
+def bcrypt(password):
+    """An htpasswd bcrypt hash (the registry's htpasswd accepts only bcrypt), from the C library's
+    crypt(3) (libxcrypt); Python's crypt module is deprecated but still in 3.11, the version here.
+    The lowest cost (2^4 rounds): the registry checks the hash on every request, and a throwaway
+    password needs no strength."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import crypt
+    return crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16))
 
 
 def controller_pods():
@@ -300,6 +385,7 @@ VERSION = binary_version()
 
 if __name__ == "__main__":
     main([test_release_twice_gives_the_same_bytes, test_publish_to_a_helm_directory_and_a_loopback_registry,
+          test_publish_logs_in_with_the_environment_credentials,
           test_krew_installs_the_plugin, test_helm_repository_install_runs_a_working_controller,
           test_oci_chart_install_runs_the_pushed_image, test_plugin_install_uses_the_pushed_image,
           test_the_cluster_is_left_as_found])
