@@ -91,7 +91,9 @@ DashboardRoute route_dashboard_request(std::string_view method, std::string_view
     return DashboardRoute{.kind = DashboardRoute::Kind::state, .network = network};
   }
   for (auto asset : kAssets) {
-    if (rest == asset) return DashboardRoute{.kind = DashboardRoute::Kind::asset, .asset = std::string(kAssetDirectory) + std::string(asset)};
+    if (rest == asset)
+      return DashboardRoute{.kind = DashboardRoute::Kind::asset,
+                            .asset = std::string(kAssetDirectory) + std::string(asset)};
   }
   return refuse(404, "not found");
 }

@@ -13,11 +13,11 @@
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 
+#include <pthread.h>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <ostream>
-#include <pthread.h>
 
 namespace kb::cli {
 namespace json = boost::json;
@@ -154,9 +154,8 @@ int run_dashboard(Context& context, const DashboardOptions& options) {
   server_options.name = "dashboard";
   std::unique_ptr<observe::HttpServer> server;
   try {
-    server = std::make_unique<observe::HttpServer>(server_options, [&](const observe::HttpRequest& request) {
-      return answer(request, port.load(), token, feed);
-    });
+    server = std::make_unique<observe::HttpServer>(
+        server_options, [&](const observe::HttpRequest& request) { return answer(request, port.load(), token, feed); });
   } catch (const std::runtime_error& e) {
     throw CommandError(e.what());
   }

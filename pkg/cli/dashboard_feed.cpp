@@ -61,7 +61,9 @@ std::vector<int> ready_nodes(const json::value& network) {
 }  // namespace
 
 DashboardFeed::DashboardFeed(kube::Client client, Options options)
-    : client_(std::move(client)), options_(std::move(options)), followed_(options_.default_network),
+    : client_(std::move(client)),
+      options_(std::move(options)),
+      followed_(options_.default_network),
       names_(json::object{{"namespace", options_.namespace_name}, {"networks", json::array{}}}),
       thread_([this](std::stop_token stop) { run(stop); }) {}
 
@@ -98,7 +100,8 @@ json::value DashboardFeed::picture_of(const std::string& name) const {
     return json::object{{"name", name}, {"namespace", ns}, {"error", e.what()}};
   }
   if (!object) {
-    return json::object{{"name", name}, {"namespace", ns}, {"error", "network " + name + " not found in namespace " + ns}};
+    return json::object{
+        {"name", name}, {"namespace", ns}, {"error", "network " + name + " not found in namespace " + ns}};
   }
   PictureInputs inputs;
   inputs.network = *object;

@@ -90,7 +90,8 @@ json::value forks(const json::value& network) {
                        {"nodes", ordinals_of(base::json_at(fork, "nodes"))},
                        {"depth", int_or_null(fork, "depth")}};
     if (const auto* point = base::json_at(fork, "forkPoint"); point && point->is_object()) {
-      entry["forkPoint"] = json::object{{"height", int_or_null(*point, "height")}, {"hash", string_or_null(*point, "hash")}};
+      entry["forkPoint"] =
+          json::object{{"height", int_or_null(*point, "height")}, {"hash", string_or_null(*point, "hash")}};
     }
     out.push_back(std::move(entry));
   }
@@ -101,8 +102,8 @@ json::array named_groups(const json::value* listed) {
   json::array out;
   if (!listed || !listed->is_array()) return out;
   for (const auto& group : listed->get_array()) {
-    out.push_back(json::object{{"name", string_or_null(group, "name")},
-                               {"nodes", ordinals_of(base::json_at(group, "nodes"))}});
+    out.push_back(
+        json::object{{"name", string_or_null(group, "name")}, {"nodes", ordinals_of(base::json_at(group, "nodes"))}});
   }
   return out;
 }

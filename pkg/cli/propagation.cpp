@@ -146,8 +146,8 @@ std::string render_propagation_table(const PropagationReport& report) {
   for (const auto& node : report.nodes) {
     std::string hops = node.hops ? std::to_string(*node.hops) : "-";
     if (!node.reached) {
-      table.add_row({std::to_string(node.node), hops,
-                     "not reached within " + format_ms(report.timeout_ms / 1000) + " s", ""});
+      table.add_row(
+          {std::to_string(node.node), hops, "not reached within " + format_ms(report.timeout_ms / 1000) + " s", ""});
       continue;
     }
     table.add_row({std::to_string(node.node), hops, format_ms(node.delay_ms()) + " ms",

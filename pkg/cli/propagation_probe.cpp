@@ -27,7 +27,9 @@ struct RawPoll {
 class ProbeState {
  public:
   explicit ProbeState(std::vector<std::string> initial_tips)
-      : initial_tips_(std::move(initial_tips)), raw_(initial_tips_.size()), polls_(initial_tips_.size()),
+      : initial_tips_(std::move(initial_tips)),
+        raw_(initial_tips_.size()),
+        polls_(initial_tips_.size()),
         done_(initial_tips_.size(), false) {}
 
   void set_block(std::string hash) {
@@ -170,9 +172,8 @@ PropagationReport measure_propagation(const NetworkRpc& rpc, int nodes, const Pr
   {
     std::vector<std::jthread> pollers;
     for (int w = 0; w < workers; ++w) {
-      pollers.emplace_back([&, w](std::stop_token stop) {
-        poll_nodes(stop, rpc, state, w, workers, nodes, options.interval);
-      });
+      pollers.emplace_back(
+          [&, w](std::stop_token stop) { poll_nodes(stop, rpc, state, w, workers, nodes, options.interval); });
     }
     auto stop_pollers = [&] {
       for (auto& poller : pollers) poller.request_stop();

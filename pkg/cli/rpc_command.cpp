@@ -1,6 +1,7 @@
 #include "pkg/cli/rpc_command.hpp"
 
 #include "pkg/api/bitcoin_network.hpp"
+#include "pkg/base/duration.hpp"
 #include "pkg/base/json_pretty.hpp"
 #include "pkg/bitcoin/command_line_params.hpp"
 #include "pkg/bitcoin/method_policy.hpp"
@@ -10,7 +11,6 @@
 #include "pkg/cli/output_format.hpp"
 #include "pkg/cli/propagation_probe.hpp"
 #include "pkg/controller/peer_plan.hpp"
-#include "pkg/base/duration.hpp"
 #include "pkg/controller/regtest_address.hpp"
 
 #include <CLI/CLI.hpp>
@@ -91,16 +91,16 @@ std::chrono::milliseconds duration_flag(const std::string& flag, const std::stri
   return *parsed;
 }
 
-int run_measure(Context& context, const MineOptions& options, const kube::Client& client,
-                const json::value& object, const api::BitcoinNetwork& network, const std::string& address) {
+int run_measure(Context& context, const MineOptions& options, const kube::Client& client, const json::value& object,
+                const api::BitcoinNetwork& network, const std::string& address) {
   ProbeOptions probe{.miner = options.node,
                      .address = address,
                      .concurrency = options.concurrency,
                      .interval = duration_flag("--poll-interval", options.poll_interval),
                      .timeout = duration_flag("--timeout", options.timeout)};
   NetworkRpc rpc(client, options.gateway, object);
-  auto hops = hop_counts(network.spec.nodes, controller::topology_edges(network.spec), options.node,
-                         partition_groups(object));
+  auto hops =
+      hop_counts(network.spec.nodes, controller::topology_edges(network.spec), options.node, partition_groups(object));
   auto report = measure_propagation(rpc, network.spec.nodes, probe, hops);
   if (options.output == "json") {
     print_structured(context.out, propagation_json(report), "json");
@@ -122,8 +122,8 @@ int run_mine(Context& context, const MineOptions& options) {
   }
   // --measure polls every node many times a second: the client's rate limit must not be what
   // sets the poll interval (the default 5/s would).
-  auto client = options.measure ? make_client(context.global, 200, 2 * options.concurrency + 2)
-                                : make_client(context.global);
+  auto client =
+      options.measure ? make_client(context.global, 200, 2 * options.concurrency + 2) : make_client(context.global);
   auto ns = effective_namespace(context.global, client);
   auto object = get_network_or_fail(client, ns, options.network);
   auto network = api::parse_network(object);
@@ -193,11 +193,13 @@ void add_mine_command(CLI::App& root, Context& context) {
                     "Mine one block and print when each node had it, with its hop count in the topology");
   command->add_option("--timeout", options->timeout, "With --measure: how long to wait for every node")
       ->capture_default_str();
-  command->add_option("--poll-interval", options->poll_interval,
-                      "With --measure: the least time between two polls of one node")
+  command
+      ->add_option("--poll-interval", options->poll_interval,
+                   "With --measure: the least time between two polls of one node")
       ->capture_default_str();
-  command->add_option("--concurrency", options->concurrency,
-                      "With --measure: polls in flight at once (the gateway admits 4 per network)")
+  command
+      ->add_option("--concurrency", options->concurrency,
+                   "With --measure: polls in flight at once (the gateway admits 4 per network)")
       ->capture_default_str();
   command->add_option("-o,--output", options->output, "With --measure: json")->check(CLI::IsMember({"json"}));
   add_gateway_flags(*command, options->gateway);

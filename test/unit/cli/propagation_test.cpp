@@ -3,8 +3,8 @@
 #include "pkg/cli/propagation.hpp"
 #include "pkg/controller/peer_plan.hpp"
 
-#include <boost/json.hpp>
 #include <doctest/doctest.h>
+#include <boost/json.hpp>
 
 #include <sstream>
 
