@@ -88,6 +88,8 @@ NetworkRpc::NetworkRpc(kube::Client client, GatewayLocation gateway, const json:
   password_ = credentials->password;
 }
 
+void NetworkRpc::require_node(int ordinal) const { check_ordinal(name_, nodes_, ordinal); }
+
 json::value NetworkRpc::call(int ordinal, const bitcoin::RpcRequest& call,
                              const std::optional<std::string>& wallet) const {
   check_ordinal(name_, nodes_, ordinal);

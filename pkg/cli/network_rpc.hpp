@@ -32,6 +32,8 @@ class NetworkRpc {
   boost::json::value call(int ordinal, const bitcoin::RpcRequest& call,
                           const std::optional<std::string>& wallet = std::nullopt) const;
   const std::string& network_name() const { return name_; }
+  // Throws CommandError naming the nodes there are when `ordinal` is not one of them.
+  void require_node(int ordinal) const;
 
  private:
   kube::Client client_;

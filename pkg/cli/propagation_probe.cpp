@@ -153,6 +153,7 @@ void poll_nodes(std::stop_token stop, const NetworkRpc& rpc, ProbeState& state, 
 
 PropagationReport measure_propagation(const NetworkRpc& rpc, int nodes, const ProbeOptions& options,
                                       const std::vector<std::optional<int>>& hops) {
+  rpc.require_node(options.miner);
   std::vector<std::string> initial_tips;
   for (int node = 0; node < nodes; ++node) {
     std::string tip;

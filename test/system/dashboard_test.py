@@ -9,7 +9,8 @@ the test's log directory.
 
 When the CRD has spec.partitions (issue 16's partition work), the ring is also split {0,1}/{2,3},
 each side mines, and the page must show two fork groups; without it that part is skipped and
-says so."""
+says so. Two halves of a network that share no edge, each mining, must show as two fork groups
+in any case."""
 import os
 import re
 import signal
@@ -44,8 +45,8 @@ def live_edges_from_nodes(ns):
 class Dashboard:
     """The command as a user runs it; stopped with SIGTERM (what Ctrl-C's SIGINT does too)."""
 
-    def __init__(self, ns, *args):
-        self.proc = subprocess.Popen(["kubectl", "bitcoin", "dashboard", NETWORK, "-n", ns, "--refresh", "1s", *args],
+    def __init__(self, ns, network=NETWORK):
+        self.proc = subprocess.Popen(["kubectl", "bitcoin", "dashboard", network, "-n", ns, "--refresh", "1s"],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
         line = self.proc.stdout.readline()
         match = re.search(r"(http://127\.0\.0\.1:(\d+)/([0-9a-f]+)/)", line)
@@ -159,6 +160,48 @@ def test_dashboard_shows_the_ring():
         delete_namespace(ns)
 
 
+def test_two_chains_show_as_two_fork_groups():
+    """Two halves that share no edge ({0,1} and {2,3}, a custom topology) mine separately: the page
+    shows two tip groups, each coloured apart, whether the controller writes status.forks or the
+    page groups the nodes' tips itself."""
+    ns = fresh_namespace("dashboard")
+    try:
+        apply_network(ns, "halves", {"nodes": 4, "topology": "custom",
+                                     "customEdges": [{"from": 0, "to": 1}, {"from": 2, "to": 3}]})
+        wait_until("4 nodes Ready", lambda: network_ready(ns, "halves", 4), timeout=300)
+        # Regtest blocks are deterministic: the same parent, reward address and second give the same
+        # block on both sides. A second apart, the halves fork at the genesis block.
+        plugin("mine", "halves", "-n", ns, "--node", "2", "1")
+        time.sleep(1.5)
+        plugin("mine", "halves", "-n", ns, "--node", "0", "3")
+
+        def status_split():
+            nodes = get_network(ns, "halves")["status"]["nodes"]
+            return [n.get("blocks") for n in nodes] == [3, 3, 1, 1]
+        wait_until("the status shows heights 3,3,1,1", status_split, timeout=180)
+        d = Dashboard(ns, "halves")
+        try:
+            def two_forks():
+                elements = page_elements(d.url)
+                forks = sorted(e["attrs"]["data-nodes"] for e in elements.with_attr("data-fork"))
+                return elements if forks == ["0,1", "2,3"] else None
+            elements = wait_until("the page draws two fork groups", two_forks, timeout=60, interval=1)
+            edges = sorted(e["attrs"]["data-edge"] for e in elements.with_attr("data-edge"))
+            assert edges == ["0-1", "2-3"], edges
+            tips = [e["attrs"]["data-tip"] for e in sorted(elements.with_attr("data-node"),
+                                                            key=lambda e: int(e["attrs"]["data-node"]))]
+            assert tips[0] == tips[1] and tips[2] == tips[3] and tips[0] != tips[2], tips
+            creds, ips = credentials(ns, "halves"), ready_ips(ns, "halves", 4)
+            assert rpc(ips[0], creds, "getblockhash", 1) != rpc(ips[2], creds, "getblockhash", 1), "the halves did not fork"
+            shot = browser.screenshot(d.url, os.path.join(test_log_dir("system.dashboard"), "two-chains.png"),
+                                      budget_ms=6000, size="1280,800")
+            log("screenshot:", shot)
+        finally:
+            d.stop()
+    finally:
+        delete_namespace(ns)
+
+
 def test_dashboard_refuses_a_non_loopback_address():
     code, _, err = plugin("dashboard", NETWORK, "--address", "0.0.0.0", check=False)
     assert code == 2 and "--address 0.0.0.0 is not a loopback address" in err, (code, err)
@@ -168,4 +211,5 @@ if __name__ == "__main__":
     if not browser.available():
         print("chromium is not installed (hack/install-deps.sh installs it); skipping")
         sys.exit(77)
-    main([test_dashboard_refuses_a_non_loopback_address, test_dashboard_shows_the_ring])
+    main([test_dashboard_refuses_a_non_loopback_address, test_dashboard_shows_the_ring,
+          test_two_chains_show_as_two_fork_groups])

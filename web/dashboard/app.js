@@ -163,7 +163,7 @@
     const root = clear($('tips'));
     if (groups.length === 0) return;
     const forkHeights = groups.map(g => g.forkPoint ? g.forkPoint.height : g.height);
-    const low = Math.max(0, Math.min(...forkHeights) - 2);
+    const low = Math.min(...forkHeights) - 2; // room left of the fork point for its label
     const high = Math.max(...groups.map(g => g.height), low + 1);
     const x = h => 40 + ((h - low) / (high - low)) * 360; // room on the right for the labels
     const rowY = i => groups.length === 1 ? 100 : 30 + (i * 140) / (groups.length - 1);
