@@ -113,8 +113,8 @@ def test_tip_groups_without_status_forks():
         elements = browser.Elements(browser.dump_dom(url))
         forks = elements.with_attr("data-fork")
         assert sorted(f["attrs"]["data-nodes"] for f in forks) == ["0,1", "2,3"], forks
-        # no forkPoint known: the branches start where the lowest tip is
-        assert [e["attrs"]["data-fork-point"] for e in elements.with_attr("data-fork-point")] == ["103"]
+        # no fork point known: none is drawn
+        assert elements.with_attr("data-fork-point") == []
     finally:
         shutil.rmtree(directory, ignore_errors=True)
 

@@ -77,6 +77,29 @@ def page_elements(url):
     return browser.Elements(browser.dump_dom(url, budget_ms=4000))
 
 
+def mine_apart(ns, network):
+    """One block on node 2, then three on node 0. Regtest blocks are deterministic: the same parent,
+    reward address and second make the same block on both sides; a second apart, they differ."""
+    plugin("mine", network, "-n", ns, "--node", "2", "1")
+    time.sleep(1.5)
+    plugin("mine", network, "-n", ns, "--node", "0", "3")
+
+
+def wait_for_heights(ns, network, heights):
+    """Until the network's status (what the page draws) shows these node heights."""
+    wait_until("the status shows heights %s" % heights, lambda: [
+        n.get("blocks") for n in get_network(ns, network)["status"]["nodes"]] == heights, timeout=180)
+
+
+def wait_for_two_forks(d, timeout):
+    """The page's DOM once it draws the tip groups {0,1} and {2,3}."""
+    def two_forks():
+        elements = page_elements(d.url)
+        forks = sorted(e["attrs"]["data-nodes"] for e in elements.with_attr("data-fork"))
+        return elements if forks == ["0,1", "2,3"] else None
+    return wait_until("the page draws two fork groups", two_forks, timeout=timeout, interval=1)
+
+
 def check_local_server_guards(d):
     code, body = status_of(d.url + "api/state", host="rebound.example:%d" % d.port)
     assert code == 403, (code, body)
@@ -109,8 +132,7 @@ def test_dashboard_shows_the_ring():
         wait_until("4 nodes Ready", lambda: network_ready(ns, NETWORK, 4), timeout=300)
         wait_until("the nodes report the ring's connections", lambda: live_edges_from_nodes(ns) == RING, timeout=120)
         plugin("mine", NETWORK, "-n", ns, "3")
-        wait_until("the status shows every node at height 3", lambda: all(
-            n.get("blocks") == 3 for n in get_network(ns, NETWORK)["status"]["nodes"]), timeout=120)
+        wait_for_heights(ns, NETWORK, [3, 3, 3, 3])
         d = Dashboard(ns)
         try:
             check_local_server_guards(d)
@@ -141,14 +163,15 @@ def test_dashboard_shows_the_ring():
                 {"spec": {"partitions": [{"name": "left", "nodes": [0, 1]}, {"name": "right", "nodes": [2, 3]}]}}))
             wait_until("the partition is in force", lambda: get_network(ns, NETWORK).get("status", {}).get("partition"),
                        timeout=120)
-            plugin("mine", NETWORK, "-n", ns, "2", "--node", "0")
-            plugin("mine", NETWORK, "-n", ns, "1", "--node", "2")
+            mine_apart(ns, NETWORK)
+            wait_for_heights(ns, NETWORK, [6, 6, 4, 4])
+            elements = wait_for_two_forks(d, timeout=120)
 
-            def two_forks():
-                elements = page_elements(d.url)
-                forks = sorted(e["attrs"]["data-nodes"] for e in elements.with_attr("data-fork"))
-                return elements if forks == ["0,1", "2,3"] else None
-            elements = wait_until("the page draws two fork groups", two_forks, timeout=120, interval=2)
+            def only_inside_groups():
+                page = page_elements(d.url)
+                return page if {e["attrs"]["data-edge"] for e in page.with_attr("data-edge")} == {"0-1", "2-3"} else None
+            elements = wait_until("the page shows live connections only inside the groups", only_inside_groups,
+                                  timeout=60, interval=1)
             groups = sorted(e["attrs"]["data-partition-group"] for e in elements.with_attr("data-partition-group"))
             assert groups == ["left", "right"], groups
             shot = browser.screenshot(d.url, os.path.join(test_log_dir("system.dashboard"), "partitioned.png"),
@@ -169,23 +192,12 @@ def test_two_chains_show_as_two_fork_groups():
         apply_network(ns, "halves", {"nodes": 4, "topology": "custom",
                                      "customEdges": [{"from": 0, "to": 1}, {"from": 2, "to": 3}]})
         wait_until("4 nodes Ready", lambda: network_ready(ns, "halves", 4), timeout=300)
-        # Regtest blocks are deterministic: the same parent, reward address and second give the same
-        # block on both sides. A second apart, the halves fork at the genesis block.
-        plugin("mine", "halves", "-n", ns, "--node", "2", "1")
-        time.sleep(1.5)
-        plugin("mine", "halves", "-n", ns, "--node", "0", "3")
+        mine_apart(ns, "halves")
 
-        def status_split():
-            nodes = get_network(ns, "halves")["status"]["nodes"]
-            return [n.get("blocks") for n in nodes] == [3, 3, 1, 1]
-        wait_until("the status shows heights 3,3,1,1", status_split, timeout=180)
+        wait_for_heights(ns, "halves", [3, 3, 1, 1])
         d = Dashboard(ns, "halves")
         try:
-            def two_forks():
-                elements = page_elements(d.url)
-                forks = sorted(e["attrs"]["data-nodes"] for e in elements.with_attr("data-fork"))
-                return elements if forks == ["0,1", "2,3"] else None
-            elements = wait_until("the page draws two fork groups", two_forks, timeout=60, interval=1)
+            elements = wait_for_two_forks(d, timeout=60)
             edges = sorted(e["attrs"]["data-edge"] for e in elements.with_attr("data-edge"))
             assert edges == ["0-1", "2-3"], edges
             tips = [e["attrs"]["data-tip"] for e in sorted(elements.with_attr("data-node"),

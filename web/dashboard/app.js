@@ -169,9 +169,12 @@
     const rowY = i => groups.length === 1 ? 100 : 30 + (i * 140) / (groups.length - 1);
     const trunkEnd = Math.min(...forkHeights);
     root.appendChild(svg('line', { class: 'trunk', x1: 20, y1: 100, x2: x(trunkEnd), y2: 100 }));
-    if (groups.length > 1) {
+    if (groups.length > 1 && groups[0].forkPoint) {
       root.appendChild(svg('text', { class: 'fork-point', x: x(trunkEnd), y: 120, 'text-anchor': 'middle', 'data-fork-point': trunkEnd },
-        'fork at ' + trunkEnd + (groups[0].forkPoint ? '/' + short(groups[0].forkPoint.hash) : '')));
+        'fork at ' + trunkEnd + '/' + short(groups[0].forkPoint.hash)));
+    } else if (groups.length > 1) {
+      // Grouped by the page from the nodes' tips: where they fork is not known here.
+      root.appendChild(svg('text', { class: 'fork-point', x: 20, y: 190 }, 'fork point not reported (no status.forks)'));
     }
     groups.forEach((g, i) => {
       const from = g.forkPoint ? g.forkPoint.height : trunkEnd;
