@@ -77,6 +77,12 @@ def page_elements(url):
     return browser.Elements(browser.dump_dom(url, budget_ms=4000))
 
 
+def save_screenshot(d, name, size):
+    """What the page looks like now, into the test's log directory."""
+    log("screenshot:", browser.screenshot(d.url, os.path.join(test_log_dir("system.dashboard"), name),
+                                          budget_ms=6000, size=size))
+
+
 def mine_apart(ns, network):
     """One block on node 2, then three on node 0. Regtest blocks are deterministic: the same parent,
     reward address and second make the same block on both sides; a second apart, they differ."""
@@ -152,9 +158,7 @@ def test_dashboard_shows_the_ring():
             assert len(tips) == 1 and "" not in tips, tips  # one tip: all four in sync
             forks = elements.with_attr("data-fork")
             assert len(forks) == 1 and forks[0]["attrs"]["data-nodes"] == "0,1,2,3", forks
-            shot = browser.screenshot(d.url, os.path.join(test_log_dir("system.dashboard"), "ring.png"),
-                                      budget_ms=6000, size="1280,900")
-            log("screenshot:", shot)
+            save_screenshot(d, "ring.png", "1280,900")
 
             if not crd_has_partitions(ns):
                 log("SKIP fork groups after a partition: the installed CRD has no spec.partitions yet")
@@ -174,9 +178,7 @@ def test_dashboard_shows_the_ring():
                                   timeout=60, interval=1)
             groups = sorted(e["attrs"]["data-partition-group"] for e in elements.with_attr("data-partition-group"))
             assert groups == ["left", "right"], groups
-            shot = browser.screenshot(d.url, os.path.join(test_log_dir("system.dashboard"), "partitioned.png"),
-                                      budget_ms=6000, size="1280,900")
-            log("screenshot:", shot)
+            save_screenshot(d, "partitioned.png", "1280,900")
         finally:
             d.stop()
     finally:
@@ -205,9 +207,7 @@ def test_two_chains_show_as_two_fork_groups():
             assert tips[0] == tips[1] and tips[2] == tips[3] and tips[0] != tips[2], tips
             creds, ips = credentials(ns, "halves"), ready_ips(ns, "halves", 4)
             assert rpc(ips[0], creds, "getblockhash", 1) != rpc(ips[2], creds, "getblockhash", 1), "the halves did not fork"
-            shot = browser.screenshot(d.url, os.path.join(test_log_dir("system.dashboard"), "two-chains.png"),
-                                      budget_ms=6000, size="1280,800")
-            log("screenshot:", shot)
+            save_screenshot(d, "two-chains.png", "1280,800")
         finally:
             d.stop()
     finally:
