@@ -83,6 +83,12 @@ std::vector<std::optional<int>> hop_counts(int nodes, const std::vector<api::Edg
   return hops;
 }
 
+TipVerdict classify_tip(const std::string& tip, const std::string& old_tip, const std::optional<std::string>& block) {
+  if (block && tip == *block) return TipVerdict::has_block;
+  if (tip == old_tip) return TipVerdict::old_tip;
+  return TipVerdict::undecided;
+}
+
 std::optional<ArrivalWindow> arrival_window(const std::vector<TipPoll>& polls, ProbeClock::time_point not_before) {
   std::optional<ProbeClock::time_point> by;
   for (const auto& poll : polls) {

@@ -32,6 +32,12 @@ struct TipPoll {
   bool has_block = false;
 };
 
+// What one poll's tip says about the block: the node has it; it still has the tip it had before
+// mining; or neither, or the block's hash is not known yet (the mining call has not returned):
+// then the poll says nothing until the node is asked about the block itself.
+enum class TipVerdict { has_block, old_tip, undecided };
+TipVerdict classify_tip(const std::string& tip, const std::string& old_tip, const std::optional<std::string>& block);
+
 // When a node got the block, as far as its polls tell: after the last poll that did not see it
 // left, and no later than the first poll that did see it came back (absolute times).
 struct ArrivalWindow {

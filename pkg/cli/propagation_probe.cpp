@@ -55,18 +55,16 @@ class ProbeState {
   }
   // Returns true when the tip is neither the old one nor the block, and the block is known: the
   // caller asks the node whether the block is in its chain (it may already have a later one).
+  // Undecided polls from before the block was known wait in raw_ for set_block.
   bool record(std::size_t node, const RawPoll& poll) {
     std::lock_guard lock(mutex_);
     round_trips_.push_back(std::chrono::duration<double, std::milli>(poll.received - poll.sent).count());
+    if (record_locked(node, poll)) return false;
     if (!block_) {
-      if (poll.tip == initial_tips_[node]) {
-        polls_[node].push_back({poll.sent, poll.received, false});
-      } else {
-        raw_[node].push_back(poll);
-      }
+      raw_[node].push_back(poll);  // decided once the block's hash is known
       return false;
     }
-    return !record_locked(node, poll);
+    return true;
   }
   void record_answer(std::size_t node, ProbeClock::time_point sent, ProbeClock::time_point received, bool has) {
     std::lock_guard lock(mutex_);
@@ -91,16 +89,18 @@ class ProbeState {
   }
 
  private:
-  // Whether the poll could be classified (the tip is the old one or the block).
+  // Whether the poll could be decided (the tip is the old one or the block).
   bool record_locked(std::size_t node, const RawPoll& poll) {
-    if (poll.tip == *block_) {
-      polls_[node].push_back({poll.sent, poll.received, true});
-      done_[node] = true;
-      return true;
-    }
-    if (poll.tip == initial_tips_[node]) {
-      polls_[node].push_back({poll.sent, poll.received, false});
-      return true;
+    switch (classify_tip(poll.tip, initial_tips_[node], block_)) {
+      case TipVerdict::has_block:
+        polls_[node].push_back({poll.sent, poll.received, true});
+        done_[node] = true;
+        return true;
+      case TipVerdict::old_tip:
+        polls_[node].push_back({poll.sent, poll.received, false});
+        return true;
+      case TipVerdict::undecided:
+        return false;
     }
     return false;
   }

@@ -73,6 +73,18 @@ TEST_CASE("partition groups are read from status.partition, absent means none") 
   CHECK(partition_groups(json::parse(R"({"spec": {}})")).empty());
 }
 
+TEST_CASE("a poll's tip: the block, the old tip, or undecided until the node is asked") {
+  CHECK(classify_tip("new", "old", std::string("new")) == TipVerdict::has_block);
+  CHECK(classify_tip("old", "old", std::string("new")) == TipVerdict::old_tip);
+  CHECK(classify_tip("later", "old", std::string("new")) == TipVerdict::undecided);  // mined on top
+  // before the mining call returned: the old tip still counts as "not yet", anything else waits
+  CHECK(classify_tip("old", "old", std::nullopt) == TipVerdict::old_tip);
+  CHECK(classify_tip("new", "old", std::nullopt) == TipVerdict::undecided);
+  // a node that did not answer before mining ("" as old tip) is decided by the block alone
+  CHECK(classify_tip("new", "", std::string("new")) == TipVerdict::has_block);
+  CHECK(classify_tip("other", "", std::string("new")) == TipVerdict::undecided);
+}
+
 TEST_CASE("an arrival window runs from the last poll that missed the block to the first answer that had it") {
   std::vector<TipPoll> polls{
       {at(0), at(5), false}, {at(20), at(26), false}, {at(40), at(47), true}, {at(60), at(64), true}};
