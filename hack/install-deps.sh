@@ -8,6 +8,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libssl-dev libyaml-dev libcli11-dev doctest-dev
   clang-format python3 openssl iproute2 iptables procps curl unzip
   clang-14 libclang-rt-14-dev
+  chromium  # the dashboard's browser test (system.dashboard) loads the page in headless Chromium
 )
 
 # PyYAML lets the chart compatibility test compare parsed documents.

@@ -3,6 +3,7 @@
 #include "pkg/cli/command.hpp"
 #include "pkg/cli/completion_command.hpp"
 #include "pkg/cli/create_command.hpp"
+#include "pkg/cli/dashboard_command.hpp"
 #include "pkg/cli/delete_command.hpp"
 #include "pkg/cli/install_command.hpp"
 #include "pkg/cli/logs_command.hpp"
@@ -142,8 +143,8 @@ struct CommandGroup {
 };
 
 // Every command, in the order --help lists them.
-const std::array<CommandGroup, 11>& command_groups() {
-  static const std::array<CommandGroup, 11> groups = {{
+const std::array<CommandGroup, 12>& command_groups() {
+  static const std::array<CommandGroup, 12> groups = {{
       {{"install", "upgrade", "uninstall", "template"}, add_install_commands},
       {{"rpc"}, add_rpc_command},
       {{"mine"}, add_mine_command},
@@ -153,6 +154,7 @@ const std::array<CommandGroup, 11>& command_groups() {
       {{"scale"}, add_scale_command},
       {{"delete"}, add_delete_command},
       {{"logs"}, add_logs_command},
+      {{"dashboard"}, add_dashboard_command},
       {{"completion"}, add_completion_command},
       {{"version"}, add_version_command},
   }};

@@ -18,6 +18,15 @@
 namespace kb::cli {
 namespace json = boost::json;
 
+namespace {
+void check_ordinal(const std::string& network, int nodes, int ordinal) {
+  if (ordinal < 0 || ordinal >= nodes) {
+    throw CommandError("network " + network + " has no node " + std::to_string(ordinal) + " (it has nodes 0 to " +
+                       std::to_string(nodes - 1) + ")");
+  }
+}
+}  // namespace
+
 void add_gateway_flags(CLI::App& command, GatewayLocation& gateway) {
   if (const char* ns = std::getenv("KUBECTL_BITCOIN_NAMESPACE"); ns && *ns) gateway.namespace_name = ns;
   command
@@ -50,17 +59,16 @@ json::value get_network_or_fail(const kube::Client& client, const std::string& n
   }
 }
 
-json::value call_node(const kube::Client& client, const GatewayLocation& gateway, const json::value& network_object,
-                      int ordinal, const bitcoin::RpcRequest& call, const std::optional<std::string>& wallet) {
+NetworkRpc::NetworkRpc(kube::Client client, GatewayLocation gateway, const json::value& network_object)
+    : client_(std::move(client)), gateway_(std::move(gateway)) {
   auto network = api::parse_network(network_object);
-  if (ordinal < 0 || ordinal >= network.spec.nodes) {
-    throw CommandError("network " + network.name + " has no node " + std::to_string(ordinal) + " (it has nodes 0 to " +
-                       std::to_string(network.spec.nodes - 1) + ")");
-  }
+  namespace_name_ = network.namespace_name;
+  name_ = network.name;
+  nodes_ = network.spec.nodes;
   auto secret_name = network.spec.secret.empty() ? api::generated_secret_name(network.name) : network.spec.secret;
   std::optional<json::value> secret;
   try {
-    secret = client.get_if_exists(kube::refs::secrets(network.namespace_name, secret_name));
+    secret = client_.get_if_exists(kube::refs::secrets(network.namespace_name, secret_name));
   } catch (const std::exception& e) {
     if (kube::is_forbidden(e)) {
       throw CommandError("you may not read Secret " + secret_name + " in namespace " + network.namespace_name +
@@ -76,10 +84,18 @@ json::value call_node(const kube::Client& client, const GatewayLocation& gateway
   std::string problem;
   auto credentials = controller::credentials_from_secret(*secret, problem);
   if (!credentials) throw CommandError(problem);
+  user_ = credentials->user;
+  password_ = credentials->password;
+}
 
-  bitcoin::GatewayService service{gateway.namespace_name, gateway.service_name, gateway.port};
-  auto request = bitcoin::make_gateway_request(service, {network.namespace_name, network.name, ordinal, wallet},
-                                               bitcoin::UserPassword{credentials->user, credentials->password}, call);
+void NetworkRpc::require_node(int ordinal) const { check_ordinal(name_, nodes_, ordinal); }
+
+json::value NetworkRpc::call(int ordinal, const bitcoin::RpcRequest& call,
+                             const std::optional<std::string>& wallet) const {
+  check_ordinal(name_, nodes_, ordinal);
+  bitcoin::GatewayService service{gateway_.namespace_name, gateway_.service_name, gateway_.port};
+  auto request = bitcoin::make_gateway_request(service, {namespace_name_, name_, ordinal, wallet},
+                                               bitcoin::UserPassword{user_, password_}, call);
   kube::RawRequest raw;
   raw.method = request.method;
   raw.path = request.path;
@@ -87,7 +103,7 @@ json::value call_node(const kube::Client& client, const GatewayLocation& gateway
   raw.headers = request.headers;
   kube::RawResponse response;
   try {
-    response = client.raw(raw);
+    response = client_.raw(raw);
   } catch (const std::exception& e) {
     fail_with_kube_error(e, "reach the RPC gateway");
   }
@@ -97,15 +113,23 @@ json::value call_node(const kube::Client& client, const GatewayLocation& gateway
     if (e.origin() == bitcoin::GatewayError::Origin::api_server) {
       if (e.http_status() == 403) {
         throw CommandError(std::string(e.what()) + " (RPC through the cluster needs create on services/proxy for " +
-                           gateway.service_name + " in namespace " + gateway.namespace_name + ")");
+                           gateway_.service_name + " in namespace " + gateway_.namespace_name + ")");
       }
       if (e.http_status() == 404 || e.http_status() == 503) {
         throw CommandError(std::string(e.what()) + " (is the controller installed in namespace " +
-                           gateway.namespace_name + "? run kubectl bitcoin install, or pass --controller-namespace)");
+                           gateway_.namespace_name + "? run kubectl bitcoin install, or pass --controller-namespace)");
       }
     }
     throw CommandError(e.what());
   }
+}
+
+json::value call_node(const kube::Client& client, const GatewayLocation& gateway, const json::value& network_object,
+                      int ordinal, const bitcoin::RpcRequest& call, const std::optional<std::string>& wallet) {
+  // Before the Secret is read: a wrong --node is the first mistake to hear about.
+  auto network = api::parse_network(network_object);
+  check_ordinal(network.name, network.spec.nodes, ordinal);
+  return NetworkRpc(client, gateway, network_object).call(ordinal, call, wallet);
 }
 
 }  // namespace kb::cli

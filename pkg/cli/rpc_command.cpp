@@ -1,12 +1,16 @@
 #include "pkg/cli/rpc_command.hpp"
 
 #include "pkg/api/bitcoin_network.hpp"
+#include "pkg/base/duration.hpp"
 #include "pkg/base/json_pretty.hpp"
 #include "pkg/bitcoin/command_line_params.hpp"
 #include "pkg/bitcoin/method_policy.hpp"
 #include "pkg/bitcoin/rpc_error.hpp"
 #include "pkg/cli/cluster_access.hpp"
 #include "pkg/cli/network_rpc.hpp"
+#include "pkg/cli/output_format.hpp"
+#include "pkg/cli/propagation_probe.hpp"
+#include "pkg/controller/peer_plan.hpp"
 #include "pkg/controller/regtest_address.hpp"
 
 #include <CLI/CLI.hpp>
@@ -72,17 +76,61 @@ struct MineOptions {
   int node = 0;
   std::string address;
   GatewayLocation gateway;
+  bool measure = false;
+  std::string timeout = "30s";
+  std::string poll_interval = "20ms";
+  int concurrency = 3;
+  std::string output;
 };
+
+std::chrono::milliseconds duration_flag(const std::string& flag, const std::string& text) {
+  auto parsed = base::parse_duration(text);
+  if (!parsed || parsed->count() <= 0) {
+    throw UsageError(flag + " \"" + text + "\" is not a positive duration (e.g. 30s, 500ms)");
+  }
+  return *parsed;
+}
+
+int run_measure(Context& context, const MineOptions& options, const kube::Client& client, const json::value& object,
+                const api::BitcoinNetwork& network, const std::string& address) {
+  ProbeOptions probe{.miner = options.node,
+                     .address = address,
+                     .concurrency = options.concurrency,
+                     .interval = duration_flag("--poll-interval", options.poll_interval),
+                     .timeout = duration_flag("--timeout", options.timeout)};
+  NetworkRpc rpc(client, options.gateway, object);
+  auto hops =
+      hop_counts(network.spec.nodes, controller::topology_edges(network.spec), options.node, partition_groups(object));
+  auto report = measure_propagation(rpc, network.spec.nodes, probe, hops);
+  if (options.output == "json") {
+    print_structured(context.out, propagation_json(report), "json");
+  } else {
+    context.out << render_propagation_table(report);
+  }
+  return kExitSuccess;
+}
 
 int run_mine(Context& context, const MineOptions& options) {
   if (options.blocks < 1 || options.blocks > 1000) throw UsageError("BLOCKS must be between 1 and 1000");
-  auto client = make_client(context.global);
+  if (options.measure) {
+    if (options.blocks != 1) throw UsageError("--measure mines exactly one block; leave out BLOCKS");
+    if (options.concurrency < 1 || options.concurrency > 16) throw UsageError("--concurrency must be between 1 and 16");
+    duration_flag("--poll-interval", options.poll_interval);
+    duration_flag("--timeout", options.timeout);
+  } else if (!options.output.empty()) {
+    throw UsageError("-o/--output applies to --measure only");
+  }
+  // --measure polls every node many times a second: the client's rate limit must not be what
+  // sets the poll interval (the default 5/s would).
+  auto client =
+      options.measure ? make_client(context.global, 200, 2 * options.concurrency + 2) : make_client(context.global);
   auto ns = effective_namespace(context.global, client);
   auto object = get_network_or_fail(client, ns, options.network);
   auto network = api::parse_network(object);
   auto address = !options.address.empty()               ? options.address
                  : !network.spec.mining.address.empty() ? network.spec.mining.address
                                                         : controller::derived_regtest_address(network.uid);
+  if (options.measure) return run_measure(context, options, client, object, network, address);
   try {
     auto hashes = call_node(client, options.gateway, object, options.node,
                             {"generatetoaddress", json::array{options.blocks, json::string(address)}});
@@ -131,12 +179,29 @@ void add_mine_command(CLI::App& root, Context& context) {
   command->footer(
       "Examples:\n"
       "  kubectl bitcoin mine demo            # one block on node 0\n"
-      "  kubectl bitcoin mine demo 101 --node 2");
+      "  kubectl bitcoin mine demo 101 --node 2\n"
+      "  kubectl bitcoin mine demo --node 0 --measure   # one block, and when each node had it\n\n"
+      "--measure polls getbestblockhash on every node through the RPC gateway while the block\n"
+      "propagates; each delay is the middle of a window as wide as the poll interval plus round\n"
+      "trips, printed as ±. Nodes the block cannot reach (a partition) show as not reached.");
   command->add_option("NETWORK", options->network, "The BitcoinNetwork")->required();
   command->add_option("BLOCKS", options->blocks, "How many blocks")->capture_default_str();
   command->add_option("--node", options->node, "Ordinal of the node that mines")->capture_default_str();
   command->add_option("--address", options->address,
                       "Regtest address for the rewards (default: spec.mining.address, else derived from the network)");
+  command->add_flag("--measure", options->measure,
+                    "Mine one block and print when each node had it, with its hop count in the topology");
+  command->add_option("--timeout", options->timeout, "With --measure: how long to wait for every node")
+      ->capture_default_str();
+  command
+      ->add_option("--poll-interval", options->poll_interval,
+                   "With --measure: the least time between two polls of one node")
+      ->capture_default_str();
+  command
+      ->add_option("--concurrency", options->concurrency,
+                   "With --measure: polls in flight at once (the gateway admits 4 per network)")
+      ->capture_default_str();
+  command->add_option("-o,--output", options->output, "With --measure: json")->check(CLI::IsMember({"json"}));
   add_gateway_flags(*command, options->gateway);
   command->callback([&context, options] { context.exit_code = run_mine(context, *options); });
 }

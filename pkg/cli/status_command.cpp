@@ -86,7 +86,8 @@ std::string topology_text(const api::NetworkSpec& spec) {
   return topology;
 }
 
-// The timestamp that says when an Event last happened, whichever API wrote it.
+}  // namespace
+
 std::string event_time(const json::value& event) {
   for (auto path :
        {"lastTimestamp", "series.lastObservedTime", "eventTime", "firstTimestamp", "metadata.creationTimestamp"}) {
@@ -95,6 +96,8 @@ std::string event_time(const json::value& event) {
   }
   return "";
 }
+
+namespace {
 
 // Redraw in place only on a terminal (std::cout on a tty); tests and pipes get appended frames.
 bool writes_to_terminal(const std::ostream& out) { return &out == &std::cout && ::isatty(STDOUT_FILENO) == 1; }
@@ -137,6 +140,8 @@ ControllerInfo find_controller(const kube::Client& client, const std::string& ns
   return info;
 }
 
+}  // namespace
+
 std::vector<json::value> network_events(const kube::Client& client, const std::string& ns, const std::string& name) {
   try {
     auto events =
@@ -152,6 +157,8 @@ std::vector<json::value> network_events(const kube::Client& client, const std::s
     return {};  // events are context, not the answer; RBAC may hide them
   }
 }
+
+namespace {
 
 // In kubectl's order. The keys are read once: reading them in the comparison was a quarter of
 // the command's instructions over 1000 networks.

@@ -44,6 +44,13 @@ std::string unknown_network_message(const std::string& name, const std::string& 
 // GET the network or fail with the sentences above.
 boost::json::value get_network(const kube::Client& client, const std::string& ns, const std::string& name);
 
+// The network's most recent Events (at most 10), oldest first; empty when they cannot be read
+// (RBAC may hide them: they are context, not the answer).
+std::vector<boost::json::value> network_events(const kube::Client& client, const std::string& ns,
+                                               const std::string& name);
+// The timestamp that says when an Event last happened, whichever API wrote it ("" when none).
+std::string event_time(const boost::json::value& event);
+
 // "" when `name` can name a network, else the reason. Looking one up accepts any Kubernetes name;
 // `creating` also requires what the controller needs (a DNS label of at most 48 characters).
 std::string network_name_problem(const std::string& name, bool creating = false);

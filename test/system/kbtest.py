@@ -411,6 +411,14 @@ def restore_crd(saved):
     log("restored the CRD that was installed before")
 
 
+def test_log_dir(test):
+    """Where a test leaves files for the reader of its log (screenshots): $KB_TEST_LOG_DIR/<test>,
+    by default <build dir>/test-logs/<test>, next to CTest's own Testing/ logs."""
+    path = os.path.join(os.environ.get("KB_TEST_LOG_DIR", os.path.join(BUILD, "test-logs")), test)
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
 def figure(name, value, unit="", note=""):
     """One measured figure, in the form the README's figures are collected from."""
     print("FIGURE %s = %s%s%s" % (name, value, (" " + unit) if unit else "", ("  # " + note) if note else ""), flush=True)
