@@ -7,5 +7,6 @@ namespace kb::api {
 inline constexpr std::string_view kConditionReady = "Ready";              // every node answers
 inline constexpr std::string_view kConditionProgressing = "Progressing";  // the nodes are not yet as the spec says
 inline constexpr std::string_view kConditionDegraded = "Degraded";        // the last reconcile could not do everything
+inline constexpr std::string_view kConditionPartitioned = "Partitioned";  // spec.partitions keeps groups apart now
 
 }  // namespace kb::api

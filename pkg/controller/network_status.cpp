@@ -190,13 +190,20 @@ json::value compute_status(const StatusInputs& inputs) {
                                    "the last reconcile succeeded", generation, inputs.now));
   }
 
-  return json::object{{"observedGeneration", generation},
+  if (const auto* partition = inputs.partition) {
+    conditions.push_back(condition(previous, api::kConditionPartitioned, partition->in_force(), partition->reason,
+                                   partition->message, generation, inputs.now));
+  }
+
+  json::object status{{"observedGeneration", generation},
                       {"replicas", existing},
                       {"readyNodes", ready_nodes},
                       {"blockHeight", height},
                       {"selector", api::label_selector(network.name)},
                       {"nodes", std::move(nodes)},
                       {"conditions", std::move(conditions)}};
+  if (inputs.partition && inputs.partition->in_force()) status["partition"] = partition_status(*inputs.partition);
+  return status;
 }
 
 }  // namespace kb::controller
