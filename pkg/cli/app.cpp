@@ -6,6 +6,7 @@
 #include "pkg/cli/delete_command.hpp"
 #include "pkg/cli/install_command.hpp"
 #include "pkg/cli/logs_command.hpp"
+#include "pkg/cli/partition_command.hpp"
 #include "pkg/cli/rpc_command.hpp"
 #include "pkg/cli/scale_command.hpp"
 #include "pkg/cli/serve_command.hpp"
@@ -142,8 +143,8 @@ struct CommandGroup {
 };
 
 // Every command, in the order --help lists them.
-const std::array<CommandGroup, 11>& command_groups() {
-  static const std::array<CommandGroup, 11> groups = {{
+const std::array<CommandGroup, 12>& command_groups() {
+  static const std::array<CommandGroup, 12> groups = {{
       {{"install", "upgrade", "uninstall", "template"}, add_install_commands},
       {{"rpc"}, add_rpc_command},
       {{"mine"}, add_mine_command},
@@ -151,6 +152,7 @@ const std::array<CommandGroup, 11>& command_groups() {
       {{"status"}, add_status_command},
       {{"create"}, add_create_command},
       {{"scale"}, add_scale_command},
+      {{"partition", "heal"}, add_partition_commands},
       {{"delete"}, add_delete_command},
       {{"logs"}, add_logs_command},
       {{"completion"}, add_completion_command},
