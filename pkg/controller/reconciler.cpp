@@ -382,18 +382,36 @@ std::optional<ReconcileProblem> Reconciler::sync_peers(Pass& pass, const RpcCred
   const bool check_bans = partition.in_force() || !pass.state.bans_settled;
   bool bans_clean = static_cast<int>(pods.answering.size()) == pass.network.spec.nodes;
   int peer_changes = 0;
-  for (const auto& [ordinal, address] : pods.answering) {
-    auto& rpc = node_rpc(pass.state, ordinal, pods.ready_ips.at(ordinal), creds);
+  std::set<int> failed;
+  auto on_node = [&](int ordinal, const auto& step) {
+    if (failed.contains(ordinal)) return;
     try {
+      step(node_rpc(pass.state, ordinal, pods.ready_ips.at(ordinal), creds));
+    } catch (const bitcoin::RpcFailure& e) {
+      problem = persistent_node_problem(ordinal, e)
+                    .value_or(ReconcileProblem{"PeerSyncFailed", "node " + std::to_string(ordinal) + ": " + e.what()});
+      pass.state.nodes.erase(ordinal);
+      failed.insert(ordinal);
+      bans_clean = false;
+    }
+  };
+  auto bans_step = [&](int ordinal) {
+    return [&, ordinal](bitcoin::RpcCaller& rpc) {
+      const int changed = sync_bans(pass, ordinal, rpc, pods);
+      peer_changes += changed;
+      if (changed > 0 && !partition.in_force()) bans_clean = false;
+    };
+  };
+  // Healing: every node lifts its bans before any dials, or a node's immediate `onetry` would meet
+  // a peer that still refuses it, and bitcoind retries an added node only a minute later.
+  if (check_bans && !partition.in_force()) {
+    for (const auto& [ordinal, address] : pods.answering) on_node(ordinal, bans_step(ordinal));
+  }
+  for (const auto& [ordinal, address] : pods.answering) {
+    on_node(ordinal, [&, ordinal](bitcoin::RpcCaller& rpc) {
       auto changes = plan_peer_changes(ordinal, dials, pods.answering, pods.current_addresses, added_nodes(rpc));
-      // Cross-group entries go before the bans: bitcoind dials an added node even when it is banned.
       if (!changes.empty()) require_term("changing the peers of node " + std::to_string(ordinal));
       auto applied = apply_peer_changes(rpc, changes);
-      if (check_bans) {
-        const int bans_changed = sync_bans(pass, ordinal, rpc, pods);
-        peer_changes += bans_changed;
-        if (bans_changed > 0 && !partition.in_force()) bans_clean = false;
-      }
       peer_changes += static_cast<int>(applied.add.size() + applied.remove.size());
       for (const auto& a : applied.add) {
         log_.info("added peer", {{"network", pass.key}, {"ordinal", std::to_string(ordinal)}, {"peer", a}});
@@ -401,12 +419,10 @@ std::optional<ReconcileProblem> Reconciler::sync_peers(Pass& pass, const RpcCred
       for (const auto& r : applied.remove) {
         log_.info("removed peer", {{"network", pass.key}, {"ordinal", std::to_string(ordinal)}, {"peer", r}});
       }
-    } catch (const bitcoin::RpcFailure& e) {
-      problem = persistent_node_problem(ordinal, e)
-                    .value_or(ReconcileProblem{"PeerSyncFailed", "node " + std::to_string(ordinal) + ": " + e.what()});
-      pass.state.nodes.erase(ordinal);
-      bans_clean = false;
-    }
+    });
+    // Partitioning: the node's cross-group entries went first (bitcoind dials an added node even
+    // when it is banned), then its bans.
+    if (check_bans && partition.in_force()) on_node(ordinal, bans_step(ordinal));
   }
   if (check_bans && !partition.in_force() && bans_clean) {
     pass.state.bans_settled = true;

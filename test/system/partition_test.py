@@ -21,16 +21,6 @@ LEFT_BLOCKS, RIGHT_BLOCKS = 2, 5
 HEAL_BOUND = 45
 
 
-def edges_of(ips, creds):
-    index = {ip: i for i, ip in enumerate(ips)}
-    edges = set()
-    for i, ip in enumerate(ips):
-        for peer in peer_ips(ip, creds):
-            if peer in index:
-                edges.add(tuple(sorted((i, index[peer]))))
-    return edges
-
-
 def cross_edges(edges):
     return {e for e in edges if (e[0] in LEFT) != (e[1] in LEFT)}
 

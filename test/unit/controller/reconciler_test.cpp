@@ -648,7 +648,8 @@ namespace {
 // test can replace its answers) across reconciles and reconnects.
 struct FakeNodes {
   std::map<std::string, kb::bitcoin::testing::FakeRpcCaller> by_ip;
-  std::vector<std::string> dialled;  // the hosts the reconciler opened connections to, in order
+  std::vector<std::string> dialled;   // the hosts the reconciler opened connections to, in order
+  std::vector<std::string> sequence;  // "<ip> <method>" of every call on any node, in order
 
   void add(const std::string& ip, std::vector<std::string> added, bool connected = false) {
     json::array list;
@@ -679,6 +680,7 @@ struct FakeNodes {
    public:
     Forward(FakeNodes& nodes, std::string ip) : nodes_(nodes), ip_(std::move(ip)) {}
     json::value call(std::string_view method, json::array params = {}) override {
+      nodes_.sequence.push_back(ip_ + " " + std::string(method) + " " + json::serialize(params));
       return nodes_.by_ip.at(ip_).call(method, std::move(params));
     }
     std::vector<kb::bitcoin::BatchItem> call_batch(const std::vector<kb::bitcoin::RpcRequest>& requests) override {
@@ -880,8 +882,21 @@ TEST_CASE("a partition (FAKE nodes): cross-group addnode entries go, the other s
       .answer("listbanned", json::parse(R"([{"address": "10.0.0.12/32"}, {"address": "10.0.0.13/32"},
                                              {"address": "192.0.2.7/32"}])"))
       .answer("setban", nullptr);
-  for (const auto& ip : {"10.0.0.10", "10.0.0.12", "10.0.0.13"}) nodes.by_ip.at(ip).calls.clear();
+  for (const auto& ip : {"10.0.0.10", "10.0.0.12", "10.0.0.13"}) {
+    nodes.by_ip.at(ip).calls.clear();
+    nodes.by_ip.at(ip).answer("listbanned", json::parse(R"([{"address": "10.0.0.11/32"}])"));
+  }
+  nodes.sequence.clear();
   h.reconciler->reconcile("ns/net");
+  // Every node lifts its bans before any node dials: a dial to a peer that still bans the dialler
+  // fails, and bitcoind tries an added node again only a minute later.
+  auto first_add = std::ranges::find_if(nodes.sequence, [](const auto& c) { return c.find(" addnode ") != c.npos; });
+  auto last_unban = std::ranges::find_if(nodes.sequence.rbegin(), nodes.sequence.rend(), [](const auto& c) {
+    return c.find("\"remove\"]") != c.npos && c.find(" setban ") != c.npos;
+  });
+  REQUIRE(first_add != nodes.sequence.end());
+  REQUIRE(last_unban != nodes.sequence.rend());
+  CHECK(last_unban.base() <= first_add);
   CHECK(ban_calls(nodes.by_ip.at("10.0.0.11")) ==
         std::vector<std::string>{R"(setban ["10.0.0.12","remove"])", R"(setban ["10.0.0.13","remove"])"});
   CHECK(called(nodes.by_ip.at("10.0.0.11"), R"(addnode ["10.0.0.12:18444","add"])"));
