@@ -7,6 +7,7 @@
 #include "pkg/cli/cluster_access.hpp"
 #include "pkg/cli/output_format.hpp"
 #include "pkg/cli/status_command.hpp"
+#include "pkg/controller/partition_status.hpp"
 #include "pkg/kube/conditions.hpp"
 
 #include <CLI/CLI.hpp>
@@ -106,7 +107,7 @@ int run_partition(Context& context, const PartitionOptions& options) {
     auto live = get_network(client, ns, options.network);
     const auto* conditions = base::json_at(live, "status", "conditions");
     const auto* partitioned = conditions ? kube::find_condition(*conditions, api::kConditionPartitioned) : nullptr;
-    if (partitioned && base::string_at(*partitioned, "reason") == "Expired") {
+    if (partitioned && base::string_at(*partitioned, "reason") == controller::kPartitionExpired) {
       client.patch(ref, kube::PatchType::Merge, heal_patch(), {.field_manager = "kubectl-bitcoin"});
     }
     json::object spec{{"partitions", partitions_json(groups)}};
