@@ -46,11 +46,7 @@ TEST_CASE("a GROUP that is not one names the argument and says why") {
 }
 
 TEST_CASE("usage errors of partition and heal exit 2 and name the argument or flag") {
-  struct Case {
-    std::vector<std::string> args;
-    std::string mentions;
-  };
-  std::vector<Case> cases{
+  kb::test::check_usage_errors({
       {{"partition", "demo"}, "GROUP"},
       {{"partition"}, "NETWORK"},
       {{"partition", "Demo", "0,1"}, "NETWORK"},
@@ -60,13 +56,5 @@ TEST_CASE("usage errors of partition and heal exit 2 and name the argument or fl
       {{"partition", "demo", "0,1", "-o", "table"}, "--output"},
       {{"heal"}, "NETWORK"},
       {{"heal", "Demo"}, "NETWORK"},
-  };
-  for (const auto& c : cases) {
-    auto result = run_cli(c.args);
-    std::string line;
-    for (const auto& a : c.args) line += a + " ";
-    INFO(line, " -> ", result.err);
-    CHECK(result.code == kb::cli::kExitUsage);
-    CHECK(result.err.find(c.mentions) != std::string::npos);
-  }
+  });
 }
