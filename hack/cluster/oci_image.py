@@ -140,6 +140,16 @@ def blob(directory, data):
     return "sha256:" + digest, len(data)
 
 
+def layout_entry(info):
+    """An entry of the image layout archive as it is whoever writes it (user, umask): the same
+    inputs give the same archive bytes (release SHA256SUMS), not only the same digests."""
+    info.mtime = EPOCH
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    info.mode = 0o755 if info.isdir() else 0o644
+    return info
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", required=True)
@@ -230,7 +240,7 @@ def main():
         part = a.out + ".part"
         with tarfile.open(part, "w", format=tarfile.PAX_FORMAT) as tar:
             for name in ("oci-layout", "index.json", "blobs"):
-                tar.add(os.path.join(work, name), arcname=name, filter=lambda i: (setattr(i, "mtime", EPOCH), i)[1])
+                tar.add(os.path.join(work, name), arcname=name, filter=layout_entry)
         os.replace(part, a.out)
 
 

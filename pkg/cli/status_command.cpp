@@ -6,6 +6,8 @@
 #include "pkg/base/duration.hpp"
 #include "pkg/base/json_path.hpp"
 #include "pkg/cli/cluster_access.hpp"
+#include "pkg/cli/fork_view.hpp"
+#include "pkg/cli/network_watch.hpp"
 #include "pkg/cli/output_format.hpp"
 #include "pkg/cli/table_printer.hpp"
 #include "pkg/kube/conditions.hpp"
@@ -315,6 +317,11 @@ int run_status(Context& context, const StatusOptions& options) {
   }
   auto client = make_client(context.global);
   const std::string ns = effective_namespace(context.global, client);
+  if (options.watch && !options.network.empty() && options.output.empty()) {
+    (void)get_network(client, ns, options.network);  // a missing CRD or network is said as without -w
+    watch_network(client, {ns, options.network, writes_to_terminal(context.out)}, context.out, context.err);
+    return kExitSuccess;
+  }
   if (options.watch) {
     watch_status(context, client, options, ns, *interval);
     return kExitSuccess;
@@ -577,6 +584,10 @@ std::string render_network_detail(const json::value& network, const std::vector<
       << "Image:      " << summary.image << "\n"
       << "Age:        " << summary.age << "\n";
 
+  if (auto forks = fork_lines(network); forks.size() > 1) {
+    out << "Forks:      " << forked_summary(network, now) << "\n";
+    for (const auto& line : forks) out << "  " << line << "\n";
+  }
   render_nodes(out, network, summary, wide);
   render_conditions(out, network, now);
   render_events(out, events, now);
@@ -629,7 +640,9 @@ void add_status_command(CLI::App& root, Context& context) {
       "  kubectl bitcoin status\n\n"
       "  # Networks in every namespace, with topology, mining and image\n"
       "  kubectl bitcoin status -A -o wide\n\n"
-      "  # One network: its nodes, conditions and recent events; redraw as it changes\n"
+      "  # One network: its nodes, fork groups, conditions and recent events\n"
+      "  kubectl bitcoin status demo\n\n"
+      "  # Watch it: a compact frame redrawn on every change (a new block, a fork, a reorg)\n"
       "  kubectl bitcoin status demo -w\n\n"
       "  # In a script: exit 1 unless the network is Ready\n"
       "  kubectl bitcoin status demo --check\n\n"
@@ -639,8 +652,10 @@ void add_status_command(CLI::App& root, Context& context) {
   command->add_option("-o,--output", options->output, "Output format: wide, json, yaml or name (default: a table)")
       ->check(CLI::IsMember({"wide", "json", "yaml", "name"}));
   command->add_flag("-A,--all-namespaces", options->all_namespaces, "List networks in all namespaces");
-  command->add_flag("-w,--watch", options->watch, "Keep watching and redraw when something changes (Ctrl-C to stop)");
-  command->add_option("--interval", options->interval, "How often --watch polls (default 2s)");
+  command->add_flag("-w,--watch", options->watch,
+                    "Keep watching and redraw when something changes (Ctrl-C to stop); with NETWORK a compact "
+                    "frame (tips, fork groups, newest events) from a watch on the API server");
+  command->add_option("--interval", options->interval, "How often --watch polls a list or -o output (default 2s)");
   command->add_flag("--check", options->check,
                     "Exit 1 unless the network (or every network) is Ready; for scripts and CI");
   command->callback([&context, options] { context.exit_code = run_status(context, *options); });

@@ -86,6 +86,23 @@ NodeFailure terminated_failure(const json::value& terminated) {
   return {"NodeCrashing", "bitcoind exited with " + how + (said.empty() ? "" : ": " + said), true};
 }
 
+// status.forks and the Forked condition; a pass that did not look keeps what the last status said.
+void add_fork_picture(json::object& status, json::array& conditions, const std::optional<ForkReport>& report,
+                      const json::value& previous, std::int64_t generation, const std::string& now) {
+  if (report) {
+    status["forks"] = report->forks;
+    conditions.push_back(
+        condition(previous, api::kConditionForked, report->forked, report->reason, report->message, generation, now));
+    return;
+  }
+  if (const auto* forks = base::json_at(previous, "forks")) status["forks"] = *forks;
+  const auto* previous_conditions = base::json_at(previous, "conditions");
+  if (const auto* forked =
+          previous_conditions ? kube::find_condition(*previous_conditions, api::kConditionForked) : nullptr) {
+    conditions.push_back(*forked);
+  }
+}
+
 }  // namespace
 
 std::optional<NodeFailure> pod_failure(const json::value& pod) {
@@ -200,8 +217,9 @@ json::value compute_status(const StatusInputs& inputs) {
                       {"readyNodes", ready_nodes},
                       {"blockHeight", height},
                       {"selector", api::label_selector(network.name)},
-                      {"nodes", std::move(nodes)},
-                      {"conditions", std::move(conditions)}};
+                      {"nodes", std::move(nodes)}};
+  add_fork_picture(status, conditions, inputs.forks, previous, generation, inputs.now);
+  status["conditions"] = std::move(conditions);
   if (inputs.partition && inputs.partition->in_force()) status["partition"] = partition_status(*inputs.partition);
   return status;
 }

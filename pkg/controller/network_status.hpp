@@ -6,6 +6,7 @@
 #include "pkg/api/bitcoin_network.hpp"
 #include "pkg/controller/partition_status.hpp"
 
+#include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
 
 #include <cstdint>
@@ -23,6 +24,16 @@ struct NodeObservation {
   std::string best_block_hash;
   int peers = 0;
   std::string version;  // subversion, e.g. "/Satoshi:28.1.0/"
+  std::int64_t headers = 0;
+  double verification_progress = 0;
+};
+
+// The fork picture of the pass (fork_picture.hpp computes it): status.forks and the Forked condition.
+struct ForkReport {
+  boost::json::array forks;
+  bool forked = false;
+  std::string reason;
+  std::string message;
 };
 
 // Why the last reconcile could not do everything (drives the Degraded condition).
@@ -47,6 +58,7 @@ struct StatusInputs {
   std::optional<ReconcileProblem> problem;
   std::string now;                           // RFC 3339, used only for conditions that change
   std::map<int, NodeFailure> node_failures;  // ready pods whose RPC failed in this pass, by ordinal
+  std::optional<ForkReport> forks;           // nullopt: the pass did not look (the last status's stays)
   // status.partition and the Partitioned condition; null: neither is written.
   const PartitionState* partition = nullptr;
 };

@@ -13,6 +13,10 @@ NodeObservation observe_node(bitcoin::RpcCaller& rpc) {
   auto chain = rpc.call("getblockchaininfo");
   out.blocks = base::int_at(chain, "blocks").value_or(0);
   out.best_block_hash = base::string_at(chain, "bestblockhash").value_or("");
+  out.headers = base::int_at(chain, "headers").value_or(out.blocks);
+  if (const auto* progress = base::json_at(chain, "verificationprogress"); progress && progress->is_number()) {
+    out.verification_progress = progress->to_number<double>();
+  }
   auto network = rpc.call("getnetworkinfo");
   out.peers = static_cast<int>(base::int_at(network, "connections").value_or(0));
   out.version = base::string_at(network, "subversion").value_or("");

@@ -7,6 +7,7 @@
 #include "pkg/base/time_format.hpp"
 #include "pkg/bitcoin/rpc_error.hpp"
 #include "pkg/controller/applied_fields.hpp"
+#include "pkg/controller/counted_rpc.hpp"
 #include "pkg/controller/desired_objects.hpp"
 #include "pkg/controller/image_policy.hpp"
 #include "pkg/controller/network_status.hpp"
@@ -81,11 +82,17 @@ Reconciler::Reconciler(kube::Client client, ReconcilerCaches caches, RpcFactory 
     : client_(std::move(client)),
       caches_(caches),
       credentials_(credentials),
-      rpc_factory_(std::move(rpc_factory)),
+      // Every call to a node is counted by method (counted_rpc.hpp).
+      rpc_factory_([inner = std::move(rpc_factory), &metrics](const std::string& host, int port,
+                                                              const RpcCredentials& node_credentials,
+                                                              std::chrono::milliseconds call_timeout) {
+        return std::make_unique<CountedRpcCaller>(inner(host, port, node_credentials, call_timeout), metrics);
+      }),
       events_(events),
       log_(log),
       metrics_(metrics),
-      settings_(std::move(settings)) {}
+      settings_(std::move(settings)),
+      chain_watch_(metrics, log, settings_.chains) {}
 
 void Reconciler::count_write(std::string_view kind, std::string_view verb) {
   metrics_
@@ -160,7 +167,8 @@ struct Reconciler::Pass {
 // What the pass found, for the status and the requeue decision.
 struct Reconciler::Outcome {
   std::optional<ReconcileProblem> problem;
-  std::exception_ptr failure;  // rethrown after the status is written: the work queue backs off
+  std::exception_ptr failure;       // rethrown after the status is written: the work queue backs off
+  std::optional<ChainLook> chains;  // what look_at_chains found
   // Refused for a reason only a spec or cluster change can fix: no writes, no back-off.
   bool refused = false;
   bool gone = false;  // deleted on the server, the cache does not know yet: nothing to do
@@ -500,6 +508,34 @@ void Reconciler::mine(Pass& pass, const RpcCredentials& creds, const NodePods& p
   outcome.observations[mining.node] = observe_node(rpc);
 }
 
+// 7. The chains the answers describe: forks, reorgs, node metrics (chain_watch.hpp). Only nodes
+//    that answered in this pass are asked more.
+void Reconciler::look_at_chains(Pass& pass, const RpcCredentials& creds, const NodePods& pods, Outcome& outcome) {
+  auto node = [&](int ordinal) -> bitcoin::RpcCaller* {
+    if (!outcome.observations.contains(ordinal)) return nullptr;
+    auto ip = pods.ready_ips.find(ordinal);
+    return ip == pods.ready_ips.end() ? nullptr : &node_rpc(pass.state, ordinal, ip->second, creds);
+  };
+  outcome.chains = chain_watch_.look(pass.state.chains, pass.network, outcome.observations, node, Clock::now());
+}
+
+// One Normal event per reorg, after the status that shows the new tip is written (chain_watch.hpp).
+void Reconciler::record_reorgs(const Pass& pass, const Outcome& outcome) {
+  if (!outcome.chains) return;
+  for (const auto& [ordinal, reorg] : outcome.chains->reorgs) {
+    auto message = reorg_message(ordinal, reorg);
+    log_.info("node reorganised its chain", {{"network", pass.key}, {"event", message}});
+    if (events_) events_->record(pass.object, kube::EventKind::Normal, "Reorg", "FollowChain", message);
+  }
+}
+
+void Reconciler::forget(const std::string& key) {
+  std::lock_guard lock(states_mutex_);
+  states_.erase(key);
+  auto slash = key.find('/');
+  if (slash != std::string::npos) chain_watch_.forget(key.substr(0, slash), key.substr(slash + 1));
+}
+
 void Reconciler::require_term(const std::string& what) const {
   if (settings_.write_fence && !settings_.write_fence->remaining())
     throw kube::FenceClosedError(what + " refused: this replica is not the leader (its term ended)");
@@ -534,6 +570,7 @@ void Reconciler::run_steps(Pass& pass, Outcome& outcome) {
     }
     if (auto peer_problem = sync_peers(pass, creds, pods, outcome)) outcome.problem = std::move(peer_problem);
     mine(pass, creds, pods, outcome);
+    look_at_chains(pass, creds, pods, outcome);
     outcome.all_ready = static_cast<int>(pods.answering.size()) == pass.network.spec.nodes;
   } catch (const std::exception& e) {
     if (!outcome.problem) outcome.problem = problem_from(e, "reconcile");
@@ -541,11 +578,12 @@ void Reconciler::run_steps(Pass& pass, Outcome& outcome) {
   }
 }
 
-// 7. The status, written only when it changed. Returns whether it changed.
+// 8. The status, written only when it changed. Returns whether it changed.
 bool Reconciler::write_status(const Pass& pass, Outcome& outcome) {
   auto now = base::format_time(std::chrono::system_clock::now());
-  auto status = compute_status(StatusInputs{&pass.network, outcome.pods, outcome.observations, outcome.problem, now,
-                                            outcome.node_failures, &pass.partition});
+  auto status = compute_status(
+      StatusInputs{&pass.network, outcome.pods, outcome.observations, outcome.problem, now, outcome.node_failures,
+                   outcome.chains ? std::optional(outcome.chains->report) : std::nullopt, &pass.partition});
   if (status == pass.network.status) return false;
   if (!pass.refused_args.empty() && !outcome.failure) record_warning(pass.object, *outcome.problem);
   // A merge patch keeps the fields it does not name: one that went away is named with null.
@@ -576,7 +614,7 @@ void Reconciler::report(const Pass& pass, const Outcome& outcome, bool status_ch
   if (outcome.refused && status_changed) record_warning(pass.object, *outcome.problem);
 }
 
-// 8. When to look again.
+// 9. When to look again.
 Requeue Reconciler::next_requeue(const Pass& pass, const Outcome& outcome) const {
   // A refused network waits for nothing the controller watches (a foreign object, the operator's
   // image list): look again at the resync period, without back-off.
@@ -611,6 +649,8 @@ Requeue Reconciler::next_requeue(const Pass& pass, const Outcome& outcome) const
         std::chrono::duration_cast<std::chrono::milliseconds>(*pass.partition.until - std::chrono::system_clock::now());
     next = std::min(next, std::max(until_end, std::chrono::milliseconds(100)));
   }
+  // Tips differ: look again when the Forked grace ends.
+  if (outcome.chains && outcome.chains->recheck_in) next = std::min(next, *outcome.chains->recheck_in);
   if (pass.network.spec.mining.enabled) {
     auto until_block = std::chrono::duration_cast<std::chrono::milliseconds>(pass.state.next_block - Clock::now());
     next = std::min(next, std::max(until_block, std::chrono::milliseconds(100)));
@@ -645,8 +685,7 @@ Requeue Reconciler::reconcile(const std::string& key) {
   auto object = caches_.networks->get(key);
   if (!object) {
     // Deleted: the garbage collector removes what we created (owner references); drop our state.
-    std::lock_guard lock(states_mutex_);
-    states_.erase(key);
+    forget(key);
     return Requeue::await_change();
   }
   auto network = read_network(key, *object);
@@ -669,8 +708,7 @@ Requeue Reconciler::reconcile(const std::string& key) {
   run_steps(pass, outcome);
   if (outcome.gone) {
     log_.debug("network deleted on the server; its delete event is on the way", {{"network", key}});
-    std::lock_guard lock(states_mutex_);
-    states_.erase(key);
+    forget(key);
     return Requeue::await_change();
   }
   // The user's to fix, and until then nothing else the status could say matters as much.
@@ -685,6 +723,7 @@ Requeue Reconciler::reconcile(const std::string& key) {
   }
   bool status_changed = write_status(pass, outcome);
   if (status_changed && !outcome.failure) record_partition_events(pass);
+  record_reorgs(pass, outcome);
   report(pass, outcome, status_changed);
   return next_requeue(pass, outcome);
 }

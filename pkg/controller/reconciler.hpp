@@ -12,11 +12,13 @@
 //                        the edges inside each group while spec.partitions is in force) and its ban
 //                        list to the partition (the other groups' pod IPs banned; none when healed)
 //   mine                 a block when due
-//   write_status         only if it changed
+//   look_at_chains       the fork picture, reorgs and node metrics (chain_watch.hpp)
+//   write_status         only if it changed (then the Reorg events)
 //   next_requeue         when to look again
 //
 // Errors are thrown after the status (Degraded) has been written, so the caller's work queue backs off.
 #include "pkg/bitcoin/rpc_caller.hpp"
+#include "pkg/controller/chain_watch.hpp"
 #include "pkg/controller/credentials.hpp"
 #include "pkg/controller/image_policy.hpp"
 #include "pkg/controller/network_credentials.hpp"
@@ -84,6 +86,7 @@ struct ReconcilerSettings {
   // node RPCs that change a node (addnode/disconnect, mining) are made only while it is open, so a
   // replica whose term ended does not act on the nodes either. Null: always allowed.
   std::shared_ptr<const kube::WriteFence> write_fence;
+  ChainWatchSettings chains;
 };
 
 class Reconciler {
@@ -117,6 +120,7 @@ class Reconciler {
     // and had none, so the ban lists are not asked for again until the next partition. False at
     // start: a controller that restarted does not know what its predecessor banned.
     bool bans_settled = false;
+    ChainState chains;  // tips seen, fork points (chain_watch.hpp)
   };
 
   struct Pass;
@@ -140,6 +144,9 @@ class Reconciler {
   int sync_bans(Pass& pass, int ordinal, bitcoin::RpcCaller& rpc, const NodePods& pods);
   void record_partition_events(const Pass& pass);
   void mine(Pass& pass, const RpcCredentials& creds, const NodePods& pods, Outcome& outcome);
+  void look_at_chains(Pass& pass, const RpcCredentials& creds, const NodePods& pods, Outcome& outcome);
+  void record_reorgs(const Pass& pass, const Outcome& outcome);
+  void forget(const std::string& key);
   bool write_status(const Pass& pass, Outcome& outcome);
   void report(const Pass& pass, const Outcome& outcome, bool status_changed);
   Requeue next_requeue(const Pass& pass, const Outcome& outcome) const;
@@ -165,6 +172,7 @@ class Reconciler {
   observe::Logger& log_;
   observe::MetricsRegistry& metrics_;
   ReconcilerSettings settings_;
+  ChainWatch chain_watch_;
 
   std::mutex states_mutex_;  // guards the map; each key is reconciled by one worker at a time
   std::map<std::string, std::shared_ptr<NetworkState>> states_;

@@ -1,5 +1,6 @@
 #include "pkg/observe/metrics.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
@@ -73,6 +74,23 @@ double MetricsRegistry::counter_total(const std::string& name) const {
   double total = 0;
   for (const auto& [labels, c] : it->second.counters) total += c->value();
   return total;
+}
+
+std::size_t MetricsRegistry::remove_series(const Labels& match) {
+  auto matches = [&match](const Labels& labels) {
+    return std::ranges::all_of(match, [&labels](const auto& entry) {
+      auto it = labels.find(entry.first);
+      return it != labels.end() && it->second == entry.second;
+    });
+  };
+  std::lock_guard lock(mutex_);
+  std::size_t removed = 0;
+  for (auto& [name, f] : families_) {
+    removed += std::erase_if(f.counters, [&](const auto& series) { return matches(series.first); });
+    removed += std::erase_if(f.gauges, [&](const auto& series) { return matches(series.first); });
+    removed += std::erase_if(f.histograms, [&](const auto& series) { return matches(series.first); });
+  }
+  return removed;
 }
 
 namespace {

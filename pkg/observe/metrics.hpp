@@ -1,7 +1,8 @@
 #pragma once
 // A small Prometheus metrics registry: counters, gauges and histograms with labels, exposed in
-// the text format (version 0.0.4) on /metrics. Series are created on first use and live as long as
-// the registry (label values must come from bounded sets: verbs, result codes, not object names).
+// the text format (version 0.0.4) on /metrics. Series are created on first use and live until
+// remove_series() drops them: label values must come from bounded sets (verbs, result codes), or
+// from objects whose owner removes their series when the object goes away (per-node series).
 #include <atomic>
 #include <map>
 #include <memory>
@@ -61,6 +62,10 @@ class MetricsRegistry {
                        std::vector<double> upper_bounds = default_seconds_buckets());
   // The whole registry in Prometheus text format, families sorted by name.
   std::string expose() const;
+  // Drops every series (of every family) whose labels include all of `match`; returns how many.
+  // A reference obtained before for such a series must not be used afterwards: only the owner of
+  // those label values (one worker per network) calls this and uses them.
+  std::size_t remove_series(const Labels& match);
   // Sum of a counter over all its label sets (used by tests and benchmarks).
   double counter_total(const std::string& name) const;
 

@@ -56,23 +56,6 @@ def user_values():
     return json.loads(out) or {}
 
 
-CRD = "bitcoinnetworks." + GROUP
-
-
-def restore_crd(saved):
-    """Puts back the CRD found at the start when the reinstall changed it (on a shared cluster the
-    installed controller may come from another checkout, whose CRD this plugin would replace)."""
-    current = kubectl_json("get", "crd", CRD)
-    if current["spec"] == saved["spec"]:
-        return
-    for key in ("resourceVersion", "uid", "creationTimestamp", "generation", "managedFields"):
-        saved["metadata"].pop(key, None)
-    saved.pop("status", None)
-    saved["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
-    kubectl("replace", "-f", "-", input=json.dumps(saved))
-    log("restored the CRD that was installed before")
-
-
 def install(values_file, *sets):
     args = ["install", "-f", values_file]
     for s in sets:

@@ -405,6 +405,23 @@ def median(values):
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
+CRD = "bitcoinnetworks." + GROUP
+
+
+def restore_crd(saved):
+    """Puts back the CRD found at the start when the reinstall changed it (on a shared cluster the
+    installed controller may come from another checkout, whose CRD this plugin would replace)."""
+    current = kubectl_json("get", "crd", CRD)
+    if current["spec"] == saved["spec"]:
+        return
+    for key in ("resourceVersion", "uid", "creationTimestamp", "generation", "managedFields"):
+        saved["metadata"].pop(key, None)
+    saved.pop("status", None)
+    saved["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
+    kubectl("replace", "-f", "-", input=json.dumps(saved))
+    log("restored the CRD that was installed before")
+
+
 def figure(name, value, unit="", note=""):
     """One measured figure, in the form the README's figures are collected from."""
     print("FIGURE %s = %s%s%s" % (name, value, (" " + unit) if unit else "", ("  # " + note) if note else ""), flush=True)

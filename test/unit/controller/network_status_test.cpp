@@ -197,3 +197,30 @@ lastState: {terminated: {exitCode: 1, reason: Error, message: "Disk space is low
 )")));
   CHECK_FALSE(pod_failure(pod(0, false, "10.0.0.1")));  // no container status yet
 }
+
+TEST_CASE("the fork picture: written when the pass looked, kept from the last status when it did not") {
+  auto net = parse_network(kb::base::parse_yaml("metadata: {name: net}\nspec: {nodes: 1}\n"));
+  StatusInputs in{&net, {pod(0, true, "10.0.0.1")}, {}, std::nullopt, "T1"};
+  in.observations[0] = {true, 1, "aa", 0, "v"};
+  in.forks = ForkReport{json::array{{{"height", 1}, {"hash", "aa"}, {"nodes", {0}}, {"depth", 0}}}, false, "OneTip",
+                        "every answering node is at 1/aa on node 0"};
+  auto looked = compute_status(in);
+  CHECK(looked.at("forks").as_array().size() == 1);
+  CHECK(condition(looked, "Forked").at("status") == "False");
+  CHECK(condition(looked, "Forked").at("reason") == "OneTip");
+  CHECK(condition(looked, "Forked").at("lastTransitionTime") == "T1");
+
+  // A pass that failed before looking (forks nullopt): the same forks and condition, unchanged.
+  net.status = looked;
+  in.forks.reset();
+  in.now = "T2";
+  auto kept = compute_status(in);
+  CHECK(kept.at("forks") == looked.at("forks"));
+  CHECK(condition(kept, "Forked") == condition(looked, "Forked"));
+
+  // Forked turns True: a new lastTransitionTime.
+  in.forks = ForkReport{json::array{}, true, "TipsDiffer", "2 tips"};
+  auto forked = compute_status(in);
+  CHECK(condition(forked, "Forked").at("status") == "True");
+  CHECK(condition(forked, "Forked").at("lastTransitionTime") == "T2");
+}

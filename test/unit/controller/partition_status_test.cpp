@@ -32,7 +32,8 @@ BitcoinNetwork network_with(std::vector<PartitionGroup> partitions, int duration
 // The status a reconcile at `now` writes for `network` (no pods: only the partition matters here).
 json::value status_at(const BitcoinNetwork& network, std::chrono::system_clock::time_point now) {
   auto state = decide_partition(network, now);
-  return compute_status(StatusInputs{&network, {}, {}, std::nullopt, kb::base::format_time(now), {}, &state});
+  return compute_status(
+      StatusInputs{&network, {}, {}, std::nullopt, kb::base::format_time(now), {}, std::nullopt, &state});
 }
 
 const json::value& partitioned_condition(const json::value& status) {

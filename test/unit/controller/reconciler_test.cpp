@@ -15,6 +15,8 @@
 
 #include <doctest/doctest.h>
 
+#include <thread>
+
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -920,4 +922,96 @@ TEST_CASE("partitions written before the CRD's rules: not applied, Degraded name
         json::string::npos);
   CHECK(condition_in(status, "Partitioned").at("status") == "False");
   CHECK(ban_calls(nodes.by_ip.at("10.0.0.10")).empty());
+}
+
+TEST_CASE("a fork and its reorg through the reconciler: status.forks, Forked, one Reorg event after the status") {
+  // FAKE nodes (FakeNodes above) with scripted chains: node 0 on the branch l (tip 7), node 1 on
+  // the branch r (tip 5), both forked off block f2; then node 1 follows l. Their getblockhash
+  // answers are queued in the order the fork-point search and the reorg check ask them.
+  FakeNodes nodes;
+  nodes.add("10.0.0.10", {"10.0.0.11:18444"}, true);
+  nodes.add("10.0.0.11", {}, true);
+  auto tip = [](int height, const std::string& hash) {
+    return json::value{{"blocks", height}, {"headers", height}, {"bestblockhash", hash}};
+  };
+  auto& node0 = nodes.by_ip.at("10.0.0.10");
+  auto& node1 = nodes.by_ip.at("10.0.0.11");
+  node0 = {};
+  node1 = {};
+  for (auto* node : {&node0, &node1}) {
+    node->answer("getnetworkinfo", json::value{{"connections", 1}, {"subversion", "/Satoshi:29.3.0/"}})
+        .answer("getaddednodeinfo", json::array{})
+        .answer("addnode", json::value(nullptr));
+  }
+  node0.answer("getblockchaininfo", tip(7, "l7"));
+  node1.answer("getblockchaininfo", tip(5, "r5")).answer("getblockchaininfo", tip(5, "r5"));
+  node1.answer("getblockchaininfo", tip(7, "l7"));
+  // Search between l7 and r5: height 5 (node 0: l5 / r5 known), 2 (f2 / f2), 3 (l3 / r3) -> fork f2.
+  for (auto hash : {"l5", "f2", "l3"}) node0.answer("getblockhash", json::string(hash));
+  // Then node 1's reorg check: its chain at 5 is l5 (not r5), and the fork's hash at 2.
+  for (auto hash : {"f2", "r3", "l5", "f2"}) node1.answer("getblockhash", json::string(hash));
+  node1.answer("getblockheader", json::value{{"hash", "r5"}, {"height", 5}, {"confirmations", -1}});
+  node1.answer("getchaintips", json::parse(R"([{"height":7,"hash":"l7","branchlen":0,"status":"active"},
+                                               {"height":5,"hash":"r5","branchlen":3,"status":"valid-fork"}])"));
+
+  Harness h(nodes.factory(), nullptr, /*record_events=*/true);
+  h.settings.chains.fork_grace = std::chrono::milliseconds(1);
+  h.reconciler = std::make_unique<Reconciler>(
+      *h.client, ReconcilerCaches{&h.networks, &h.statefulsets, &h.services, &h.pods, &h.policies}, nodes.factory(),
+      h.events.get(), h.log, h.metrics, h.settings, *h.credentials);
+  h.add_network(R"({"nodes": 2, "mining": {"enabled": false}})");
+  for (int ordinal = 0; ordinal < 2; ++ordinal) {
+    h.pods.upsert(std::make_shared<const json::value>(ready_pod(ordinal, "10.0.0.1" + std::to_string(ordinal))));
+  }
+  h.reconciler->reconcile("ns/net");
+  h.observe_writes();
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  h.reconciler->reconcile("ns/net");  // tips still differ, now past the (1 ms) grace period
+  h.observe_writes();
+  auto forked = last_status(h);
+  CHECK(forked.at("forks") == json::parse(R"([
+    {"height": 7, "hash": "l7", "nodes": [0], "forkPoint": {"height": 2, "hash": "f2"}, "depth": 5},
+    {"height": 5, "hash": "r5", "nodes": [1], "forkPoint": {"height": 2, "hash": "f2"}, "depth": 3}])"));
+  CHECK(condition_in(forked, "Forked").at("status") == "True");
+  CHECK(condition_in(forked, "Forked").at("reason") == "TipsDiffer");
+
+  auto before = h.api.requests().size();
+  h.reconciler->reconcile("ns/net");  // node 1 is on l7 now
+  h.events->flush();
+  auto healed = last_status(h);
+  CHECK(condition_in(healed, "Forked").at("status") == "False");
+  CHECK(healed.at("forks").as_array().size() == 1);
+  // The status that shows node 1 on l7 is written before the Event (the fake nodes' static
+  // added-node lists also make the peer sync post PeersUpdated at every pass: not counted here).
+  auto reorg_posts = [&h](std::size_t from) {
+    std::vector<std::size_t> at;
+    auto requests = h.api.requests();
+    for (std::size_t i = from; i < requests.size(); ++i) {
+      if (requests[i].method == "POST" && requests[i].body.find(R"("reason":"Reorg")") != std::string::npos)
+        at.push_back(i);
+    }
+    return at;
+  };
+  auto posted = reorg_posts(before);
+  REQUIRE(posted.size() == 1);
+  auto requests = h.api.requests();
+  std::size_t status_patch = 0;
+  for (std::size_t i = before; i < requests.size(); ++i) {
+    if (requests[i].method + " " + requests[i].path == kStatus) status_patch = i;
+  }
+  CHECK(status_patch > before);
+  CHECK(status_patch < posted[0]);
+  auto event = json::parse(requests[posted[0]].body);
+  CHECK(event.at("type") == "Normal");
+  CHECK(event.at("involvedObject").at("name") == "net");
+  CHECK(event.at("message") == "node 1: reorg of depth 3 from 5/r5 to 7/l7 (fork at 2)");
+
+  h.observe_writes();
+  auto again = h.api.requests().size();
+  h.reconciler->reconcile("ns/net");  // nothing moved: no event again
+  h.events->flush();
+  CHECK(reorg_posts(again).empty());
+  CHECK(h.metrics.expose().find(R"(bitcoin_node_blocks{namespace="ns",network="net",node="1"} 7)") !=
+        std::string::npos);
+  CHECK(h.metrics.counter_total("kubectl_bitcoin_node_rpc_calls_total") > 0);
 }

@@ -57,6 +57,23 @@ TEST_CASE("metrics exposition in Prometheus text format") {
   CHECK_THROWS_AS(registry.gauge("kb_requests_total", "x"), std::logic_error);
 }
 
+TEST_CASE("remove_series drops the series whose labels include the match, in every family") {
+  MetricsRegistry registry;
+  registry.gauge("kb_blocks", "Blocks.", {{"network", "a"}, {"node", "0"}}).set(1);
+  registry.gauge("kb_blocks", "Blocks.", {{"network", "a"}, {"node", "1"}}).set(2);
+  registry.gauge("kb_blocks", "Blocks.", {{"network", "b"}, {"node", "0"}}).set(3);
+  registry.histogram("kb_delay", "Delay.", {{"network", "a"}}, {1}).observe(0.5);
+  registry.counter("kb_calls_total", "Calls.", {{"method", "x"}}).inc();
+  CHECK(registry.remove_series({{"network", "a"}, {"node", "1"}}) == 1);
+  CHECK(registry.expose().find("node=\"1\"") == std::string::npos);
+  CHECK(registry.remove_series({{"network", "a"}}) == 2);
+  auto text = registry.expose();
+  CHECK(text.find("network=\"a\"") == std::string::npos);
+  CHECK(text.find("kb_blocks{network=\"b\",node=\"0\"} 3\n") != std::string::npos);
+  CHECK(text.find("kb_calls_total{method=\"x\"} 1\n") != std::string::npos);
+  CHECK(registry.remove_series({{"network", "zzz"}}) == 0);
+}
+
 namespace {
 std::string http_exchange(std::uint16_t port, const std::string& request) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
