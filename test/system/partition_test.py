@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Declared partitions on real bitcoind nodes: a ring of 4 split into {0,1} and {2,3} by
 `kubectl bitcoin partition`, each side mines its own chain while getpeerinfo on every node never
-shows a peer of the other side, then `kubectl bitcoin heal` brings every node to the longer chain
-and back to its ring peers. Also: the API server's rules for spec.partitions, and a partition that
+shows a peer of the other side and status.forks shows the two sides (Forked=True), then
+`kubectl bitcoin heal` brings every node to the longer chain and back to its ring peers, with one
+Reorg Event per node of the shorter side and Forked=False. Also: the API server's rules for spec.partitions, and a partition that
 ends by itself (--for)."""
 from kbtest import *
 
@@ -19,6 +20,10 @@ LEFT_BLOCKS, RIGHT_BLOCKS = 2, 5
 # docs/partition.md); the bound leaves room for a machine shared by several builds and for one
 # missed watch event, which the controller's 30 s resync repairs.
 HEAL_BOUND = 45
+# The controller looks at a ready network at least this often (the chart's default resync), and
+# reports Forked=True once tips have differed this long (helper `forks`, chain_watch.hpp).
+RESYNC_SECONDS = 30
+FORK_GRACE = 15
 
 
 def cross_edges(edges):
@@ -70,7 +75,12 @@ def test_partition_mine_both_sides_heal():
     ips = ready_ips(NS, NAME, 4)
     creds = credentials(NS, NAME)
     wait_until("ring: edges are the ring's", lambda: edges_of(ips, creds) == RING, timeout=120)
+    # A common block to fork from (above genesis), on every node.
+    plugin("-n", NS, "mine", NAME, "1", "--node", "0")
     start_height = rpc(ips[0], creds, "getblockcount")
+    start_hash = rpc(ips[0], creds, "getbestblockhash")
+    wait_until("every node at the common block", lambda: tips(ips, creds) == [(start_height, start_hash)] * 4,
+               timeout=60)
 
     started = time.time()
     _, out, _ = plugin("-n", NS, "partition", NAME, "left=0,1", "right=2,3")
@@ -106,7 +116,17 @@ def test_partition_mine_both_sides_heal():
     heights = [h for h, _ in tips(ips, creds)]
     assert heights == [left_height, left_height, right_height, right_height], heights
     longer_tip = rpc(ips[2], creds, "getbestblockhash")
-    assert rpc(ips[0], creds, "getbestblockhash") != longer_tip
+    shorter_tip = rpc(ips[0], creds, "getbestblockhash")
+    assert shorter_tip != longer_tip
+    # The fork picture (helper `forks`): two groups, the longer first, forked at the common block.
+    fork_point = {"height": start_height, "hash": start_hash}
+    expected_forks = [
+        {"height": right_height, "hash": longer_tip, "nodes": [2, 3], "forkPoint": fork_point, "depth": RIGHT_BLOCKS},
+        {"height": left_height, "hash": shorter_tip, "nodes": [0, 1], "forkPoint": fork_point, "depth": LEFT_BLOCKS},
+    ]
+    wait_until("status.forks shows both sides and Forked=True",
+               lambda: get_network(NS, NAME)["status"].get("forks") == expected_forks
+               and condition(NS, NAME, "Forked").get("status") == "True", timeout=RESYNC_SECONDS + FORK_GRACE + 30)
 
     started = time.time()
     _, out, _ = plugin("-n", NS, "heal", NAME)
@@ -125,6 +145,15 @@ def test_partition_mine_both_sides_heal():
                lambda: condition(NS, NAME, "Partitioned").get("reason") == "NotPartitioned"
                and "partition" not in get_network(NS, NAME)["status"], timeout=30)
     wait_until("a PartitionHealed Event", lambda: events(NS, NAME, "PartitionHealed"), timeout=30)
+    # One reorg on each node of the shorter side, of its depth.
+    expected_reorgs = sorted("node %d: reorg of depth %d from %d/%s to %d/%s (fork at %d)" % (
+        node, LEFT_BLOCKS, left_height, shorter_tip[:12], right_height, longer_tip[:12], start_height)
+        for node in LEFT)
+    wait_until("one Reorg Event on each node of the shorter side",
+               lambda: sorted(events(NS, NAME, "Reorg")) == expected_reorgs, timeout=RESYNC_SECONDS + 60)
+    wait_until("Forked=False, one group", lambda: condition(NS, NAME, "Forked").get("status") == "False"
+               and [f["nodes"] for f in get_network(NS, NAME)["status"].get("forks", [])] == [[0, 1, 2, 3]],
+               timeout=RESYNC_SECONDS + 30)
 
 
 def test_partition_for_a_duration_ends_by_itself():
