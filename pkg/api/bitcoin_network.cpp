@@ -21,15 +21,18 @@ std::string string_field(const json::object& object, std::string_view key, std::
   return std::string(v->as_string());
 }
 
-std::int64_t int_field(const json::object& object, std::string_view key, std::string_view path, std::int64_t fallback) {
-  const auto* v = field(object, key);
-  if (!v) return fallback;
-  if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64()) return static_cast<std::int64_t>(v->as_uint64());
-  if (v->is_double() && v->as_double() == static_cast<double>(static_cast<std::int64_t>(v->as_double()))) {
-    return static_cast<std::int64_t>(v->as_double());
+std::int64_t int_value(const json::value& v, std::string_view path) {
+  if (v.is_int64()) return v.as_int64();
+  if (v.is_uint64()) return static_cast<std::int64_t>(v.as_uint64());
+  if (v.is_double() && v.as_double() == static_cast<double>(static_cast<std::int64_t>(v.as_double()))) {
+    return static_cast<std::int64_t>(v.as_double());
   }
   throw NetworkSpecError(std::string(path) + " must be an integer");
+}
+
+std::int64_t int_field(const json::object& object, std::string_view key, std::string_view path, std::int64_t fallback) {
+  const auto* v = field(object, key);
+  return v ? int_value(*v, path) : fallback;
 }
 
 Topology topology_field(std::string_view text) {
@@ -116,6 +119,26 @@ NetworkSpec parse_spec(const json::value& value) {
     }
   }
   if (const auto* resources = field(spec, "resources")) out.resources = *resources;
+  if (const auto* partitions = field(spec, "partitions")) {
+    if (!partitions->is_array()) throw NetworkSpecError("spec.partitions must be a list of groups");
+    for (std::size_t i = 0; i < partitions->as_array().size(); ++i) {
+      const auto& g = partitions->as_array()[i];
+      const std::string path = "spec.partitions[" + std::to_string(i) + "]";
+      if (!g.is_object()) throw NetworkSpecError(path + " must be an object with name and nodes");
+      PartitionGroup group{string_field(g.as_object(), "name", path + ".name"), {}};
+      if (const auto* nodes = field(g.as_object(), "nodes")) {
+        if (!nodes->is_array()) throw NetworkSpecError(path + ".nodes must be a list of node ordinals");
+        for (std::size_t k = 0; k < nodes->as_array().size(); ++k) {
+          group.nodes.push_back(
+              static_cast<int>(int_value(nodes->as_array()[k], path + ".nodes[" + std::to_string(k) + "]")));
+        }
+      }
+      out.partitions.push_back(std::move(group));
+    }
+  }
+  out.partition_duration_seconds =
+      static_cast<int>(int_field(spec, "partitionDurationSeconds", "spec.partitionDurationSeconds", 0));
+  if (out.partition_duration_seconds < 0) throw NetworkSpecError("spec.partitionDurationSeconds must not be negative");
   if (const auto* storage = field(spec, "storage")) {
     if (!storage->is_object()) throw NetworkSpecError("spec.storage must be an object");
     const auto& s = storage->as_object();

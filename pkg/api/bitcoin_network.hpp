@@ -3,6 +3,7 @@
 // the JSON object, with the API server's defaults re-applied so that objects written before a
 // default existed behave the same.
 #include "pkg/api/group_version.hpp"
+#include "pkg/api/partitions.hpp"
 #include "pkg/api/topology.hpp"
 
 #include <boost/json/value.hpp>
@@ -66,6 +67,9 @@ struct NetworkSpec {
   std::vector<std::string> args;
   boost::json::value resources;  // a ResourceRequirements object, or null
   StorageSpec storage;
+  // Shape only (lists of named groups of integers); check_partitions() holds the rules.
+  std::vector<PartitionGroup> partitions;
+  int partition_duration_seconds = 0;  // 0: the partition lasts until spec.partitions is cleared
 };
 
 struct BitcoinNetwork {

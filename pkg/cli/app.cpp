@@ -7,6 +7,7 @@
 #include "pkg/cli/delete_command.hpp"
 #include "pkg/cli/install_command.hpp"
 #include "pkg/cli/logs_command.hpp"
+#include "pkg/cli/partition_command.hpp"
 #include "pkg/cli/rpc_command.hpp"
 #include "pkg/cli/scale_command.hpp"
 #include "pkg/cli/serve_command.hpp"
@@ -152,6 +153,7 @@ const std::array<CommandGroup, 12>& command_groups() {
       {{"status"}, add_status_command},
       {{"create"}, add_create_command},
       {{"scale"}, add_scale_command},
+      {{"partition", "heal"}, add_partition_commands},
       {{"delete"}, add_delete_command},
       {{"logs"}, add_logs_command},
       {{"dashboard"}, add_dashboard_command},

@@ -20,7 +20,8 @@ namespace {
 constexpr int kNoFileCompletion = 4;
 
 // Commands whose first argument is an existing network.
-const std::set<std::string, std::less<>> kNetworkCommands = {"status", "scale", "delete", "logs", "rpc", "mine"};
+const std::set<std::string, std::less<>> kNetworkCommands = {"status", "scale", "delete",    "logs",
+                                                             "rpc",    "mine",  "partition", "heal"};
 
 bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
 

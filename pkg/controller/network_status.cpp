@@ -207,6 +207,11 @@ json::value compute_status(const StatusInputs& inputs) {
                                    "the last reconcile succeeded", generation, inputs.now));
   }
 
+  if (const auto* partition = inputs.partition) {
+    conditions.push_back(condition(previous, api::kConditionPartitioned, partition->in_force(), partition->reason,
+                                   partition->message, generation, inputs.now));
+  }
+
   json::object status{{"observedGeneration", generation},
                       {"replicas", existing},
                       {"readyNodes", ready_nodes},
@@ -215,6 +220,7 @@ json::value compute_status(const StatusInputs& inputs) {
                       {"nodes", std::move(nodes)}};
   add_fork_picture(status, conditions, inputs.forks, previous, generation, inputs.now);
   status["conditions"] = std::move(conditions);
+  if (inputs.partition && inputs.partition->in_force()) status["partition"] = partition_status(*inputs.partition);
   return status;
 }
 

@@ -4,6 +4,7 @@
 // their lastTransitionTime while their status stays the same, so an unchanged network is never
 // rewritten.
 #include "pkg/api/bitcoin_network.hpp"
+#include "pkg/controller/partition_status.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
@@ -58,6 +59,8 @@ struct StatusInputs {
   std::string now;                           // RFC 3339, used only for conditions that change
   std::map<int, NodeFailure> node_failures;  // ready pods whose RPC failed in this pass, by ordinal
   std::optional<ForkReport> forks;           // nullopt: the pass did not look (the last status's stays)
+  // status.partition and the Partitioned condition; null: neither is written.
+  const PartitionState* partition = nullptr;
 };
 
 // Status from the inputs. A node that is not ready gets a reason and message: its RPC failure

@@ -76,6 +76,45 @@ PeerChanges apply_peer_changes(bitcoin::RpcCaller& rpc, const PeerChanges& chang
   return done;
 }
 
+std::vector<std::string> listed_bans(bitcoin::RpcCaller& rpc) {
+  std::vector<std::string> out;
+  json::value list;
+  try {
+    list = rpc.call("listbanned");
+  } catch (const bitcoin::RpcError& e) {
+    // A node without a ban list (a minimal implementation) holds no ban of ours to lift; a
+    // partition on it fails at setban instead, naming the node.
+    if (e.code() != bitcoin::rpc_code::kMethodNotFound) throw;
+    return out;
+  }
+  if (!list.is_array()) return out;
+  for (const auto& entry : list.as_array()) {
+    if (auto address = base::string_at(entry, "address"); address && !address->empty()) out.push_back(*address);
+  }
+  return out;
+}
+
+BanChanges apply_ban_changes(bitcoin::RpcCaller& rpc, const BanChanges& changes) {
+  BanChanges done;
+  for (const auto& host : changes.remove) {
+    try {
+      rpc.call("setban", json::array{json::string(host), "remove"});
+      done.remove.push_back(host);
+    } catch (const bitcoin::RpcError& e) {
+      if (e.code() != bitcoin::rpc_code::kInvalidIpOrSubnet) throw;
+    }
+  }
+  for (const auto& host : changes.add) {
+    try {
+      rpc.call("setban", json::array{json::string(host), "add"});
+      done.add.push_back(host);
+    } catch (const bitcoin::RpcError& e) {
+      if (e.code() != bitcoin::rpc_code::kNodeAlreadyAdded) throw;
+    }
+  }
+  return done;
+}
+
 std::optional<std::string> persistent_failure_reason(const bitcoin::RpcFailure& failure) {
   const auto* transport = dynamic_cast<const bitcoin::RpcTransportError*>(&failure);
   if (!transport) return std::nullopt;

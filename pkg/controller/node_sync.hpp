@@ -6,6 +6,7 @@
 #include "pkg/bitcoin/rpc_caller.hpp"
 #include "pkg/bitcoin/rpc_error.hpp"
 #include "pkg/controller/network_status.hpp"
+#include "pkg/controller/partition_plan.hpp"
 #include "pkg/controller/peer_plan.hpp"
 
 #include <optional>
@@ -32,6 +33,14 @@ std::vector<AddedNode> added_nodes(bitcoin::RpcCaller& rpc);
 
 // Applies `changes` to the node; returns what it actually changed (-23/-24 are skipped silently).
 PeerChanges apply_peer_changes(bitcoin::RpcCaller& rpc, const PeerChanges& changes);
+
+// The node's ban list as `listbanned` gives it ("10.1.2.3/32", ...).
+std::vector<std::string> listed_bans(bitcoin::RpcCaller& rpc);
+
+// Applies `changes` with `setban`; returns what it actually changed ("already banned" (-23) and
+// "not banned" (-30) mean the work was done before and are skipped). A ban also disconnects the
+// peers at that address, on bitcoind's side, at once.
+BanChanges apply_ban_changes(bitcoin::RpcCaller& rpc, const BanChanges& changes);
 
 // A node failure that is not part of a node's ordinary life: the node answers, but not as
 // bitcoind does (an answer over the client's size limit, an answer that is not JSON-RPC), or it

@@ -14,6 +14,8 @@
 #include "pkg/controller/node_args.hpp"
 #include "pkg/controller/node_sync.hpp"
 #include "pkg/controller/ownership.hpp"
+#include "pkg/controller/partition_plan.hpp"
+#include "pkg/controller/partition_status.hpp"
 #include "pkg/controller/peer_plan.hpp"
 #include "pkg/controller/regtest_address.hpp"
 #include "pkg/kube/errors.hpp"
@@ -158,6 +160,8 @@ struct Reconciler::Pass {
   // rules): the StatefulSet is left as it is, and the Degraded condition names them.
   std::vector<RefusedArg> refused_args;
   kube::ResourceRef service, statefulset, network_policy, rpcauth_secret, generated_secret;
+  // spec.partitions as in force during this pass (decided once, at its start).
+  PartitionState partition;
 };
 
 // What the pass found, for the status and the requeue decision.
@@ -378,14 +382,43 @@ std::optional<ReconcileProblem> Reconciler::observe_nodes(Pass& pass, const RpcC
 std::optional<ReconcileProblem> Reconciler::sync_peers(Pass& pass, const RpcCredentials& creds, const NodePods& pods,
                                                        Outcome& outcome) {
   std::optional<ReconcileProblem> problem;
-  auto dials = dial_plan(pass.network.spec.nodes, topology_edges(pass.network.spec));
+  const auto& partition = pass.partition;
+  auto edges = topology_edges(pass.network.spec);
+  if (partition.in_force()) edges = partition_edges(edges, partition.groups);
+  auto dials = dial_plan(pass.network.spec.nodes, edges);
+  // Ban lists are asked for while a partition is in force and until a healed pass found them clean.
+  const bool check_bans = partition.in_force() || !pass.state.bans_settled;
+  bool bans_clean = static_cast<int>(pods.answering.size()) == pass.network.spec.nodes;
   int peer_changes = 0;
-  for (const auto& [ordinal, address] : pods.answering) {
-    auto& rpc = node_rpc(pass.state, ordinal, pods.ready_ips.at(ordinal), creds);
+  std::set<int> failed;
+  auto on_node = [&](int ordinal, const auto& step) {
+    if (failed.contains(ordinal)) return;
     try {
+      step(node_rpc(pass.state, ordinal, pods.ready_ips.at(ordinal), creds));
+    } catch (const bitcoin::RpcFailure& e) {
+      problem = persistent_node_problem(ordinal, e)
+                    .value_or(ReconcileProblem{"PeerSyncFailed", "node " + std::to_string(ordinal) + ": " + e.what()});
+      pass.state.nodes.erase(ordinal);
+      failed.insert(ordinal);
+      bans_clean = false;
+    }
+  };
+  auto bans_step = [&](int ordinal) {
+    return [&, ordinal](bitcoin::RpcCaller& rpc) {
+      const int changed = sync_bans(pass, ordinal, rpc, pods);
+      peer_changes += changed;
+      if (changed > 0 && !partition.in_force()) bans_clean = false;
+    };
+  };
+  // Healing: every node lifts its bans before any dials, or a node's immediate `onetry` would meet
+  // a peer that still refuses it, and bitcoind retries an added node only a minute later.
+  if (check_bans && !partition.in_force()) {
+    for (const auto& [ordinal, address] : pods.answering) on_node(ordinal, bans_step(ordinal));
+  }
+  for (const auto& [ordinal, address] : pods.answering) {
+    on_node(ordinal, [&, ordinal](bitcoin::RpcCaller& rpc) {
       auto changes = plan_peer_changes(ordinal, dials, pods.answering, pods.current_addresses, added_nodes(rpc));
-      if (changes.empty()) continue;
-      require_term("changing the peers of node " + std::to_string(ordinal));
+      if (!changes.empty()) require_term("changing the peers of node " + std::to_string(ordinal));
       auto applied = apply_peer_changes(rpc, changes);
       peer_changes += static_cast<int>(applied.add.size() + applied.remove.size());
       for (const auto& a : applied.add) {
@@ -394,23 +427,66 @@ std::optional<ReconcileProblem> Reconciler::sync_peers(Pass& pass, const RpcCred
       for (const auto& r : applied.remove) {
         log_.info("removed peer", {{"network", pass.key}, {"ordinal", std::to_string(ordinal)}, {"peer", r}});
       }
-    } catch (const bitcoin::RpcFailure& e) {
-      problem = persistent_node_problem(ordinal, e)
-                    .value_or(ReconcileProblem{"PeerSyncFailed", "node " + std::to_string(ordinal) + ": " + e.what()});
-      pass.state.nodes.erase(ordinal);
-    }
+    });
+    // Partitioning: the node's cross-group entries went first (bitcoind dials an added node even
+    // when it is banned), then its bans.
+    if (check_bans && partition.in_force()) on_node(ordinal, bans_step(ordinal));
   }
+  if (check_bans && !partition.in_force() && bans_clean) {
+    pass.state.bans_settled = true;
+    pass.state.banned_hosts.clear();  // lifted on every node
+  }
+  if (partition.in_force()) pass.state.bans_settled = false;
   if (peer_changes == 0) return problem;
   outcome.peers_changed = true;
   if (events_) {
     events_->record(pass.object, kube::EventKind::Normal, "PeersUpdated", "ConnectPeers",
                     "Updated " + std::to_string(peer_changes) + " peer connection(s) for the " +
-                        std::string(to_string(pass.network.spec.topology)) + " topology");
+                        std::string(to_string(pass.network.spec.topology)) + " topology" +
+                        (partition.in_force() ? " split into " + api::describe_groups(partition.groups) : ""));
   }
   // The status of this pass still shows the peers from before: addnode returns before bitcoind
   // has dialled, so asking every node again now would mostly see the same. next_requeue looks
   // again after not_ready_poll instead.
   return problem;
+}
+
+// 5b. One node's ban list to the partition (see plan_bans). The hosts it answers for are the
+//     network's pods now and every host it banned before.
+int Reconciler::sync_bans(Pass& pass, int ordinal, bitcoin::RpcCaller& rpc, const NodePods& pods) {
+  std::set<std::string> owned = pass.state.banned_hosts;
+  for (const auto& [peer, address] : pods.current_addresses) owned.insert(peer_host(address));
+  auto changes = plan_bans(ordinal, pass.partition.groups, pods.current_addresses, owned, listed_bans(rpc));
+  if (changes.empty()) return 0;
+  require_term("changing the bans of node " + std::to_string(ordinal));
+  auto applied = apply_ban_changes(rpc, changes);
+  for (const auto& host : applied.add) {
+    pass.state.banned_hosts.insert(host);
+    log_.info("banned peer", {{"network", pass.key}, {"ordinal", std::to_string(ordinal)}, {"peer", host}});
+  }
+  for (const auto& host : applied.remove) {
+    log_.info("lifted ban", {{"network", pass.key}, {"ordinal", std::to_string(ordinal)}, {"peer", host}});
+  }
+  return static_cast<int>(applied.add.size() + applied.remove.size());
+}
+
+// An Event when a partition comes into force, changes or ends (by the spec or by its duration).
+void Reconciler::record_partition_events(const Pass& pass) {
+  if (!events_) return;
+  auto before = groups_in_status(pass.network.status);
+  const auto& now = pass.partition;
+  if (now.in_force() && before != now.groups) {
+    events_->record(pass.object, kube::EventKind::Normal, "PartitionApplied", "Partition",
+                    "Partitioned into " + api::describe_groups(now.groups) +
+                        (before.empty() ? std::string() : " (was " + api::describe_groups(before) + ")"));
+  } else if (!now.in_force() && !before.empty()) {
+    events_->record(
+        pass.object, kube::EventKind::Normal, "PartitionHealed", "Heal",
+        "Healed the partition " + api::describe_groups(before) +
+            (now.reason == kPartitionExpired    ? " (its duration passed)"
+             : now.reason == kPartitionsInvalid ? " (spec.partitions is invalid: see the Degraded condition)"
+                                                : " (spec.partitions was cleared)"));
+  }
 }
 
 // 6. A block on the mining node when one is due. RPC errors other than an old node's missing
@@ -505,17 +581,22 @@ void Reconciler::run_steps(Pass& pass, Outcome& outcome) {
 // 8. The status, written only when it changed. Returns whether it changed.
 bool Reconciler::write_status(const Pass& pass, Outcome& outcome) {
   auto now = base::format_time(std::chrono::system_clock::now());
-  auto status = compute_status(StatusInputs{&pass.network, outcome.pods, outcome.observations, outcome.problem, now,
-                                            outcome.node_failures,
-                                            outcome.chains ? std::optional(outcome.chains->report) : std::nullopt});
+  auto status = compute_status(
+      StatusInputs{&pass.network, outcome.pods, outcome.observations, outcome.problem, now, outcome.node_failures,
+                   outcome.chains ? std::optional(outcome.chains->report) : std::nullopt, &pass.partition});
   if (status == pass.network.status) return false;
   if (!pass.refused_args.empty() && !outcome.failure) record_warning(pass.object, *outcome.problem);
+  // A merge patch keeps the fields it does not name: one that went away is named with null.
+  auto patch = status;
+  if (base::json_at(pass.network.status, "partition") && !status.as_object().contains("partition")) {
+    patch.as_object()["partition"] = nullptr;
+  }
   try {
     client_.patch(kube::ResourceRef::of(std::string(api::kGroup), std::string(api::kVersion), std::string(api::kPlural))
                       .in(pass.network.namespace_name)
                       .named(pass.network.name)
                       .sub("status"),
-                  kube::PatchType::Merge, json::object{{"status", status}},
+                  kube::PatchType::Merge, json::object{{"status", std::move(patch)}},
                   {.field_manager = std::string(api::kFieldManager)});
     count_write("BitcoinNetwork", "patch-status");
   } catch (const std::exception& e) {
@@ -562,6 +643,12 @@ Requeue Reconciler::next_requeue(const Pass& pass, const Outcome& outcome) const
   // addnode returns before bitcoind has dialled, so this pass's status may not show the new
   // connections yet: look again soon rather than a resync later.
   if (outcome.peers_changed) next = std::min(next, settings_.not_ready_poll);
+  // A partition with a duration ends without any event to wake us.
+  if (pass.partition.until) {
+    auto until_end =
+        std::chrono::duration_cast<std::chrono::milliseconds>(*pass.partition.until - std::chrono::system_clock::now());
+    next = std::min(next, std::max(until_end, std::chrono::milliseconds(100)));
+  }
   // Tips differ: look again when the Forked grace ends.
   if (outcome.chains && outcome.chains->recheck_in) next = std::min(next, *outcome.chains->recheck_in);
   if (pass.network.spec.mining.enabled) {
@@ -615,7 +702,8 @@ Requeue Reconciler::reconcile(const std::string& key) {
             kube::refs::stateful_sets(ns, api::statefulset_name(name)),
             kube::refs::network_policies(ns, api::network_policy_name(name)),
             kube::refs::secrets(ns, api::rpcauth_secret_name(name)),
-            kube::refs::secrets(ns, api::generated_secret_name(name))};
+            kube::refs::secrets(ns, api::generated_secret_name(name)),
+            decide_partition(*network, std::chrono::system_clock::now())};
   Outcome outcome;
   run_steps(pass, outcome);
   if (outcome.gone) {
@@ -625,11 +713,16 @@ Requeue Reconciler::reconcile(const std::string& key) {
   }
   // The user's to fix, and until then nothing else the status could say matters as much.
   if (!pass.refused_args.empty()) outcome.problem = ReconcileProblem{"ArgsRefused", describe(pass.refused_args)};
+  // Partitions the API server would refuse today (an object from before the rules): not applied.
+  if (pass.partition.reason == kPartitionsInvalid && !outcome.problem) {
+    outcome.problem = ReconcileProblem{std::string(kPartitionsInvalid), pass.partition.message};
+  }
   // What the pass created, failed or not (a failure after the Service still created the Service).
   if (!outcome.created.empty() && events_) {
     events_->record(pass.object, kube::EventKind::Normal, "Created", "Create", created_event_note(outcome.created));
   }
   bool status_changed = write_status(pass, outcome);
+  if (status_changed && !outcome.failure) record_partition_events(pass);
   record_reorgs(pass, outcome);
   report(pass, outcome, status_changed);
   return next_requeue(pass, outcome);

@@ -8,7 +8,9 @@
 //   resolve_credentials  derived, or the user's Secret if it opts in → <name>-rpc, <name>-rpcauth
 //   apply_objects        server-side apply Service, StatefulSet, NetworkPolicy only where the cache differs
 //   observe_nodes        ask each ready node how it is
-//   sync_peers           move each answering node's added-node list to the topology's plan
+//   sync_peers           move each answering node's added-node list to the topology's plan (only
+//                        the edges inside each group while spec.partitions is in force) and its ban
+//                        list to the partition (the other groups' pod IPs banned; none when healed)
 //   mine                 a block when due
 //   look_at_chains       the fork picture, reorgs and node metrics (chain_watch.hpp)
 //   write_status         only if it changed (then the Reorg events)
@@ -34,6 +36,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -110,7 +113,14 @@ class Reconciler {
     int unready_polls = 0;                // consecutive not-ready requeues (see not_ready_poll)
     std::int64_t unready_generation = 0;  // the generation they were counted for
     std::size_t answering = 0;            // nodes that answered RPC in the last pass
-    ChainState chains;                    // tips seen, fork points (chain_watch.hpp)
+    // Hosts the controller banned on some node of this network (for a partition), so their bans
+    // are lifted on heal even after the pod behind one got a new IP.
+    std::set<std::string> banned_hosts;
+    // No node holds a ban of the controller's: set after a healed pass in which every node answered
+    // and had none, so the ban lists are not asked for again until the next partition. False at
+    // start: a controller that restarted does not know what its predecessor banned.
+    bool bans_settled = false;
+    ChainState chains;  // tips seen, fork points (chain_watch.hpp)
   };
 
   struct Pass;
@@ -130,6 +140,9 @@ class Reconciler {
                                                 Outcome& outcome);
   std::optional<ReconcileProblem> sync_peers(Pass& pass, const RpcCredentials& creds, const NodePods& pods,
                                              Outcome& outcome);
+  // Returns the number of setban calls that changed something on the node.
+  int sync_bans(Pass& pass, int ordinal, bitcoin::RpcCaller& rpc, const NodePods& pods);
+  void record_partition_events(const Pass& pass);
   void mine(Pass& pass, const RpcCredentials& creds, const NodePods& pods, Outcome& outcome);
   void look_at_chains(Pass& pass, const RpcCredentials& creds, const NodePods& pods, Outcome& outcome);
   void record_reorgs(const Pass& pass, const Outcome& outcome);

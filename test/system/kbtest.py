@@ -280,6 +280,17 @@ def peer_ips(ip, creds):
     return sorted({p["addr"].rsplit(":", 1)[0] for p in rpc(ip, creds, "getpeerinfo")})
 
 
+def edges_of(ips, creds):
+    """The P2P connections between the nodes with these IPs (by index in `ips`), as their getpeerinfo shows them."""
+    index = {ip: i for i, ip in enumerate(ips)}
+    edges = set()
+    for i, ip in enumerate(ips):
+        for peer in peer_ips(ip, creds):
+            if peer in index:
+                edges.add(tuple(sorted((i, index[peer]))))
+    return edges
+
+
 def added_ips(ip, creds):
     return sorted({a["addednode"].rsplit(":", 1)[0] for a in rpc(ip, creds, "getaddednodeinfo")})
 

@@ -5,16 +5,6 @@ from kbtest import *
 NS = None
 
 
-def edges_of(ips, creds):
-    index = {ip: i for i, ip in enumerate(ips)}
-    edges = set()
-    for i, ip in enumerate(ips):
-        for peer in peer_ips(ip, creds):
-            if peer in index:
-                edges.add(tuple(sorted((i, index[peer]))))
-    return edges
-
-
 def check_edges(name, nodes, spec, expected):
     apply_network(NS, name, dict(spec, nodes=nodes))
     wait_until("%s: %d nodes Ready" % (name, nodes), lambda: network_ready(NS, name, nodes), timeout=240)

@@ -76,6 +76,10 @@ TEST_CASE("the CRD's enums and limits are the typed API's") {
   CHECK(properties.at("nodes").at("minimum") == 0);
   CHECK(properties.at("degree").at("minimum") == kMinDegree);
   CHECK(properties.at("degree").at("maximum") == kMaxDegree);
+  CHECK(properties.at("partitions").at("maxItems") == kMaxPartitionGroups);
+  const auto& group = properties.at("partitions").at("items");
+  CHECK(json::serialize(group.at("x-kubernetes-validations")).find("'" + std::string(kRestGroup) + "'") !=
+        std::string::npos);
 }
 
 TEST_CASE("the CRD names the group, version, kind and plural the typed API uses") {

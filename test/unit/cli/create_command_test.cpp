@@ -50,11 +50,7 @@ TEST_CASE("custom and star topologies") {
 }
 
 TEST_CASE("create usage errors exit 2 and name the flag") {
-  struct Case {
-    std::vector<std::string> args;
-    std::string mentions;
-  };
-  std::vector<Case> cases{
+  kb::test::check_usage_errors({
       {{"create", "demo"}, "--nodes"},
       {{"create", "--nodes", "3"}, "NETWORK"},
       {{"create", "demo", "--nodes", "many"}, "--nodes"},
@@ -81,16 +77,7 @@ TEST_CASE("create usage errors exit 2 and name the flag") {
       {{"create", "demo", "--nodes", "3", "--dry-run=maybe"}, "--dry-run"},
       {{"create", "demo", "--nodes", "3", "--dry-run", "-o", "toml"}, "--output"},
       {{"create", "Demo", "--nodes", "3"}, "NETWORK \"Demo\""},
-  };
-  for (const auto& c : cases) {
-    auto result = run_cli(c.args);
-    std::string line;
-    for (const auto& a : c.args) line += a + " ";
-    INFO(line, " -> ", result.err);
-    CHECK(result.code == kb::cli::kExitUsage);
-    CHECK(result.err.find(c.mentions) != std::string::npos);
-    CHECK(result.out.empty());
-  }
+  });
 }
 
 TEST_CASE("create --help has examples") {

@@ -9,11 +9,7 @@
 using kb::test::run_cli;
 
 TEST_CASE("usage errors of scale, delete and logs exit 2 and name the flag") {
-  struct Case {
-    std::vector<std::string> args;
-    std::string mentions;
-  };
-  std::vector<Case> cases{
+  kb::test::check_usage_errors({
       {{"scale", "demo"}, "--nodes"},
       {{"scale", "--nodes", "3"}, "NETWORK"},
       {{"scale", "demo", "--nodes", "lots"}, "--nodes"},
@@ -35,15 +31,7 @@ TEST_CASE("usage errors of scale, delete and logs exit 2 and name the flag") {
        "--gateway-max-calls-per-network"},
       {{"serve", "--kube-api-qps", "-1"}, "--kube-api-qps"},
       {{"serve", "--kube-api-qps", "20", "--kube-api-burst", "0"}, "--kube-api-burst"},
-  };
-  for (const auto& c : cases) {
-    auto result = run_cli(c.args);
-    std::string line;
-    for (const auto& a : c.args) line += a + " ";
-    INFO(line, " -> ", result.err);
-    CHECK(result.code == kb::cli::kExitUsage);
-    CHECK(result.err.find(c.mentions) != std::string::npos);
-  }
+  });
 }
 
 TEST_CASE("rpc --wallet and the serve command's gateway policy flags are documented") {

@@ -650,7 +650,8 @@ namespace {
 // test can replace its answers) across reconciles and reconnects.
 struct FakeNodes {
   std::map<std::string, kb::bitcoin::testing::FakeRpcCaller> by_ip;
-  std::vector<std::string> dialled;  // the hosts the reconciler opened connections to, in order
+  std::vector<std::string> dialled;   // the hosts the reconciler opened connections to, in order
+  std::vector<std::string> sequence;  // "<ip> <method>" of every call on any node, in order
 
   void add(const std::string& ip, std::vector<std::string> added, bool connected = false) {
     json::array list;
@@ -681,6 +682,7 @@ struct FakeNodes {
    public:
     Forward(FakeNodes& nodes, std::string ip) : nodes_(nodes), ip_(std::move(ip)) {}
     json::value call(std::string_view method, json::array params = {}) override {
+      nodes_.sequence.push_back(ip_ + " " + std::string(method) + " " + json::serialize(params));
       return nodes_.by_ip.at(ip_).call(method, std::move(params));
     }
     std::vector<kb::bitcoin::BatchItem> call_batch(const std::vector<kb::bitcoin::RpcRequest>& requests) override {
@@ -800,6 +802,126 @@ TEST_CASE("a replaced pod: its old address is removed from its peers and its new
   CHECK(nodes.dialled == std::vector<std::string>{"10.0.0.21", "10.0.0.21"});
   CHECK(h.writes_since(before) == std::vector<std::string>{kStatus});  // the pod's new IP in the status
   CHECK(last_status(h).at("nodes").at(1).at("ip") == "10.0.0.21");
+}
+
+namespace {
+
+std::vector<std::string> ban_calls(const kb::bitcoin::testing::FakeRpcCaller& node) {
+  std::vector<std::string> out;
+  for (const auto& call : node.calls) {
+    if (call.starts_with("setban ")) out.push_back(call);
+  }
+  return out;
+}
+
+// A spec change as the API server makes it: the status stays, the generation grows.
+void change_spec(Harness& h, std::string_view spec_json) {
+  auto network = *h.networks.get("ns", "net");
+  network.at("spec") = json::parse(spec_json);
+  auto& metadata = network.at("metadata").as_object();
+  metadata["generation"] = metadata.at("generation").as_int64() + 1;
+  h.networks.upsert(std::make_shared<const json::value>(std::move(network)));
+}
+
+std::vector<std::string> event_reasons(const Harness& h) {
+  std::vector<std::string> out;
+  for (const auto& post : h.writes_to("/api/v1/namespaces/ns/events")) {
+    out.emplace_back(json::parse(post.body).at("reason").as_string());
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a partition (FAKE nodes): cross-group addnode entries go, the other side is banned; heal lifts the bans") {
+  // A ring of 4 dials 0→1, 1→2, 2→3, 3→0; split {0,1} {2,3} only 0→1 and 2→3 stay.
+  FakeNodes nodes;
+  nodes.add("10.0.0.10", {"10.0.0.11:18444"}, /*connected=*/true);
+  nodes.add("10.0.0.11", {"10.0.0.12:18444"}, /*connected=*/true);
+  nodes.add("10.0.0.12", {"10.0.0.13:18444"}, /*connected=*/true);
+  nodes.add("10.0.0.13", {"10.0.0.10:18444"}, /*connected=*/true);
+  for (auto& [ip, node] : nodes.by_ip) node.answer("listbanned", json::array{}).answer("setban", nullptr);
+  Harness h(nodes.factory(), nullptr, /*record_events=*/true);
+  h.add_network(R"({"nodes": 4, "topology": "ring"})");
+  for (int ordinal = 0; ordinal < 4; ++ordinal) {
+    h.pods.upsert(std::make_shared<const json::value>(ready_pod(ordinal, "10.0.0.1" + std::to_string(ordinal))));
+  }
+  h.reconciler->reconcile("ns/net");
+  for (const auto& entry : nodes.by_ip) CHECK_MESSAGE(peer_calls(entry.second).empty(), entry.first);  // as planned
+  for (const auto& entry : nodes.by_ip) CHECK_MESSAGE(ban_calls(entry.second).empty(), entry.first);
+  h.observe_writes();
+
+  change_spec(h, R"({"nodes": 4, "topology": "ring",
+                     "partitions": [{"name": "left", "nodes": [0, 1]}, {"name": "right", "nodes": [2, 3]}]})");
+  nodes.clear_calls();
+  h.reconciler->reconcile("ns/net");
+  CHECK(peer_calls(nodes.by_ip.at("10.0.0.10")).empty());
+  CHECK(peer_calls(nodes.by_ip.at("10.0.0.11")) ==
+        std::vector<std::string>{R"(addnode ["10.0.0.12:18444","remove"])", R"(disconnectnode ["10.0.0.12:18444"])"});
+  CHECK(peer_calls(nodes.by_ip.at("10.0.0.13")) ==
+        std::vector<std::string>{R"(addnode ["10.0.0.10:18444","remove"])", R"(disconnectnode ["10.0.0.10:18444"])"});
+  CHECK(ban_calls(nodes.by_ip.at("10.0.0.10")) ==
+        std::vector<std::string>{R"(setban ["10.0.0.12","add"])", R"(setban ["10.0.0.13","add"])"});
+  CHECK(ban_calls(nodes.by_ip.at("10.0.0.13")) ==
+        std::vector<std::string>{R"(setban ["10.0.0.10","add"])", R"(setban ["10.0.0.11","add"])"});
+  // The entries go before the bans: bitcoind dials an added node even when it is banned.
+  const auto& calls = nodes.by_ip.at("10.0.0.11").calls;
+  auto remove_at = std::ranges::find(calls, R"(addnode ["10.0.0.12:18444","remove"])");
+  auto ban_at = std::ranges::find(calls, R"(setban ["10.0.0.12","add"])");
+  CHECK(remove_at < ban_at);
+  auto status = last_status(h);
+  CHECK(status.at("partition").at("groups") ==
+        json::parse(R"([{"name": "left", "nodes": [0, 1]}, {"name": "right", "nodes": [2, 3]}])"));
+  CHECK(condition_in(status, "Partitioned").at("status") == "True");
+  h.events->flush();
+  CHECK(std::ranges::count(event_reasons(h), "PartitionApplied") == 1);
+  h.observe_writes();
+
+  // Healed: the nodes list the bans as bitcoind does; each is lifted, and the ring's entries come back.
+  change_spec(h, R"({"nodes": 4, "topology": "ring"})");
+  nodes.add("10.0.0.11", {});
+  nodes.by_ip.at("10.0.0.11")
+      .answer("listbanned", json::parse(R"([{"address": "10.0.0.12/32"}, {"address": "10.0.0.13/32"},
+                                             {"address": "192.0.2.7/32"}])"))
+      .answer("setban", nullptr);
+  for (const auto& ip : {"10.0.0.10", "10.0.0.12", "10.0.0.13"}) {
+    nodes.by_ip.at(ip).calls.clear();
+    nodes.by_ip.at(ip).answer("listbanned", json::parse(R"([{"address": "10.0.0.11/32"}])"));
+  }
+  nodes.sequence.clear();
+  h.reconciler->reconcile("ns/net");
+  // Every node lifts its bans before any node dials: a dial to a peer that still bans the dialler
+  // fails, and bitcoind tries an added node again only a minute later.
+  auto first_add = std::ranges::find_if(nodes.sequence, [](const auto& c) { return c.find(" addnode ") != c.npos; });
+  auto last_unban = std::ranges::find_if(nodes.sequence.rbegin(), nodes.sequence.rend(), [](const auto& c) {
+    return c.find("\"remove\"]") != c.npos && c.find(" setban ") != c.npos;
+  });
+  REQUIRE(first_add != nodes.sequence.end());
+  REQUIRE(last_unban != nodes.sequence.rend());
+  CHECK(last_unban.base() <= first_add);
+  CHECK(ban_calls(nodes.by_ip.at("10.0.0.11")) ==
+        std::vector<std::string>{R"(setban ["10.0.0.12","remove"])", R"(setban ["10.0.0.13","remove"])"});
+  CHECK(called(nodes.by_ip.at("10.0.0.11"), R"(addnode ["10.0.0.12:18444","add"])"));
+  auto healed = last_status(h);
+  CHECK(healed.at("partition").is_null());  // the merge patch names the field that went away
+  CHECK(condition_in(healed, "Partitioned").at("reason") == "NotPartitioned");
+  h.events->flush();
+  CHECK(std::ranges::count(event_reasons(h), "PartitionHealed") == 1);
+}
+
+TEST_CASE("partitions written before the CRD's rules: not applied, Degraded names the field") {
+  FakeNodes nodes;
+  nodes.add("10.0.0.10", {});
+  Harness h(nodes.factory());
+  h.add_network(R"({"nodes": 1, "partitions": [{"name": "a", "nodes": [0]}, {"name": "b", "nodes": [0]}]})");
+  h.pods.upsert(std::make_shared<const json::value>(ready_pod(0, "10.0.0.10")));
+  h.reconciler->reconcile("ns/net");
+  auto status = last_status(h);
+  CHECK(condition_in(status, "Degraded").at("reason") == "PartitionsInvalid");
+  CHECK(condition_in(status, "Degraded").at("message").as_string().find("spec.partitions[1].nodes[0]") !=
+        json::string::npos);
+  CHECK(condition_in(status, "Partitioned").at("status") == "False");
+  CHECK(ban_calls(nodes.by_ip.at("10.0.0.10")).empty());
 }
 
 TEST_CASE("a fork and its reorg through the reconciler: status.forks, Forked, one Reorg event after the status") {
