@@ -7,9 +7,8 @@ getpeerinfo (bitcoin-cli in the pods) confirms independently. The local server r
 for another Host (DNS rebinding), without the token, and other methods. A screenshot goes into
 the test's log directory.
 
-When the CRD has spec.partitions (issue 16's partition work), the ring is also split {0,1}/{2,3},
-each side mines, and the page must show two fork groups; without it that part is skipped and
-says so. Two halves of a network that share no edge, each mining, must show as two fork groups
+Then the ring is split {0,1}/{2,3} by spec.partitions, each side mines, and the page must show
+the two partition groups, only in-group connections and two fork groups. Two halves of a network that share no edge, each mining, must show as two fork groups
 in any case."""
 import os
 import re
@@ -123,14 +122,6 @@ def check_local_server_guards(d):
         assert answer.headers.get("Referrer-Policy") == "no-referrer"
 
 
-def crd_has_partitions(ns):
-    """Whether the installed CRD keeps spec.partitions (an unknown field would be pruned)."""
-    code, out, _ = run(["kubectl", "-n", ns, "patch", "bitcoinnetworks." + GROUP, NETWORK, "--type=merge",
-                        "--dry-run=server", "-o", "json", "-p",
-                        json.dumps({"spec": {"partitions": [{"name": "left", "nodes": [0, 1]}]}})], check=False)
-    return code == 0 and "partitions" in json.loads(out).get("spec", {})
-
-
 def test_dashboard_shows_the_ring():
     ns = fresh_namespace("dashboard")
     try:
@@ -160,9 +151,6 @@ def test_dashboard_shows_the_ring():
             assert len(forks) == 1 and forks[0]["attrs"]["data-nodes"] == "0,1,2,3", forks
             save_screenshot(d, "ring.png", "1280,900")
 
-            if not crd_has_partitions(ns):
-                log("SKIP fork groups after a partition: the installed CRD has no spec.partitions yet")
-                return
             kubectl("-n", ns, "patch", "bitcoinnetworks." + GROUP, NETWORK, "--type=merge", "-p", json.dumps(
                 {"spec": {"partitions": [{"name": "left", "nodes": [0, 1]}, {"name": "right", "nodes": [2, 3]}]}}))
             wait_until("the partition is in force", lambda: get_network(ns, NETWORK).get("status", {}).get("partition"),
