@@ -22,9 +22,9 @@ json::object group_pods(const api::BitcoinNetwork& network, const api::Partition
   for (int ordinal : group.nodes) names.emplace_back(api::pod_name(network.name, ordinal));
   // The network label too: a pod of another StatefulSet cannot have one of these names, but the
   // selector then says plainly whose pods it means.
-  return {{"matchLabels", api::selector_labels(network.name)},
-          {"matchExpressions",
-           json::array{{{"key", kPodNameLabel}, {"operator", "In"}, {"values", std::move(names)}}}}};
+  return {
+      {"matchLabels", api::selector_labels(network.name)},
+      {"matchExpressions", json::array{{{"key", kPodNameLabel}, {"operator", "In"}, {"values", std::move(names)}}}}};
 }
 
 }  // namespace

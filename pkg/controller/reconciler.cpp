@@ -316,8 +316,8 @@ void Reconciler::apply_network_policies(const Pass& pass, Outcome& outcome) {
   for (const auto& group : groups) {
     auto ref = kube::refs::network_policies(network.namespace_name, group.name);
     auto live = observe_object(ref, caches_.network_policies);
-    if (auto conflict = find_ownership_conflict(network.namespace_name, network.uid,
-                                                {{"NetworkPolicy", group.name, live.get()}})) {
+    if (auto conflict =
+            find_ownership_conflict(network.namespace_name, network.uid, {{"NetworkPolicy", group.name, live.get()}})) {
       throw std::runtime_error(conflict->message);
     }
     if (apply_if_changed(ref, caches_.network_policies, group.object, "NetworkPolicy")) {
