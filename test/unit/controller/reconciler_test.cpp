@@ -68,6 +68,10 @@ struct Harness {
       if (it != written.end()) return FakeResponse::json(200, it->second);
       return FakeResponse::json(404, status_json(404, "NotFound", "not found"));
     }
+    if (request.method == "DELETE") {
+      written.erase(request.path);
+      return FakeResponse::json(200, R"({"kind":"Status","status":"Success"})");
+    }
     // Creates and applies answer with the object sent, as the API server would (minus defaults).
     if (!request.body.empty()) written[request.path] = request.body;
     return FakeResponse::json(request.method == "POST" ? 201 : 200, request.body.empty() ? "{}" : request.body);
@@ -771,6 +775,60 @@ TEST_CASE("after it changed peers, the reconciler looks again soon: the status t
   // Connected; nothing to change: the resync period.
   nodes.add("10.0.0.10", {"10.0.0.11:18444"}, /*connected=*/true);
   CHECK(h.reconciler->reconcile("ns/net") == Requeue::after(h.settings.resync));
+}
+
+TEST_CASE("a partition's NetworkPolicies: groups' first, then <name>-peers without P2P; heal reverses it") {
+  Harness h;
+  const std::string policies = "/apis/networking.k8s.io/v1/namespaces/ns/networkpolicies/";
+  auto p2p_rules = [&](const std::string& name) {
+    int count = 0;
+    std::string body;
+    for (const auto& w : h.writes_to(policies + name)) {
+      if (w.method == "PATCH" && w.path == policies + name) body = w.body;  // the last apply of it
+    }
+    REQUIRE(!body.empty());
+    auto policy = json::parse(body);
+    for (const auto& rule : policy.at("spec").at("ingress").as_array()) {
+      if (rule.at("ports").at(0).at("port") == kb::api::kP2pPort) ++count;
+    }
+    return count;
+  };
+  h.add_network(R"({"nodes": 4, "mining": {"enabled": false},
+                    "partitions": [{"name": "left", "nodes": [0, 1]}, {"name": "right", "nodes": [2, 3]}]})");
+  h.reconciler->reconcile("ns/net");
+  std::vector<std::string> policy_writes;
+  for (const auto& w : h.writes_since(0)) {
+    if (w.find("/networkpolicies/") != std::string::npos) policy_writes.push_back(w);
+  }
+  CHECK(policy_writes == std::vector<std::string>{"PATCH " + policies + "net-peers-left",
+                                                  "PATCH " + policies + "net-peers-right",
+                                                  "PATCH " + policies + "net-peers"});
+  CHECK(p2p_rules("net-peers") == 0);
+  CHECK(p2p_rules("net-peers-left") == 1);
+  h.observe_writes();
+  auto before = h.api.requests().size();
+  h.reconciler->reconcile("ns/net");  // in force and applied: nothing to write but the status
+  for (const auto& w : h.writes_since(before)) CHECK(w.find("/networkpolicies/") == std::string::npos);
+
+  // Heal: <name>-peers admits P2P again before the groups' policies go.
+  h.add_network(R"({"nodes": 4, "mining": {"enabled": false}})");
+  before = h.api.requests().size();
+  h.reconciler->reconcile("ns/net");
+  policy_writes.clear();
+  for (const auto& w : h.writes_since(before)) {
+    if (w.find("/networkpolicies/") != std::string::npos) policy_writes.push_back(w);
+  }
+  CHECK(policy_writes == std::vector<std::string>{"PATCH " + policies + "net-peers",
+                                                  "DELETE " + policies + "net-peers-left",
+                                                  "DELETE " + policies + "net-peers-right"});
+  CHECK(p2p_rules("net-peers") == 1);
+  // Once the cache has seen the deletes, nothing is left to delete.
+  h.policies.erase("ns/net-peers-left");
+  h.policies.erase("ns/net-peers-right");
+  h.observe_writes();
+  before = h.api.requests().size();
+  h.reconciler->reconcile("ns/net");
+  for (const auto& w : h.writes_since(before)) CHECK(w.find("/networkpolicies/") == std::string::npos);
 }
 
 TEST_CASE("an edge added but not connected is dialled again at each pass, the passes backing off") {
