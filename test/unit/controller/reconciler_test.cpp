@@ -831,6 +831,23 @@ TEST_CASE("a partition's NetworkPolicies: groups' first, then <name>-peers witho
   for (const auto& w : h.writes_since(before)) CHECK(w.find("/networkpolicies/") == std::string::npos);
 }
 
+TEST_CASE("a group policy's name taken by a foreign NetworkPolicy: not taken over, P2P not cut, the pass fails") {
+  Harness h;
+  const std::string left = "/apis/networking.k8s.io/v1/namespaces/ns/networkpolicies/net-peers-left";
+  {
+    std::lock_guard lock(h.written_mutex);  // a user's policy: no ownerReference to the network
+    h.written[left] = R"({"metadata": {"name": "net-peers-left", "namespace": "ns"}, "spec": {}})";
+  }
+  h.add_network(R"({"nodes": 2, "mining": {"enabled": false}, "partitions": [{"name": "left", "nodes": [0]}]})");
+  CHECK_THROWS(h.reconciler->reconcile("ns/net"));
+  CHECK(h.writes_to(left).empty());
+  // <name>-peers is not changed to drop P2P: the groups' policies are not all in place.
+  for (const auto& w : h.writes_to("/networkpolicies/")) CHECK(!w.path.ends_with("/net-peers"));
+  auto degraded = condition_in(last_status(h), "Degraded");
+  CHECK(degraded.at("status") == "True");
+  CHECK(std::string(degraded.at("message").as_string()).find("net-peers-left") != std::string::npos);
+}
+
 TEST_CASE("an edge added but not connected is dialled again at each pass, the passes backing off") {
   // A dial that met a closed door (a ban not yet lifted on the peer, a NetworkPolicy the network
   // plugin has not applied yet) is not retried by bitcoind for about a minute.
