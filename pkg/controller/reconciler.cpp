@@ -457,7 +457,8 @@ std::optional<ReconcileProblem> Reconciler::sync_peers(Pass& pass, const RpcCred
   if (check_bans && !partition.in_force()) {
     for (const auto& [ordinal, address] : pods.answering) on_node(ordinal, bans_step(ordinal));
   }
-  for (const auto& [ordinal, address] : pods.answering) {
+  for (const auto& entry : pods.answering) {
+    const int ordinal = entry.first;  // a named copy: clang 14 cannot capture a structured binding
     on_node(ordinal, [&, ordinal](bitcoin::RpcCaller& rpc) {
       auto changes = plan_peer_changes(ordinal, dials, pods.answering, pods.current_addresses, added_nodes(rpc));
       if (!changes.empty() || !changes.redial.empty()) {

@@ -85,8 +85,10 @@ wait "$watcher"
 watch_code=$?
 set -e
 [[ $watch_code == 124 ]] || { cat "$E2E_TMP/watch.out" >&2; fail "status -w ended by itself (exit $watch_code)"; }
-[[ $(grep -c '^Name:       demo' "$E2E_TMP/watch.out") -ge 2 ]] || { cat "$E2E_TMP/watch.out" >&2; fail "status -w drew no new frame after the scale"; }
-grep -q '/3 nodes' "$E2E_TMP/watch.out" || { cat "$E2E_TMP/watch.out" >&2; fail "status -w never showed 3 desired nodes"; }
+# `status NET -w` watches the network (not a terminal here: one compact frame per change, each
+# headed "NAME  READY/DESIRED ready  height H ..."): a frame with 2 desired nodes, then one with 3.
+grep -q '^demo  [0-9]*/2 ready' "$E2E_TMP/watch.out" || { cat "$E2E_TMP/watch.out" >&2; fail "status -w drew no frame of the 2-node network"; }
+grep -q '^demo  [0-9]*/3 ready' "$E2E_TMP/watch.out" || { cat "$E2E_TMP/watch.out" >&2; fail "status -w drew no new frame after the scale to 3 nodes"; }
 [[ $(kubectl get btcnet demo -n "$ns" -o jsonpath='{.spec.nodes}') == 3 ]] || fail "spec.nodes is not 3"
 eventually 300 bash -c "kubectl bitcoin status demo -n $ns | grep -q 'Ready:      3/3 nodes'"
 eventually 120 kubectl bitcoin status demo --check -n "$ns"
