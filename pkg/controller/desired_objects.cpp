@@ -8,14 +8,19 @@
 namespace kb::controller {
 namespace json = boost::json;
 
-namespace {
-
 json::object object_meta(const api::BitcoinNetwork& network, const std::string& name) {
   return {{"name", name},
           {"namespace", network.namespace_name},
           {"labels", api::network_labels(network.name)},
           {"ownerReferences", json::array{owner_reference(network)}}};
 }
+
+json::object p2p_ingress_rule(json::object from) {
+  return {{"from", json::array{std::move(from)}},
+          {"ports", json::array{{{"protocol", "TCP"}, {"port", api::kP2pPort}}}}};
+}
+
+namespace {
 
 json::object restricted_container_security() {
   return {{"allowPrivilegeEscalation", false},
@@ -182,7 +187,8 @@ json::value desired_rpcauth_secret(const api::BitcoinNetwork& network, const std
                       {"data", {{api::kRpcAuthKey, base::base64_encode(rpcauth_line)}}}};
 }
 
-json::value desired_network_policy(const api::BitcoinNetwork& network, std::string_view controller_namespace) {
+json::value desired_network_policy(const api::BitcoinNetwork& network, std::string_view controller_namespace,
+                                   bool partitioned) {
   json::object same_network{{"podSelector", {{"matchLabels", api::selector_labels(network.name)}}}};
   // The API server sets kubernetes.io/metadata.name on every namespace; the pod label is the
   // chart's fixed selector label, so a same-named pod elsewhere does not pass.
@@ -192,18 +198,17 @@ json::value desired_network_policy(const api::BitcoinNetwork& network, std::stri
   }
   json::object controller{{"namespaceSelector", std::move(namespaces)},
                           {"podSelector", {{"matchLabels", {{"app.kubernetes.io/name", "bitcoin-controller"}}}}}};
+  json::array ingress;
+  if (!partitioned) ingress.push_back(p2p_ingress_rule(std::move(same_network)));
+  ingress.push_back(json::object{{"from", json::array{std::move(controller)}},
+                                 {"ports", json::array{{{"protocol", "TCP"}, {"port", api::kRpcPort}}}}});
   return json::object{{"apiVersion", "networking.k8s.io/v1"},
                       {"kind", "NetworkPolicy"},
                       {"metadata", object_meta(network, api::network_policy_name(network.name))},
                       {"spec",
                        {{"podSelector", {{"matchLabels", api::selector_labels(network.name)}}},
                         {"policyTypes", json::array{"Ingress"}},
-                        {"ingress", json::array{
-                                        {{"from", json::array{same_network}},
-                                         {"ports", json::array{{{"protocol", "TCP"}, {"port", api::kP2pPort}}}}},
-                                        {{"from", json::array{controller}},
-                                         {"ports", json::array{{{"protocol", "TCP"}, {"port", api::kRpcPort}}}}},
-                                    }}}}};
+                        {"ingress", std::move(ingress)}}}};
 }
 
 }  // namespace kb::controller

@@ -14,6 +14,12 @@ namespace kb::controller {
 // The ownerReference that makes the object garbage-collected with its network.
 boost::json::object owner_reference(const api::BitcoinNetwork& network);
 
+// The metadata every object of the network has: name, namespace, the network's labels, its ownerReference.
+boost::json::object object_meta(const api::BitcoinNetwork& network, const std::string& name);
+
+// A NetworkPolicy ingress rule admitting TCP to the P2P port from `from` (a NetworkPolicyPeer).
+boost::json::object p2p_ingress_rule(boost::json::object from);
+
 // Headless Service <name>-svc: stable DNS names for the pods, P2P and RPC ports.
 boost::json::value desired_service(const api::BitcoinNetwork& network);
 
@@ -29,8 +35,10 @@ boost::json::value desired_generated_secret(const api::BitcoinNetwork& network, 
 boost::json::value desired_rpcauth_secret(const api::BitcoinNetwork& network, const std::string& rpcauth_line);
 
 // NetworkPolicy <name>-peers: P2P only from the network's own pods, RPC only from the controller's
-// pods in the controller's namespace (any namespace when `controller_namespace` is empty).
-boost::json::value desired_network_policy(const api::BitcoinNetwork& network, std::string_view controller_namespace);
+// pods in the controller's namespace (any namespace when `controller_namespace` is empty). While a
+// partition is in force (`partitioned`) it admits no P2P: the groups' policies do (partition_policies.hpp).
+boost::json::value desired_network_policy(const api::BitcoinNetwork& network, std::string_view controller_namespace,
+                                          bool partitioned = false);
 
 // Where each node keeps its chain: the network's volume (a PVC with spec.storage, else an emptyDir).
 inline constexpr std::string_view kDataDir = "/data";

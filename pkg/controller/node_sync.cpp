@@ -73,6 +73,14 @@ PeerChanges apply_peer_changes(bitcoin::RpcCaller& rpc, const PeerChanges& chang
       // The scheduled connection will follow anyway.
     }
   }
+  for (const auto& address : changes.redial) {
+    try {
+      rpc.call("addnode", json::array{json::string(address), "onetry"});
+      done.redial.push_back(address);
+    } catch (const bitcoin::RpcError&) {
+      // Refused by the node (e.g. already connecting): the next pass looks again.
+    }
+  }
   return done;
 }
 

@@ -29,9 +29,13 @@ std::vector<api::PartitionGroup> groups_in_status(const json::value& status) {
 namespace {
 
 // How the cut is made, for the condition message: the user's way to tell which mode is in force.
-constexpr std::string_view kEnforcement =
+constexpr std::string_view kRpcLayer =
     "cut through each node's RPC (cross-group addnode entries removed, the other groups' pod IPs banned with "
-    "setban); not at the network layer";
+    "setban)";
+constexpr std::string_view kNoNetworkLayer = "; not at the network layer (the controller makes no NetworkPolicies)";
+constexpr std::string_view kNetworkLayer =
+    " and at the network layer (NetworkPolicies <network>-peers-<group> admit P2P only from the group's pods, "
+    "where the cluster's network plugin enforces NetworkPolicy)";
 
 const json::object* previous_condition(const api::BitcoinNetwork& network) {
   const auto* conditions = base::json_at(network.status, "conditions");
@@ -40,7 +44,8 @@ const json::object* previous_condition(const api::BitcoinNetwork& network) {
 
 }  // namespace
 
-PartitionState decide_partition(const api::BitcoinNetwork& network, std::chrono::system_clock::time_point now) {
+PartitionState decide_partition(const api::BitcoinNetwork& network, std::chrono::system_clock::time_point now,
+                                bool network_policies) {
   PartitionState state;
   const auto& spec = network.spec;
   if (spec.partitions.empty()) {
@@ -85,7 +90,7 @@ PartitionState decide_partition(const api::BitcoinNetwork& network, std::chrono:
   state.reason = kPartitionInForce;
   state.message = "P2P only inside the groups " + api::describe_groups(state.groups) + " since " + since_text +
                   (state.until ? " until " + base::format_time(*state.until) : std::string()) + ", " +
-                  std::string(kEnforcement);
+                  std::string(kRpcLayer) + std::string(network_policies ? kNetworkLayer : kNoNetworkLayer);
   return state;
 }
 

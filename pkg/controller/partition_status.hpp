@@ -33,7 +33,10 @@ struct PartitionState {
   bool in_force() const { return !groups.empty(); }
 };
 
-PartitionState decide_partition(const api::BitcoinNetwork& network, std::chrono::system_clock::time_point now);
+// `network_policies`: the controller makes NetworkPolicies (not --no-network-policy), so the cut is
+// made at the network layer too; the condition's message says which layers are in force.
+PartitionState decide_partition(const api::BitcoinNetwork& network, std::chrono::system_clock::time_point now,
+                                bool network_policies = false);
 
 // status.partition for a state in force: {groups: [{name, nodes}], since, until?}; null otherwise.
 boost::json::value partition_status(const PartitionState& state);

@@ -96,9 +96,11 @@ PeerChanges plan_peer_changes(int self, const std::vector<std::set<int>>& dials,
     if (auto it = current_addresses.find(peer); it != current_addresses.end()) keep_hosts.insert(peer_host(it->second));
   }
   std::set<std::string> added_hosts;
+  std::map<std::string, const AddedNode*> unconnected;  // by host
   for (const auto& node : added) {
     auto host = peer_host(node.address);
     added_hosts.insert(host);
+    if (!node.connected) unconnected[host] = &node;
     if (!keep_hosts.contains(host)) {
       changes.remove.push_back(node.address);
       if (node.connected) changes.disconnect.push_back(node.address);
@@ -107,7 +109,12 @@ PeerChanges plan_peer_changes(int self, const std::vector<std::set<int>>& dials,
   for (int peer : wanted) {
     auto it = ready_addresses.find(peer);
     if (it == ready_addresses.end()) continue;
-    if (!added_hosts.contains(peer_host(it->second))) changes.add.push_back(it->second);
+    auto host = peer_host(it->second);
+    if (!added_hosts.contains(host)) {
+      changes.add.push_back(it->second);
+    } else if (auto entry = unconnected.find(host); entry != unconnected.end()) {
+      changes.redial.push_back(entry->second->address);
+    }
   }
   return changes;
 }

@@ -37,6 +37,11 @@ struct PeerChanges {
   std::vector<std::string> add;     // addnode <address> add
   std::vector<std::string> remove;  // addnode <address> remove (and disconnect when connected)
   std::vector<std::string> disconnect;
+  // addnode <address> onetry: wanted, ready and added, but not connected. bitcoind retries an added
+  // node by itself only about a minute later; a dial that met a closed door (a ban not yet lifted,
+  // a NetworkPolicy not yet applied by the network plugin) is tried again at the next pass.
+  std::vector<std::string> redial;
+  // Changes to the added-node list (a redial changes nothing in it).
   bool empty() const { return add.empty() && remove.empty() && disconnect.empty(); }
 };
 

@@ -15,6 +15,7 @@
 #include "pkg/controller/node_sync.hpp"
 #include "pkg/controller/ownership.hpp"
 #include "pkg/controller/partition_plan.hpp"
+#include "pkg/controller/partition_policies.hpp"
 #include "pkg/controller/partition_status.hpp"
 #include "pkg/controller/peer_plan.hpp"
 #include "pkg/controller/regtest_address.hpp"
@@ -180,6 +181,7 @@ struct Reconciler::Outcome {
   // (an Event per object was five more writes per new network, competing with the objects').
   std::vector<std::string> created;
   bool peers_changed = false;  // addnode/disconnectnode calls changed some node's peers
+  bool redialled = false;      // some planned edge was added but not connected: dialled again
 };
 
 struct Reconciler::TrustCheck {
@@ -292,9 +294,49 @@ void Reconciler::apply_objects(const Pass& pass, const std::string& fingerprint,
     }
     apply(pass.statefulset, caches_.statefulsets, desired_statefulset(network, fingerprint), "StatefulSet");
   }
-  if (settings_.network_policy) {
-    apply(pass.network_policy, caches_.network_policies,
-          desired_network_policy(network, settings_.controller_namespace), "NetworkPolicy");
+  if (settings_.network_policy) apply_network_policies(pass, outcome);
+}
+
+// 3b. `<name>-peers`, and while a partition is in force one policy per group (partition_policies.hpp).
+//     Ordered so that no step admits cross-group P2P: when partitioning the groups' policies come
+//     first, then `<name>-peers` drops its P2P rule; when healing `<name>-peers` admits P2P again
+//     first, then the groups' policies are deleted.
+void Reconciler::apply_network_policies(const Pass& pass, Outcome& outcome) {
+  const auto& network = pass.network;
+  const bool partitioned = pass.partition.in_force();
+  auto apply_main = [&] {
+    if (apply_if_changed(pass.network_policy, caches_.network_policies,
+                         desired_network_policy(network, settings_.controller_namespace, partitioned),
+                         "NetworkPolicy")) {
+      outcome.created.push_back("NetworkPolicy " + pass.network_policy.name);
+    }
+  };
+  auto groups = desired_partition_policies(network, pass.partition.groups);
+  if (!partitioned) apply_main();
+  for (const auto& group : groups) {
+    auto ref = kube::refs::network_policies(network.namespace_name, group.name);
+    auto live = observe_object(ref, caches_.network_policies);
+    if (auto conflict =
+            find_ownership_conflict(network.namespace_name, network.uid, {{"NetworkPolicy", group.name, live.get()}})) {
+      throw std::runtime_error(conflict->message);
+    }
+    if (apply_if_changed(ref, caches_.network_policies, group.object, "NetworkPolicy")) {
+      outcome.created.push_back("NetworkPolicy " + group.name);
+    }
+  }
+  if (partitioned) apply_main();
+  auto cached = caches_.network_policies->list_namespace(network.namespace_name);
+  std::vector<const json::value*> live;
+  for (const auto& policy : cached) live.push_back(policy.get());
+  for (const auto& name : stale_partition_policies(network, live, groups)) {
+    require_term("deleting the partition's NetworkPolicy " + name);
+    try {
+      client_.remove(kube::refs::network_policies(network.namespace_name, name));
+      count_write("NetworkPolicy", "delete");
+      log_.info("deleted object", {{"kind", "NetworkPolicy"}, {"name", name}, {"namespace", network.namespace_name}});
+    } catch (const std::exception& e) {
+      if (!kube::is_not_found(e)) throw;
+    }
   }
 }
 
@@ -419,9 +461,15 @@ std::optional<ReconcileProblem> Reconciler::sync_peers(Pass& pass, const RpcCred
     const int ordinal = entry.first;  // a named copy: clang 14 cannot capture a structured binding
     on_node(ordinal, [&, ordinal](bitcoin::RpcCaller& rpc) {
       auto changes = plan_peer_changes(ordinal, dials, pods.answering, pods.current_addresses, added_nodes(rpc));
-      if (!changes.empty()) require_term("changing the peers of node " + std::to_string(ordinal));
+      if (!changes.empty() || !changes.redial.empty()) {
+        require_term("changing the peers of node " + std::to_string(ordinal));
+      }
       auto applied = apply_peer_changes(rpc, changes);
       peer_changes += static_cast<int>(applied.add.size() + applied.remove.size());
+      if (!changes.redial.empty()) outcome.redialled = true;
+      for (const auto& r : applied.redial) {
+        log_.debug("redialled peer", {{"network", pass.key}, {"ordinal", std::to_string(ordinal)}, {"peer", r}});
+      }
       for (const auto& a : applied.add) {
         log_.info("added peer", {{"network", pass.key}, {"ordinal", std::to_string(ordinal)}, {"peer", a}});
       }
@@ -644,6 +692,14 @@ Requeue Reconciler::next_requeue(const Pass& pass, const Outcome& outcome) const
   // addnode returns before bitcoind has dialled, so this pass's status may not show the new
   // connections yet: look again soon rather than a resync later.
   if (outcome.peers_changed) next = std::min(next, settings_.not_ready_poll);
+  // An edge that stays unconnected after its redial (a peer that refuses, a network that drops the
+  // SYN) is looked at again soon, then less often: not_ready_poll doubling up to 16 times it.
+  if (outcome.redialled) {
+    next = std::min(next, settings_.not_ready_poll * (std::int64_t{1} << std::min(state.redial_polls, 4)));
+    ++state.redial_polls;
+  } else {
+    state.redial_polls = 0;
+  }
   // A partition with a duration ends without any event to wake us.
   if (pass.partition.until) {
     auto until_end =
@@ -704,7 +760,7 @@ Requeue Reconciler::reconcile(const std::string& key) {
             kube::refs::network_policies(ns, api::network_policy_name(name)),
             kube::refs::secrets(ns, api::rpcauth_secret_name(name)),
             kube::refs::secrets(ns, api::generated_secret_name(name)),
-            decide_partition(*network, std::chrono::system_clock::now())};
+            decide_partition(*network, std::chrono::system_clock::now(), settings_.network_policy)};
   Outcome outcome;
   run_steps(pass, outcome);
   if (outcome.gone) {

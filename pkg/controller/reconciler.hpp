@@ -110,6 +110,7 @@ class Reconciler {
     std::map<int, std::pair<std::string, NodeFailure>> not_responding;
     std::string credentials_fingerprint;
     std::chrono::steady_clock::time_point next_block{};
+    int redial_polls = 0;                 // consecutive passes that redialled an unconnected edge
     int unready_polls = 0;                // consecutive not-ready requeues (see not_ready_poll)
     std::int64_t unready_generation = 0;  // the generation they were counted for
     std::size_t answering = 0;            // nodes that answered RPC in the last pass
@@ -135,6 +136,7 @@ class Reconciler {
   TrustCheck check_trust(const Pass& pass);
   ResolvedCredentials resolve_credentials(Pass& pass, const TrustCheck& trust, Outcome& outcome);
   void apply_objects(const Pass& pass, const std::string& fingerprint, Outcome& outcome);
+  void apply_network_policies(const Pass& pass, Outcome& outcome);
   NodePods find_node_pods(Pass& pass, Outcome& outcome) const;
   std::optional<ReconcileProblem> observe_nodes(Pass& pass, const RpcCredentials& creds, const NodePods& pods,
                                                 Outcome& outcome);

@@ -3,8 +3,11 @@
 `kubectl bitcoin partition`, each side mines its own chain while getpeerinfo on every node never
 shows a peer of the other side and status.forks shows the two sides (Forked=True), then
 `kubectl bitcoin heal` brings every node to the longer chain and back to its ring peers, with one
-Reorg Event per node of the shorter side and Forked=False. Also: the API server's rules for spec.partitions, and a partition that
-ends by itself (--for)."""
+Reorg Event per node of the shorter side and Forked=False. Where the controller makes NetworkPolicies
+(the default; the local cluster's kube-router enforces them) the cut is also made at the network
+layer: a TCP connect from one side's pod to the other side's P2P port fails while in-group connects
+work, and works again after the heal. Also: the API server's rules for spec.partitions, and a
+partition that ends by itself (--for)."""
 from kbtest import *
 
 NS = None
@@ -24,6 +27,37 @@ HEAL_BOUND = 45
 # reports Forked=True once tips have differed this long (helper `forks`, chain_watch.hpp).
 RESYNC_SECONDS = 30
 FORK_GRACE = 15
+
+
+# A connect on the pod network completes in milliseconds; this long without a handshake is a
+# connect the network dropped.
+CONNECT_SECONDS = 3
+# Ordered pairs (from, to) of nodes across the groups and inside them.
+CROSS_PAIRS = [(0, 2), (1, 3), (2, 0), (3, 1)]
+IN_GROUP_PAIRS = [(0, 1), (1, 0), (2, 3), (3, 2)]
+
+
+def p2p_connects(ns, src, dst_ip):
+    """Whether pod `src` completes a TCP handshake with dst_ip's P2P port. A bitcoind ban does not
+    stop this (the kernel accepts, bitcoind then closes the connection): only the network layer
+    makes it fail (refused, or no answer to the SYN within CONNECT_SECONDS)."""
+    script = "timeout %d bash -c 'exec 3<>/dev/tcp/%s/18444'; echo rc=$?" % (CONNECT_SECONDS, dst_ip)
+    _, out, err = run(["kubectl", "-n", ns, "exec", "%s-sts-%d" % (NAME, src), "-c", "bitcoind", "--",
+                       "bash", "-c", script], check=False)
+    last = out.strip().splitlines()[-1] if out.strip() else ""
+    if last == "rc=0":
+        return True
+    if last in ("rc=1", "rc=124"):  # refused / timed out
+        return False
+    raise AssertionError("cannot tell whether node %d reaches %s: %r %r" % (src, dst_ip, out, err))
+
+
+def connects(ips, pairs):
+    return [p2p_connects(NS, src, ips[dst]) for src, dst in pairs]
+
+
+def policy_names(ns):
+    return sorted(p["metadata"]["name"] for p in kubectl_json("-n", ns, "get", "networkpolicies")["items"])
 
 
 def cross_edges(edges):
@@ -96,7 +130,20 @@ def test_partition_mine_both_sides_heal():
     assert status["partition"]["groups"] == [{"name": "left", "nodes": [0, 1]}, {"name": "right", "nodes": [2, 3]}], \
         status["partition"]
     message = condition(NS, NAME, "Partitioned")["message"]
-    assert "setban" in message and "not at the network layer" in message, message
+    # The controller makes NetworkPolicies unless installed with --no-network-policy.
+    network_layer = NAME + "-peers" in policy_names(NS)
+    log("network layer", network_layer)
+    if network_layer:
+        assert "setban" in message and "and at the network layer" in message, message
+        assert policy_names(NS) == [NAME + "-peers", NAME + "-peers-left", NAME + "-peers-right"], policy_names(NS)
+        # kube-router applies the policies asynchronously: wait for every cross-group connect to fail.
+        wait_until("cross-group P2P connects fail at the network layer",
+                   lambda: not any(connects(ips, CROSS_PAIRS)), timeout=60)
+        figure("partition_network_cut", "%.1f" % (time.time() - started), "s",
+               "from `kubectl bitcoin partition` until a TCP connect from each side to the other side's P2P port fails")
+        assert all(connects(ips, IN_GROUP_PAIRS)), "in-group P2P connects must work during the partition"
+    else:
+        assert "setban" in message and "not at the network layer" in message, message
     wait_until("a PartitionApplied Event", lambda: events(NS, NAME, "PartitionApplied"), timeout=30)
     for i, ip in enumerate(ips):
         banned = {b["address"].split("/")[0] for b in rpc(ip, creds, "listbanned")}
@@ -116,6 +163,8 @@ def test_partition_mine_both_sides_heal():
     for sample in range(6):
         edges = edges_of(ips, creds)
         assert not cross_edges(edges), ("sample %d" % sample, edges)
+        if network_layer and sample == 3:
+            assert not any(connects(ips, CROSS_PAIRS)), "a cross-group P2P connect went through"
         time.sleep(2)
     heights = [h for h, _ in tips(ips, creds)]
     assert heights == [left_height, left_height, right_height, right_height], heights
@@ -145,6 +194,13 @@ def test_partition_mine_both_sides_heal():
     figure("heal_to_ring", "%.1f" % reconnected, "s", "from `kubectl bitcoin heal` until getpeerinfo shows exactly the ring's edges")
     for ip in ips:
         assert not {b["address"].split("/")[0] for b in rpc(ip, creds, "listbanned")} & set(ips), ip
+    if network_layer:
+        wait_until("cross-group P2P connects work again", lambda: all(connects(ips, CROSS_PAIRS)),
+                   timeout=max(1, HEAL_BOUND - (time.time() - started)))
+        figure("heal_network_open", "%.1f" % (time.time() - started), "s",
+               "from `kubectl bitcoin heal` until a TCP connect from each side to the other side's P2P port works "
+               "(checked after the ring's edges were back)")
+        wait_until("the groups' NetworkPolicies deleted", lambda: policy_names(NS) == [NAME + "-peers"], timeout=30)
     wait_until("Partitioned=False, status.partition gone",
                lambda: condition(NS, NAME, "Partitioned").get("reason") == "NotPartitioned"
                and "partition" not in get_network(NS, NAME)["status"], timeout=30)

@@ -56,6 +56,19 @@ TEST_CASE("no spec.partitions: not partitioned, no status.partition") {
   CHECK(partitioned_condition(status).at("status") == "False");
 }
 
+TEST_CASE("the message names the layers in force: RPC only without NetworkPolicies, both with them") {
+  auto network = network_with({{"left", {0, 1}}, {"right", {2, 3}}});
+  auto rpc_only = decide_partition(network, t0, false).message;
+  CHECK(rpc_only.find("setban") != std::string::npos);
+  CHECK(rpc_only.find("not at the network layer") != std::string::npos);
+  auto both = decide_partition(network, t0, true).message;
+  CHECK(both.find("setban") != std::string::npos);
+  CHECK(both.find("and at the network layer") != std::string::npos);
+  CHECK(both.find("not at the network layer") == std::string::npos);
+  // Healed: nothing in force, so no layer is named.
+  CHECK(decide_partition(network_with({}), t0, true).message.find("layer") == std::string::npos);
+}
+
 TEST_CASE("in force: the groups with the rest, since now, kept while the groups stay the same") {
   auto network = network_with({{"left", {0}}, {"right", {2, 3}}});
   auto status = status_at(network, t0);

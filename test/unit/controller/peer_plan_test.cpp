@@ -70,12 +70,32 @@ TEST_CASE("plan: add ready peers, skip unready, remove stale addresses") {
   CHECK(changes.add == std::vector<std::string>{"10.0.0.11:18444"});
   CHECK(changes.remove == std::vector<std::string>{"10.0.0.99:18444"});
   CHECK(changes.disconnect == std::vector<std::string>{"10.0.0.99:18444"});
+  CHECK(changes.redial.empty());  // node 2 is added and not connected, but not ready: no dial in vain
+}
+
+TEST_CASE("plan: a wanted, ready peer that is added but not connected is dialled again, nothing else") {
+  std::vector<std::set<int>> dials = {{1, 2, 3}, {}, {}, {}};
+  std::map<int, std::string> ready = {
+      {0, "10.0.0.10:18444"}, {1, "10.0.0.11:18444"}, {2, "10.0.0.12:18444"}, {3, "10.0.0.13:18444"}};
+  // 1: connected; 2: added, the dial failed (a ban not yet lifted, a SYN dropped); 3: not added yet;
+  // 10.0.0.99: no longer wanted and not connected.
+  std::vector<AddedNode> added = {{"10.0.0.11:18444", true}, {"10.0.0.12:18444", false}, {"10.0.0.99:18444", false}};
+  auto changes = plan_peer_changes(0, dials, ready, ready, added);
+  CHECK(changes.redial == std::vector<std::string>{"10.0.0.12:18444"});
+  CHECK(changes.add == std::vector<std::string>{"10.0.0.13:18444"});  // add dials at once anyway
+  CHECK(changes.remove == std::vector<std::string>{"10.0.0.99:18444"});
+  CHECK(changes.disconnect.empty());
+  // The redial is no change to the added-node list.
+  auto only_redial = plan_peer_changes(0, {{2}, {}, {}, {}}, ready, ready, {{"10.0.0.12:18444", false}});
+  CHECK(only_redial.empty());
+  CHECK(only_redial.redial == std::vector<std::string>{"10.0.0.12:18444"});
 }
 
 TEST_CASE("plan: steady state is empty, and a node with no dials removes everything") {
   std::vector<std::set<int>> dials = {{1}, {}};
   std::map<int, std::string> addrs = {{0, "10.0.0.10:18444"}, {1, "10.0.0.11:18444"}};
   CHECK(plan_peer_changes(0, dials, addrs, addrs, {{"10.0.0.11:18444", true}}).empty());
+  CHECK(plan_peer_changes(0, dials, addrs, addrs, {{"10.0.0.11:18444", true}}).redial.empty());
   auto changes = plan_peer_changes(1, dials, addrs, addrs, {{"10.0.0.10:18444", true}});
   CHECK(changes.remove.size() == 1);
   CHECK(changes.add.empty());
